@@ -1,0 +1,77 @@
+# quiver — build, run and test. Every target installs what it needs (scripts/setup.sh).
+#   make run    build + install quiver, start a local PostgreSQL, run a demo query
+#   make stop   stop that PostgreSQL
+#   make test   everything: core tests, pgrx tests, SQL regression suite, client tests
+#   make bench  benchmarks (kernel throughput today)
+SHELL := /bin/bash
+.DEFAULT_GOAL := run
+
+PG_CONFIG ?= /usr/lib/postgresql/15/bin/pg_config
+PG_BINDIR  = $(shell $(PG_CONFIG) --bindir 2>/dev/null)
+PG_REGRESS = $(shell $(PG_CONFIG) --pkglibdir 2>/dev/null)/pgxs/src/test/regress/pg_regress
+export PGRX_HOME := $(CURDIR)/pgrx-config
+
+RUN_PORT  ?= 55015
+TEST_PORT ?= 55115
+SUDO      := $(if $(filter 0,$(shell id -u)),,sudo)
+RUNAS     := $(if $(filter 0,$(shell id -u)),--runas postgres --pgdata $(CURDIR)/target/pgrx-test-data,)
+PSQL_RUN   = $(PG_BINDIR)/psql -X -h 127.0.0.1 -p $(RUN_PORT) -U postgres
+PSQL_TEST  = $(PG_BINDIR)/psql -X -q -h 127.0.0.1 -p $(TEST_PORT) -U postgres
+VENV       = $(CURDIR)/target/venv
+
+.PHONY: setup install run stop test test-core test-pgrx test-sql test-clients test-cluster bench clean
+
+setup:
+	@scripts/setup.sh
+
+install: setup
+	cargo pgrx install --release --pg-config $(PG_CONFIG) $(if $(SUDO),--sudo,)
+
+run: install
+	@PGPORT=$(RUN_PORT) scripts/pg.sh start
+	@PSQL="$(PSQL_RUN)" scripts/demo.sh
+	@echo
+	@echo "Connect with:  $(PSQL_RUN) postgres      (stop with: make stop)"
+
+stop:
+	@PGPORT=$(RUN_PORT) scripts/pg.sh stop || true
+	@PGPORT=$(TEST_PORT) scripts/pg.sh stop || true
+
+test: test-core test-pgrx test-sql test-clients
+	@echo "make test: all suites passed"
+
+test-core:
+	cargo test -p quiver-core
+
+test-pgrx: setup
+	@if [ "$$(id -u)" = 0 ]; then install -d -o postgres -g postgres target/pgrx-test-data; fi
+	cargo pgrx test pg15 $(RUNAS)
+
+# A scratch cluster on TEST_PORT with the release build installed, shared by the SQL and client suites.
+test-cluster: install
+	@PGPORT=$(TEST_PORT) scripts/pg.sh start
+
+test-sql: test-cluster
+	@$(PSQL_TEST) -d postgres -c "DROP DATABASE IF EXISTS quiver_regress" -c "CREATE DATABASE quiver_regress"
+	@rm -rf target/regress && mkdir -p target/regress
+	$(PG_REGRESS) --use-existing --host=127.0.0.1 --port=$(TEST_PORT) --user=postgres \
+	    --bindir=$(PG_BINDIR) --dbname=quiver_regress \
+	    --inputdir=tests/regress --outputdir=target/regress \
+	    $$(cd tests/regress/sql && ls *.sql | sed 's/\.sql$$//' | sort) \
+	  || { cat target/regress/regression.diffs 2>/dev/null | head -200; exit 1; }
+
+$(VENV)/.installed: tests/python/requirements.txt
+	python3 -m venv $(VENV) || { $(SUDO) apt-get install -y -qq python3-venv && python3 -m venv $(VENV); }
+	$(VENV)/bin/pip install -q --disable-pip-version-check -r tests/python/requirements.txt
+	touch $@
+
+test-clients: test-cluster $(VENV)/.installed
+	@$(PSQL_TEST) -d postgres -c "DROP DATABASE IF EXISTS quiver_clients" -c "CREATE DATABASE quiver_clients"
+	QUIVER_DSN="host=127.0.0.1 port=$(TEST_PORT) user=postgres dbname=quiver_clients" \
+	    $(VENV)/bin/python -m pytest -q tests/python
+
+bench: setup
+	cargo run --release -p quiver-benches --bin quiver-bench -- kernels --out target/bench/kernels.json
+
+clean: stop
+	cargo clean

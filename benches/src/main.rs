@@ -1,0 +1,52 @@
+//! `quiver-bench`: quiver's benchmark runner.
+//!
+//! ```text
+//! quiver-bench [SUBCOMMAND] [OPTIONS]
+//!
+//! subcommands:
+//!   kernels   exact-scan throughput of the distance kernels (default)
+//!   help      this text
+//! ```
+//!
+//! Arguments are parsed by hand (std only); each subcommand parses its own options.
+
+mod kernels;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage: quiver-bench [SUBCOMMAND] [OPTIONS]
+
+subcommands:
+  kernels   exact-scan throughput of the distance kernels (default)
+  help      show this text
+
+kernels options:
+  --out PATH       JSON output path (default target/bench/kernels.json)
+  --dims LIST      comma-separated dimensions (default 128,384,768,1536,3072)
+  --n N            vectors in the scanned working set (default 10000)
+  --millis MS      minimum measuring time per kernel and dimension (default 100)
+";
+
+fn main() -> ExitCode {
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let sub = match args.first() {
+        Some(a) if !a.starts_with('-') => args.remove(0),
+        _ => "kernels".to_string(),
+    };
+    let result = match sub.as_str() {
+        "kernels" => kernels::main(&args),
+        "help" | "--help" | "-h" => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        other => Err(format!("unknown subcommand `{other}`")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("quiver-bench: {e}\n\n{USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}

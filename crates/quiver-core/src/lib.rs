@@ -1,0 +1,20 @@
+//! quiver-core: everything quiver computes that does not need PostgreSQL.
+//!
+//! * [`error`]   — error values carrying a SQLSTATE class, mapped to `ERROR`s by the pgrx layer.
+//! * [`text`]    — pgvector-compatible text input/output for vector, halfvec and sparsevec.
+//! * [`wire`]    — pgvector-compatible binary send/recv wire format.
+//! * [`floatfmt`] — PostgreSQL `float4out`-compatible shortest round-trip float formatting.
+//! * [`kernels`] — distance kernels (simsimd with runtime CPU dispatch) plus scalar references.
+//! * [`limits`]  — dimension and size limits shared by every layer.
+
+pub mod error;
+pub mod floatfmt;
+pub mod kernels;
+pub mod limits;
+pub mod sparse;
+pub mod text;
+pub mod wire;
+
+pub use error::{Error, ErrorKind, Result};
+pub use half::f16;
+pub use sparse::SparseVec;

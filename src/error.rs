@@ -1,0 +1,49 @@
+//! Turning quiver-core errors into PostgreSQL `ERROR`s with the right SQLSTATE.
+
+use pgrx::pg_sys::panic::ErrorReport;
+use pgrx::{PgLogLevel, PgSqlErrorCode};
+use quiver_core::{Error, ErrorKind};
+
+fn sqlstate(kind: ErrorKind) -> PgSqlErrorCode {
+    match kind {
+        ErrorKind::InvalidTextRepresentation => PgSqlErrorCode::ERRCODE_INVALID_TEXT_REPRESENTATION,
+        ErrorKind::InvalidBinaryRepresentation => {
+            PgSqlErrorCode::ERRCODE_INVALID_BINARY_REPRESENTATION
+        }
+        ErrorKind::InvalidParameterValue => PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
+        ErrorKind::DataException => PgSqlErrorCode::ERRCODE_DATA_EXCEPTION,
+        ErrorKind::NumericValueOutOfRange => PgSqlErrorCode::ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE,
+        ErrorKind::ProgramLimitExceeded => PgSqlErrorCode::ERRCODE_PROGRAM_LIMIT_EXCEEDED,
+    }
+}
+
+/// Raise `err` as a PostgreSQL ERROR. Never returns.
+pub fn raise(err: Error) -> ! {
+    let mut report = ErrorReport::new(sqlstate(err.kind), err.message, "quiver");
+    if let Some(detail) = err.detail {
+        report = report.set_detail(detail);
+    }
+    report.report(PgLogLevel::ERROR);
+    unreachable!("ERROR-level report returned")
+}
+
+/// Raise an ERROR with an explicit SQLSTATE and message.
+pub fn raise_code(code: PgSqlErrorCode, message: impl Into<String>) -> ! {
+    ErrorReport::new(code, message.into(), "quiver").report(PgLogLevel::ERROR);
+    unreachable!("ERROR-level report returned")
+}
+
+/// `result.or_raise()` unwraps a core result or raises its error as a PostgreSQL ERROR.
+pub trait OrRaise<T> {
+    fn or_raise(self) -> T;
+}
+
+impl<T> OrRaise<T> for quiver_core::Result<T> {
+    #[inline]
+    fn or_raise(self) -> T {
+        match self {
+            Ok(v) => v,
+            Err(e) => raise(e),
+        }
+    }
+}

@@ -1,0 +1,28 @@
+//! quiver: vector database capabilities inside PostgreSQL.
+//!
+//! This crate is the thin pgrx layer; algorithms, kernels and parsers live in `quiver-core`.
+
+use pgrx::prelude::*;
+
+::pgrx::pg_module_magic!(name, version);
+
+pub mod error;
+pub mod types;
+
+// The whole SQL surface is hand-written (every #[pg_extern] above uses `sql = false`), so the
+// order of types, functions, operators, casts and operator classes is explicit.
+extension_sql_file!("../sql/types.sql", name = "quiver_types", finalize);
+
+#[cfg(any(test, feature = "pg_test"))]
+#[pg_schema]
+mod tests;
+
+/// Required by `cargo pgrx test`.
+#[cfg(test)]
+pub mod pg_test {
+    pub fn setup(_options: Vec<&str>) {}
+
+    pub fn postgresql_conf_options() -> Vec<&'static str> {
+        vec![]
+    }
+}

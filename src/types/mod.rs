@@ -1,0 +1,11 @@
+//! The vector types: vector (f32), halfvec (f16), sparsevec, and functions on built-in bit.
+
+pub mod agg;
+pub mod cast;
+pub mod cmp;
+pub mod dense;
+pub mod io;
+pub mod ops;
+pub mod sparse;
+pub mod sparse_ops;
+pub mod varlena;
