@@ -3,21 +3,23 @@
 # a nearest-neighbour query. $PSQL is the psql command line for the running cluster.
 set -euo pipefail
 $PSQL -d postgres -q -v ON_ERROR_STOP=1 <<'SQL'
+SET client_min_messages = warning;
+DROP TABLE IF EXISTS demo_items;
 DROP EXTENSION IF EXISTS quiver CASCADE;
 CREATE EXTENSION quiver;
 CREATE TABLE demo_items (id bigint PRIMARY KEY, embedding vector(8));
--- Deterministic pseudo-random vectors: no data files needed.
+-- Deterministic pseudo-random vectors (from md5), so no data files are needed.
 INSERT INTO demo_items
-SELECT i, array(SELECT round((sin(i * 7.1 + d * 1.3) * 10)::numeric, 2)
+SELECT i, array(SELECT round((('x' || substr(md5(i || ':' || d), 1, 8))::bit(32)::int / 2147483648.0)::numeric, 3)
                 FROM generate_series(1, 8) AS d)::real[]::vector(8)
 FROM generate_series(1, 10000) AS i;
 ANALYZE demo_items;
 SQL
-echo "quiver demo: 10,000 vectors in table demo_items; the 5 nearest to item 42 by L2 distance:"
+echo "quiver demo: 10,000 vectors in table demo_items; the 5 nearest to [0.5,-0.5,0.5,-0.5,0.5,-0.5,0.5,-0.5] by L2 distance:"
 echo
 $PSQL -d postgres -v ON_ERROR_STOP=1 <<'SQL'
-SELECT id, embedding, round((embedding <-> (SELECT embedding FROM demo_items WHERE id = 42))::numeric, 4) AS l2_distance
+SELECT id, embedding, round((embedding <-> '[0.5,-0.5,0.5,-0.5,0.5,-0.5,0.5,-0.5]')::numeric, 4) AS l2_distance
 FROM demo_items
-ORDER BY embedding <-> (SELECT embedding FROM demo_items WHERE id = 42)
+ORDER BY embedding <-> '[0.5,-0.5,0.5,-0.5,0.5,-0.5,0.5,-0.5]'
 LIMIT 5;
 SQL

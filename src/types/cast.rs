@@ -6,6 +6,16 @@ use crate::error::{raise, raise_code};
 use pgrx::prelude::*;
 use quiver_core::{Error, ErrorKind};
 
+/// A float for an error message: plain when short, scientific otherwise (1e300, not 300 digits).
+fn short_float(x: f64) -> String {
+    let plain = format!("{x}");
+    if plain.len() <= 20 {
+        plain
+    } else {
+        format!("{x:e}")
+    }
+}
+
 /// Check one element converted to the target type: finite, and representable.
 fn checked_element<T: Element>(x: f64) -> T {
     if x.is_nan() {
@@ -18,7 +28,7 @@ fn checked_element<T: Element>(x: f64) -> T {
     if !v.to_f32().is_finite() {
         raise(Error::new(
             ErrorKind::NumericValueOutOfRange,
-            format!("\"{x}\" is out of range for type {}", T::TYPE_NAME),
+            format!("\"{}\" is out of range for type {}", short_float(x), T::TYPE_NAME),
         ));
     }
     v

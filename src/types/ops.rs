@@ -149,18 +149,12 @@ fn normalize<T: Element>(a: &Dense<T>, norm: f64) -> Dense<T> {
 
 fn subvector<T: Element>(a: &Dense<T>, start: i32, count: i32) -> Dense<T> {
     if count < 1 {
-        raise(Error::new(
-            ErrorKind::InvalidParameterValue,
-            format!("{} must have at least 1 dimension", T::TYPE_NAME),
-        ));
+        raise(Error::data(format!("{} must have at least 1 dimension", T::TYPE_NAME)));
     }
     let end = (start as i64 + count as i64).min(a.dim() as i64 + 1);
     let begin = (start as i64).max(1);
     if end <= begin {
-        raise(Error::new(
-            ErrorKind::InvalidParameterValue,
-            format!("{} must have at least 1 dimension", T::TYPE_NAME),
-        ));
+        raise(Error::data(format!("{} must have at least 1 dimension", T::TYPE_NAME)));
     }
     Dense::from_slice(&a.as_slice()[(begin - 1) as usize..(end - 1) as usize])
 }

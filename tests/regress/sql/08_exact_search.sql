@@ -10,7 +10,7 @@ ALTER TABLE items ADD COLUMN v vector(16), ADD COLUMN h halfvec(16), ADD COLUMN 
 -- the sparse column keeps about a third of the coordinates, built from text
 UPDATE items SET v = arr::vector, h = arr::halfvec,
   s = ('{' || coalesce((SELECT string_agg(k || ':' || arr[k], ',' ORDER BY k)
-                        FROM generate_series(1, 16) k WHERE (id * 7 + k * 3) % 3 = 0), '') || '}/16')::sparsevec;
+                        FROM generate_series(1, 16) k WHERE (id + k) % 3 = 0), '') || '}/16')::sparsevec;
 CREATE TABLE queries AS
 SELECT q AS qid, array(SELECT round((random() * 2 - 1) * 64) / 64 FROM generate_series(1, 16) WHERE q > 0)::float8[] AS qarr
 FROM generate_series(1, 5) AS q;
@@ -21,7 +21,8 @@ $$ SELECT sqrt(sum((x - y) ^ 2)) FROM unnest(a, b) AS t(x, y) $$;
 CREATE FUNCTION ref_ip(a float8[], b float8[]) RETURNS float8 LANGUAGE sql IMMUTABLE AS
 $$ SELECT sum(x * y) FROM unnest(a, b) AS t(x, y) $$;
 CREATE FUNCTION ref_cos(a float8[], b float8[]) RETURNS float8 LANGUAGE sql IMMUTABLE AS
-$$ SELECT 1 - ref_ip(a, b) / sqrt(ref_ip(a, a) * ref_ip(b, b)) $$;
+$$ SELECT CASE WHEN ref_ip(a, a) * ref_ip(b, b) = 0 THEN 'NaN'::float8
+            ELSE 1 - ref_ip(a, b) / sqrt(ref_ip(a, a) * ref_ip(b, b)) END $$;
 CREATE FUNCTION ref_l1(a float8[], b float8[]) RETURNS float8 LANGUAGE sql IMMUTABLE AS
 $$ SELECT sum(abs(x - y)) FROM unnest(a, b) AS t(x, y) $$;
 -- the sparse rows as dense float8 arrays, decoded from their text form

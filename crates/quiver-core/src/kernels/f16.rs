@@ -107,22 +107,14 @@ pub fn dot(a: &[f16], b: &[f16]) -> f64 {
 }
 
 /// Cosine distance, similarity clamped to `[-1, 1]`; NaN if either vector is zero.
-/// Same exact-0 / exact-1 / non-finite slow path as [`super::f32::cosine_distance`].
+/// f16 values cannot overflow or underflow the `f32` accumulation of the widening kernel,
+/// so no slow path is needed.
 #[inline]
 pub fn cosine_distance(a: &[f16], b: &[f16]) -> f64 {
+    // Always the widening kernel: simsimd's cosine finishes with an approximate reciprocal
+    // square root (see `super::f32::cosine_distance`).
     let (a, b) = common(a, b);
-    if a.is_empty() {
-        return f64::NAN;
-    }
-    if !uses_simsimd() {
-        return widening::cosine_distance(a, b);
-    }
-    let d =
-        <simsimd::f16 as SpatialSimilarity>::cos(as_simsimd(a), as_simsimd(b)).unwrap_or(f64::NAN);
-    if d == 0.0 || d == 1.0 || !d.is_finite() {
-        return reference_cosine(a, b);
-    }
-    d.min(2.0)
+    widening::cosine_distance(a, b)
 }
 
 /// Manhattan distance `Σ |aᵢ - bᵢ|` (pgvector `<+>`).
@@ -136,18 +128,6 @@ pub fn l1(a: &[f16], b: &[f16]) -> f64 {
 #[inline]
 pub fn norm(a: &[f16]) -> f64 {
     widening::norm(a)
-}
-
-/// Cosine distance with `f64` accumulation (the slow path).
-fn reference_cosine(a: &[f16], b: &[f16]) -> f64 {
-    let (mut ab, mut aa, mut bb) = (0f64, 0f64, 0f64);
-    for (x, y) in a.iter().zip(b) {
-        let (x, y) = (x.to_f64(), y.to_f64());
-        ab += x * y;
-        aa += x * x;
-        bb += y * y;
-    }
-    super::portable::cosine_from_parts(ab, aa, bb)
 }
 
 /// Portable `f16` kernels: each element is widened to `f32` inside the loop

@@ -57,25 +57,20 @@ pub fn dot(a: &[f32], b: &[f32]) -> f64 {
 /// Cosine distance `1 - a·b / (|a| |b|)` (pgvector `<=>`), the similarity clamped
 /// to `[-1, 1]` so the result lies in `[0, 2]`; NaN if either vector is zero.
 ///
-/// simsimd's fused cosine kernel is used for the common case. It reports 0 when
-/// both vectors are zero and 1 when their dot product is exactly zero (which
-/// includes one zero vector), clamps negative results to 0, and is not finite on
-/// `f32` overflow. Whenever it answers exactly 0 or 1, or something not finite,
-/// the distance is recomputed in `f64` ([`super::reference::cosine_distance`]),
-/// which decides the zero-vector cases exactly. That slow path is one extra pass
-/// over two vectors and is taken only for (near-)duplicates, exactly orthogonal
-/// or zero vectors, and overflow.
+/// Computed in one pass (dot product and both squared norms, [`portable::cosine_parts`])
+/// and finished in `f64`, so parallel vectors give exactly 0. simsimd's fused cosine is not
+/// used: it ends with an approximate reciprocal square root (errors near 1e-8) and reports 0
+/// or 1 instead of NaN for zero vectors. When a squared norm underflows to zero or a part
+/// overflows in `f32`, the distance is recomputed in `f64` ([`super::reference`]), so only
+/// true zero vectors give NaN.
 #[inline]
 pub fn cosine_distance(a: &[f32], b: &[f32]) -> f64 {
     let (a, b) = common(a, b);
-    if a.is_empty() {
-        return f64::NAN;
-    }
-    let d = <f32 as SpatialSimilarity>::cos(a, b).unwrap_or(f64::NAN);
-    if d == 0.0 || d == 1.0 || !d.is_finite() {
+    let (ab, aa, bb) = portable::cosine_parts(a, b);
+    if aa == 0.0 || bb == 0.0 || !(ab.is_finite() && aa.is_finite() && bb.is_finite()) {
         return super::reference::cosine_distance(a, b);
     }
-    d.min(2.0)
+    portable::cosine_from_parts(ab, aa, bb)
 }
 
 /// Manhattan distance `Σ |aᵢ - bᵢ|` (pgvector `<+>`).

@@ -271,9 +271,11 @@ pub fn cosine_from_parts(ab: f64, aa: f64, bb: f64) -> f64 {
     if aa == 0.0 || bb == 0.0 {
         return f64::NAN;
     }
-    // sqrt(aa) * sqrt(bb) rather than sqrt(aa * bb): the product of two large
-    // squared norms may overflow where the product of the norms does not.
-    let similarity = ab / (aa.sqrt() * bb.sqrt());
+    // sqrt(aa * bb) is correctly rounded once (so parallel vectors give exactly 0); fall
+    // back to sqrt(aa) * sqrt(bb) only if the product overflows.
+    let prod = aa * bb;
+    let denom = if prod.is_finite() { prod.sqrt() } else { aa.sqrt() * bb.sqrt() };
+    let similarity = ab / denom;
     if similarity.is_nan() {
         return f64::NAN;
     }
