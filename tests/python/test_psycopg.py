@@ -70,7 +70,10 @@ def test_exact_search_matches_numpy(conn):
 def test_errors_have_sqlstates(conn):
     cases = [
         ("SELECT '[1,2'::vector", "22P02"),
-        ("SELECT '[]'::vector", "22023"),
+        ("SELECT '[]'::vector", "22000"),
+        ("SELECT '[1]'::vector(0)", "22023"),
+        ("SELECT '[1e50]'::vector", "22003"),
+        ("SELECT array_fill(1, ARRAY[16001])::real[]::vector", "54000"),
         ("SELECT '[1,2]'::vector <-> '[1,2,3]'", "22000"),
         ("SELECT '[NaN]'::vector", "22000"),
         ("SELECT '[1,2]'::vector(3)", "22000"),

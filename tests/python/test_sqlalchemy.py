@@ -2,7 +2,8 @@
 import numpy as np
 from pgvector.sqlalchemy import HALFVEC, SPARSEVEC, Vector
 from pgvector import SparseVector
-from sqlalchemy import Integer, create_engine, select
+from psycopg.conninfo import conninfo_to_dict
+from sqlalchemy import URL, Integer, create_engine, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 
@@ -19,7 +20,11 @@ class Item(Base):
 
 
 def test_orm_distance_ordering(dsn):
-    engine = create_engine("postgresql+psycopg://", connect_args={"conninfo": dsn})
+    p = conninfo_to_dict(dsn)
+    engine = create_engine(
+        URL.create("postgresql+psycopg", username=p.get("user"), host=p.get("host"),
+                   port=int(p["port"]) if p.get("port") else None, database=p.get("dbname"))
+    )
     Base.metadata.drop_all(engine)
     Base.metadata.create_all(engine)
     rows = [[1, 1, 1], [2, 2, 2], [1, 1, 2], [-1, 0, 5], [10, 0, 0]]
