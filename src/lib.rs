@@ -14,8 +14,7 @@ pub mod types;
 extension_sql_file!("../sql/types.sql", name = "quiver_types", finalize);
 
 #[cfg(any(test, feature = "pg_test"))]
-#[pg_schema]
-mod tests;
+mod pg_tests;
 
 /// Required by `cargo pgrx test`.
 #[cfg(test)]
