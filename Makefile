@@ -38,6 +38,7 @@ stop:
 	@PGPORT=$(TEST_PORT) scripts/pg.sh stop || true
 
 test: test-core test-pgrx test-sql test-clients
+	@PGPORT=$(TEST_PORT) scripts/pg.sh stop
 	@echo "make test: all suites passed"
 
 test-core:
