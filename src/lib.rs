@@ -6,12 +6,19 @@ use pgrx::prelude::*;
 
 ::pgrx::pg_module_magic!(name, version);
 
+pub mod am;
 pub mod error;
 pub mod types;
 
+#[pg_guard]
+pub extern "C-unwind" fn _PG_init() {
+    am::hnsw::options::init();
+}
+
 // The whole SQL surface is hand-written (every #[pg_extern] above uses `sql = false`), so the
 // order of types, functions, operators, casts and operator classes is explicit.
-extension_sql_file!("../sql/types.sql", name = "quiver_types", finalize);
+extension_sql_file!("../sql/types.sql", name = "quiver_types", bootstrap);
+extension_sql_file!("../sql/hnsw.sql", name = "quiver_hnsw", requires = ["quiver_types"]);
 
 #[cfg(any(test, feature = "pg_test"))]
 mod pg_tests;

@@ -6,11 +6,14 @@
 //! * [`floatfmt`] — PostgreSQL `float4out`-compatible shortest round-trip float formatting.
 //! * [`kernels`] — distance kernels (simsimd with runtime CPU dispatch) plus scalar references.
 //! * [`limits`]  — dimension and size limits shared by every layer.
+//! * [`metric`]  — distances between vectors stored as raw payload bytes (used by indexes).
 
 pub mod error;
 pub mod floatfmt;
+pub mod hnsw;
 pub mod kernels;
 pub mod limits;
+pub mod metric;
 pub mod sparse;
 pub mod text;
 pub mod wire;

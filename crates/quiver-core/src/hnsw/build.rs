@@ -1,0 +1,182 @@
+//! In-memory graph with per-node locks, built in parallel with rayon.
+
+use std::sync::atomic::{AtomicUsize, Ordering as AtomicOrdering};
+use std::sync::{Mutex, RwLock};
+
+use rayon::prelude::*;
+
+use super::search::{find_neighbors, revise_list};
+use super::{BitVisited, Candidate, Graph, HnswParams, NodeId, MAX_LEVEL};
+
+/// An HNSW graph held in memory: per node its level and, behind a `RwLock`, one
+/// neighbour list (`u32` ids) per level `0..=level`.
+#[derive(Debug)]
+pub struct MemGraph {
+    levels: Vec<u8>,
+    links: Vec<RwLock<Vec<Vec<u32>>>>,
+    entry: RwLock<Option<(u32, usize)>>,
+}
+
+impl MemGraph {
+    /// A graph with no links and no entry point for nodes with the given levels
+    /// (each capped at [`MAX_LEVEL`]).
+    pub fn with_levels(levels: &[usize]) -> Self {
+        let levels: Vec<u8> = levels.iter().map(|&l| l.min(MAX_LEVEL) as u8).collect();
+        let links = levels
+            .iter()
+            .map(|&l| RwLock::new(vec![Vec::new(); l as usize + 1]))
+            .collect();
+        MemGraph {
+            levels,
+            links,
+            entry: RwLock::new(None),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.levels.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.levels.is_empty()
+    }
+
+    pub fn level(&self, node: u32) -> usize {
+        self.levels[node as usize] as usize
+    }
+
+    /// A copy of `node`'s neighbours at `level` (empty above its level).
+    pub fn neighbors_of(&self, node: u32, level: usize) -> Vec<u32> {
+        let l = self.links[node as usize].read().unwrap_or_else(|e| e.into_inner());
+        l.get(level).cloned().unwrap_or_default()
+    }
+
+    pub fn entry_point(&self) -> Option<(u32, usize)> {
+        *self.entry.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn set_entry(&self, e: Option<(u32, usize)>) {
+        *self.entry.write().unwrap_or_else(|e| e.into_inner()) = e;
+    }
+
+    /// Insert node `i` (its level was fixed at construction), linking it into the
+    /// graph. Safe to call concurrently for distinct nodes.
+    fn insert(
+        &self,
+        i: u32,
+        params: &HnswParams,
+        pair_dist: &(dyn Fn(u32, u32) -> f32 + Sync),
+        visited: &mut BitVisited,
+        upgrade: &Mutex<()>,
+    ) {
+        let lvl = self.level(i);
+        // A node that will raise the top level holds `upgrade` for its whole
+        // insertion so that concurrent raises serialise.
+        let _guard = match self.entry_point() {
+            Some((_, top)) if lvl <= top => None,
+            _ => Some(upgrade.lock().unwrap_or_else(|e| e.into_inner())),
+        };
+        let Some((ep, top)) = self.entry_point() else {
+            self.set_entry(Some((i, lvl)));
+            return;
+        };
+        let mut d_new = |x: NodeId| pair_dist(i, x as u32);
+        let mut d_pair = |a: NodeId, b: NodeId| pair_dist(a as u32, b as u32);
+        let found = find_neighbors(
+            self,
+            (ep as NodeId, top),
+            i as NodeId,
+            lvl,
+            params,
+            &mut d_new,
+            &mut d_pair,
+            visited,
+        );
+        {
+            let mut own = self.links[i as usize].write().unwrap_or_else(|e| e.into_inner());
+            for (level, list) in found.iter().enumerate() {
+                own[level] = list.iter().map(|c| c.id as u32).collect();
+            }
+        }
+        let mut old: Vec<NodeId> = Vec::new();
+        for (level, list) in found.iter().enumerate() {
+            let cap = params.max_neighbors(level);
+            for c in list {
+                let mut nl = self.links[c.id as usize].write().unwrap_or_else(|e| e.into_inner());
+                let Some(cur) = nl.get_mut(level) else { continue };
+                old.clear();
+                old.extend(cur.iter().map(|&x| x as NodeId));
+                if let Some(new_list) =
+                    revise_list(c.id, &old, Candidate::new(c.dist, i as NodeId), cap, &mut d_pair)
+                {
+                    cur.clear();
+                    cur.extend(new_list.iter().map(|&x| x as u32));
+                }
+            }
+        }
+        if lvl > top {
+            self.set_entry(Some((i, lvl)));
+        }
+    }
+}
+
+impl Graph for MemGraph {
+    fn entry(&self) -> Option<(NodeId, usize)> {
+        self.entry_point().map(|(n, l)| (n as NodeId, l))
+    }
+
+    fn neighbors(&self, node: NodeId, level: usize, out: &mut Vec<NodeId>) {
+        let Some(lock) = self.links.get(node as usize) else { return };
+        let l = lock.read().unwrap_or_else(|e| e.into_inner());
+        if let Some(list) = l.get(level) {
+            out.extend(list.iter().map(|&x| x as NodeId));
+        }
+    }
+}
+
+/// Build a graph over `n` nodes with the given levels (`levels[i]`, e.g. from
+/// [`super::random_levels`]), inserting nodes in parallel on the current rayon
+/// pool. Node 0 seeds the graph; the others are handed out in increasing order
+/// to one worker per pool thread.
+///
+/// `pair_dist(a, b)` is the (symmetric) distance between nodes `a` and `b` and must
+/// be thread-safe. `progress(done)` is called from worker threads about every
+/// 1024 insertions, and once with `n` at the end.
+///
+/// Panics if `levels.len() < n` or `n > u32::MAX`.
+pub fn build_parallel(
+    n: usize,
+    levels: &[usize],
+    params: &HnswParams,
+    pair_dist: &(dyn Fn(u32, u32) -> f32 + Sync),
+    progress: &(dyn Fn(usize) + Sync),
+) -> MemGraph {
+    assert!(levels.len() >= n, "levels shorter than n");
+    assert!(n <= u32::MAX as usize, "too many nodes for u32 ids");
+    let g = MemGraph::with_levels(&levels[..n]);
+    if n == 0 {
+        progress(0);
+        return g;
+    }
+    g.set_entry(Some((0, g.level(0))));
+    let next = AtomicUsize::new(1);
+    let done = AtomicUsize::new(1);
+    let upgrade = Mutex::new(());
+    let workers = rayon::current_num_threads().clamp(1, n);
+    (0..workers).into_par_iter().for_each(|_| {
+        let mut visited = BitVisited::new(n);
+        loop {
+            let i = next.fetch_add(1, AtomicOrdering::Relaxed);
+            if i >= n {
+                break;
+            }
+            g.insert(i as u32, params, pair_dist, &mut visited, &upgrade);
+            let d = done.fetch_add(1, AtomicOrdering::Relaxed) + 1;
+            if d % 1024 == 0 {
+                progress(d);
+            }
+        }
+    });
+    progress(n);
+    g
+}

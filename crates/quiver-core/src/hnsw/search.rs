@@ -1,0 +1,447 @@
+//! Search, neighbour selection and insertion planning.
+
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
+use super::{Candidate, Graph, HnswParams, NodeId, Visited};
+
+/// Max-heap element: the heap top is the *furthest* candidate.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Far(pub Candidate);
+
+impl PartialEq for Far {
+    fn eq(&self, o: &Self) -> bool {
+        self.cmp(o) == Ordering::Equal
+    }
+}
+impl Eq for Far {}
+impl PartialOrd for Far {
+    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl Ord for Far {
+    fn cmp(&self, o: &Self) -> Ordering {
+        self.0.total_cmp(&o.0)
+    }
+}
+
+/// Min-heap element: the heap top is the *nearest* candidate.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Near(pub Candidate);
+
+impl PartialEq for Near {
+    fn eq(&self, o: &Self) -> bool {
+        self.cmp(o) == Ordering::Equal
+    }
+}
+impl Eq for Near {}
+impl PartialOrd for Near {
+    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl Ord for Near {
+    fn cmp(&self, o: &Self) -> Ordering {
+        o.0.total_cmp(&self.0)
+    }
+}
+
+pub(crate) fn sorted(results: BinaryHeap<Far>) -> Vec<Candidate> {
+    results.into_sorted_vec().into_iter().map(|f| f.0).collect()
+}
+
+/// The best-first exploration loop shared by [`search_layer`] and
+/// [`super::IterativeSearch`].
+///
+/// `cands` holds nodes still to expand, `results` the best (at most `ef`) nodes
+/// found. Stops when the nearest unexpanded candidate is further than the worst
+/// result of a full result set (that candidate is pushed back) or nothing is left.
+///
+/// With `spill`, every evaluated node that does not stay in `results` (evicted, or
+/// rejected on arrival) goes to `spill`, and rejected nodes are also queued in
+/// `cands` so a later resumption can expand them. Rejected nodes compare greater
+/// than the worst result at every later point, so this never changes which nodes
+/// end up in `results` compared with a run without `spill`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn explore<G: Graph + ?Sized, V: Visited>(
+    g: &G,
+    cands: &mut BinaryHeap<Near>,
+    results: &mut BinaryHeap<Far>,
+    ef: usize,
+    level: usize,
+    dist: &mut dyn FnMut(NodeId) -> f32,
+    visited: &mut V,
+    mut spill: Option<&mut BinaryHeap<Near>>,
+    buf: &mut Vec<NodeId>,
+) {
+    while let Some(Near(c)) = cands.pop() {
+        if results.len() >= ef {
+            if let Some(Far(worst)) = results.peek() {
+                if c.total_cmp(worst) == Ordering::Greater {
+                    cands.push(Near(c));
+                    break;
+                }
+            }
+        }
+        buf.clear();
+        g.neighbors(c.id, level, buf);
+        for &e in buf.iter() {
+            if !visited.insert(e) {
+                continue;
+            }
+            let cand = Candidate::new(dist(e), e);
+            let admit = results.len() < ef
+                || results
+                    .peek()
+                    .is_some_and(|w| cand.total_cmp(&w.0) == Ordering::Less);
+            if admit {
+                cands.push(Near(cand));
+                results.push(Far(cand));
+                if results.len() > ef {
+                    let Far(out) = results.pop().expect("non-empty");
+                    if let Some(s) = spill.as_deref_mut() {
+                        s.push(Near(out));
+                    }
+                }
+            } else if let Some(s) = spill.as_deref_mut() {
+                s.push(Near(cand));
+                cands.push(Near(cand));
+            }
+        }
+    }
+}
+
+/// Best-first search at one level (the paper's SEARCH-LAYER).
+///
+/// `entries` are the starting points with their distances (duplicates ignored).
+/// `visited` is cleared first, then used for this layer only. Returns up to
+/// `max(ef,1)` candidates sorted ascending by `(dist, id)`.
+pub fn search_layer<G: Graph + ?Sized, V: Visited>(
+    g: &G,
+    entries: &[Candidate],
+    ef: usize,
+    level: usize,
+    dist: &mut dyn FnMut(NodeId) -> f32,
+    visited: &mut V,
+) -> Vec<Candidate> {
+    let ef = ef.max(1);
+    visited.clear();
+    let mut cands = BinaryHeap::with_capacity(ef * 2);
+    let mut results = BinaryHeap::with_capacity(ef + 1);
+    for &e in entries {
+        if visited.insert(e.id) {
+            cands.push(Near(e));
+            results.push(Far(e));
+            if results.len() > ef {
+                results.pop();
+            }
+        }
+    }
+    let mut buf = Vec::new();
+    explore(g, &mut cands, &mut results, ef, level, dist, visited, None, &mut buf);
+    sorted(results)
+}
+
+/// Greedy walk at one level (SEARCH-LAYER with ef = 1): move to the best
+/// neighbour while that strictly improves `(dist, id)`.
+pub(crate) fn greedy_closest<G: Graph + ?Sized>(
+    g: &G,
+    start: Candidate,
+    level: usize,
+    dist: &mut dyn FnMut(NodeId) -> f32,
+    buf: &mut Vec<NodeId>,
+) -> Candidate {
+    let mut cur = start;
+    loop {
+        buf.clear();
+        g.neighbors(cur.id, level, buf);
+        let mut best = cur;
+        for &e in buf.iter() {
+            if e == cur.id {
+                continue;
+            }
+            let c = Candidate::new(dist(e), e);
+            if c.total_cmp(&best) == Ordering::Less {
+                best = c;
+            }
+        }
+        if best.id == cur.id {
+            return cur;
+        }
+        cur = best;
+    }
+}
+
+/// Greedy descent from the entry point down to (and including) `to_level`
+/// (`to_level >= 1` normally). Returns the closest node found, or `None` for an
+/// empty graph. Also returns the entry level.
+pub(crate) fn descend<G: Graph + ?Sized>(
+    g: &G,
+    entry: (NodeId, usize),
+    to_level: usize,
+    dist: &mut dyn FnMut(NodeId) -> f32,
+    buf: &mut Vec<NodeId>,
+) -> Candidate {
+    let (ep, top) = entry;
+    let mut cur = Candidate::new(dist(ep), ep);
+    let mut level = top;
+    while level >= to_level && level > 0 {
+        cur = greedy_closest(g, cur, level, dist, buf);
+        level -= 1;
+    }
+    cur
+}
+
+/// Full k-NN search: greedy descent (ef = 1) from the entry point to level 1,
+/// then [`search_layer`] at level 0 with `max(ef, k)`; returns the best `k`
+/// ascending. Empty for an empty graph or `k == 0`.
+pub fn search<G: Graph + ?Sized, V: Visited>(
+    g: &G,
+    ef: usize,
+    k: usize,
+    dist: &mut dyn FnMut(NodeId) -> f32,
+    visited: &mut V,
+) -> Vec<Candidate> {
+    if k == 0 {
+        return Vec::new();
+    }
+    let Some(entry) = g.entry() else {
+        return Vec::new();
+    };
+    let mut buf = Vec::new();
+    let cur = descend(g, entry, 1, dist, &mut buf);
+    let mut res = search_layer(g, &[cur], ef.max(k), 0, dist, visited);
+    res.truncate(k);
+    res
+}
+
+/// The neighbour-selection heuristic (paper Algorithm 4, without extending the
+/// candidate set, with "keep pruned connections" filling up to `m`).
+///
+/// `candidates` must be sorted ascending (by distance to the base element `q`,
+/// which must not itself be among them). A candidate `e` is selected when it is
+/// closer to `q` than to every already selected neighbour `s`
+/// (`d(e,q) < d(e,s)`); an exact tie `d(e,q) == d(e,s)` also counts as diverse
+/// when `s` is strictly closer to `q` than `e` — this matters for exact duplicate
+/// vectors: a duplicate of `q` must not make every other point look redundant.
+/// If fewer than `m` are selected that way, the nearest pruned candidates fill the
+/// list up to `m` (among exactly equal distances, a pseudo-random choice derived
+/// from the candidate set rather than the lowest ids, so that many duplicates do
+/// not all link to the same few nodes).
+///
+/// `pair_dist(a, b)` is the distance between two candidates. Returns at most `m`
+/// candidates, ascending.
+pub fn select_neighbors(
+    candidates: &[Candidate],
+    m: usize,
+    pair_dist: &mut dyn FnMut(NodeId, NodeId) -> f32,
+) -> Vec<Candidate> {
+    let salt = candidates
+        .iter()
+        .fold(0x243F_6A88_85A3_08D3u64, |h, c| h ^ mix64(c.id));
+    select_neighbors_salted(candidates, m, pair_dist, salt)
+}
+
+#[inline]
+fn mix64(x: u64) -> u64 {
+    let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// [`select_neighbors`] with an explicit salt for breaking exact distance ties
+/// in the fill phase (callers that know the base node pass its id).
+pub(crate) fn select_neighbors_salted(
+    candidates: &[Candidate],
+    m: usize,
+    pair_dist: &mut dyn FnMut(NodeId, NodeId) -> f32,
+    salt: u64,
+) -> Vec<Candidate> {
+    if m == 0 {
+        return Vec::new();
+    }
+    if candidates.len() <= m {
+        let mut all = candidates.to_vec();
+        all.sort_by(Candidate::total_cmp);
+        return all;
+    }
+    let mut selected: Vec<Candidate> = Vec::with_capacity(m);
+    let mut pruned: Vec<Candidate> = Vec::new();
+    for &c in candidates {
+        if selected.len() >= m {
+            break;
+        }
+        let diverse = selected.iter().all(|s| {
+            let d = pair_dist(c.id, s.id);
+            c.dist < d || (c.dist == d && s.dist < c.dist)
+        });
+        if diverse {
+            selected.push(c);
+        } else {
+            pruned.push(c);
+        }
+    }
+    if selected.len() < m {
+        // We only stop early once `selected` is full, so here every candidate was
+        // examined and `pruned` holds all the others.
+        let need = m - selected.len();
+        let key = |c: &Candidate| mix64(c.id ^ salt);
+        pruned.sort_by(|a, b| a.dist.total_cmp(&b.dist).then_with(|| key(a).cmp(&key(b))));
+        selected.extend(pruned.into_iter().take(need));
+        selected.sort_by(Candidate::total_cmp);
+    }
+    selected
+}
+
+/// What inserting a new node requires, computed against any [`Graph`].
+#[derive(Clone, Debug, Default)]
+pub struct InsertPlan {
+    /// For each level `0..=new_level`: the new node's neighbour list (ascending by distance).
+    pub new_neighbors: Vec<Vec<Candidate>>,
+    /// Reverse-link updates: `(existing node, level, its complete new neighbour list)` for
+    /// every neighbour whose list changes (new node appended if capacity allows,
+    /// otherwise the list re-selected with [`select_neighbors`] over old ∪ {new}).
+    pub updates: Vec<(NodeId, usize, Vec<NodeId>)>,
+    /// Whether the new node becomes the entry point (`new_level` > current entry level, or graph empty).
+    pub new_entry: bool,
+}
+
+/// Search phase of an insertion: the new node's neighbour lists at levels
+/// `0..=new_level` (empty above the current top level).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn find_neighbors<G: Graph + ?Sized, V: Visited>(
+    g: &G,
+    entry: (NodeId, usize),
+    new_id: NodeId,
+    new_level: usize,
+    params: &HnswParams,
+    dist_to_new: &mut dyn FnMut(NodeId) -> f32,
+    pair_dist: &mut dyn FnMut(NodeId, NodeId) -> f32,
+    visited: &mut V,
+) -> Vec<Vec<Candidate>> {
+    let mut out = vec![Vec::new(); new_level + 1];
+    let (_, top) = entry;
+    let mut buf = Vec::new();
+    // Greedy descent through the levels above the new node's top level.
+    let cur = descend(g, entry, new_level + 1, dist_to_new, &mut buf);
+    let mut eps = vec![cur];
+    for level in (0..=new_level.min(top)).rev() {
+        let mut w = search_layer(g, &eps, params.ef_construction, level, dist_to_new, visited);
+        w.retain(|c| c.id != new_id);
+        let chosen = select_neighbors_salted(&w, params.max_neighbors(level), pair_dist, new_id);
+        out[level] = chosen;
+        if !w.is_empty() {
+            eps = w;
+        }
+    }
+    out
+}
+
+/// A neighbour's list after linking the new node `new` to it (`new.dist` =
+/// distance between `node` and the new node). `None` if the list does not change.
+pub(crate) fn revise_list(
+    node: NodeId,
+    old: &[NodeId],
+    new: Candidate,
+    cap: usize,
+    pair_dist: &mut dyn FnMut(NodeId, NodeId) -> f32,
+) -> Option<Vec<NodeId>> {
+    if new.id == node || old.contains(&new.id) {
+        return None;
+    }
+    if old.len() < cap {
+        let mut l = old.to_vec();
+        l.push(new.id);
+        return Some(l);
+    }
+    let mut cands: Vec<Candidate> = Vec::with_capacity(old.len() + 1);
+    for &x in old {
+        if x != node && !cands.iter().any(|c| c.id == x) {
+            cands.push(Candidate::new(pair_dist(node, x), x));
+        }
+    }
+    cands.push(new);
+    cands.sort_by(Candidate::total_cmp);
+    let chosen = select_neighbors_salted(&cands, cap, pair_dist, node);
+    let ids: Vec<NodeId> = chosen.iter().map(|c| c.id).collect();
+    if ids.len() == old.len() && ids.iter().all(|id| old.contains(id)) {
+        None
+    } else {
+        Some(ids)
+    }
+}
+
+/// Plan the insertion of node `new_id` with level `new_level` into `g` (the
+/// paper's INSERT, without modifying anything).
+///
+/// * `dist_to_new(x)` — distance between the new node and existing node `x`;
+/// * `pair_dist(a, b)` — distance between two nodes. **It is also called with
+///   `new_id` as either argument** (when an existing neighbour's full list is
+///   re-selected over old ∪ {new}), so the caller must be able to resolve the new
+///   node's vector there.
+/// * `visited` is cleared and reused for each level searched.
+///
+/// Apply the plan by storing `new_neighbors[l]` (ids) as the new node's list at
+/// each level, replacing each `updates` entry's list, and — if `new_entry` —
+/// making the new node the entry point with level `new_level`.
+pub fn plan_insert<G: Graph + ?Sized, V: Visited>(
+    g: &G,
+    new_id: NodeId,
+    new_level: usize,
+    params: &HnswParams,
+    dist_to_new: &mut dyn FnMut(NodeId) -> f32,
+    pair_dist: &mut dyn FnMut(NodeId, NodeId) -> f32,
+    visited: &mut V,
+) -> InsertPlan {
+    let Some(entry) = g.entry() else {
+        return InsertPlan {
+            new_neighbors: vec![Vec::new(); new_level + 1],
+            updates: Vec::new(),
+            new_entry: true,
+        };
+    };
+    let new_neighbors =
+        find_neighbors(g, entry, new_id, new_level, params, dist_to_new, pair_dist, visited);
+    let mut updates = Vec::new();
+    let mut buf = Vec::new();
+    for (level, list) in new_neighbors.iter().enumerate() {
+        let cap = params.max_neighbors(level);
+        for c in list {
+            buf.clear();
+            g.neighbors(c.id, level, &mut buf);
+            if let Some(l) = revise_list(c.id, &buf, Candidate::new(c.dist, new_id), cap, pair_dist) {
+                updates.push((c.id, level, l));
+            }
+        }
+    }
+    InsertPlan {
+        new_neighbors,
+        updates,
+        new_entry: new_level > entry.1,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn select_prefers_diverse() {
+        // Points on a line: q at 0; candidates at 1, 1.1, 1.2 (clustered) and -2.
+        let pos = |id: NodeId| -> f32 { [1.0, 1.1, 1.2, -2.0][id as usize] };
+        let cands: Vec<Candidate> = (0..4).map(|i| Candidate::new(pos(i).abs(), i)).collect();
+        let mut sorted_c = cands.clone();
+        sorted_c.sort_by(Candidate::total_cmp);
+        let mut pd = |a: NodeId, b: NodeId| (pos(a) - pos(b)).abs();
+        let s = select_neighbors(&sorted_c, 2, &mut pd);
+        let ids: Vec<_> = s.iter().map(|c| c.id).collect();
+        assert_eq!(ids, vec![0, 3]);
+        // Filling: with m = 3 the nearest pruned (id 1) fills.
+        let s = select_neighbors(&sorted_c, 3, &mut pd);
+        let ids: Vec<_> = s.iter().map(|c| c.id).collect();
+        assert_eq!(ids, vec![0, 1, 3]);
+        assert!(select_neighbors(&sorted_c, 0, &mut pd).is_empty());
+    }
+}

@@ -1,0 +1,235 @@
+//! CREATE INDEX: read the heap, build the graph in memory on all cores (rayon, plain Rust
+//! data only), then lay the nodes out on pages and write them with Generic WAL.
+
+use super::layout::{node_id, Meta, Node, MAGIC, VERSION};
+use super::spec::IndexSpec;
+use super::write;
+use crate::am::page::{self, Buf, Wal, BLCKSZ, SPECIAL_SIZE};
+use pgrx::prelude::*;
+use quiver_core::hnsw::{build_parallel, random_levels};
+use quiver_core::metric::index_distance;
+
+/// Vectors read from the heap: payload bytes in one arena.
+struct Collected {
+    arena: Vec<u8>,
+    offsets: Vec<(usize, usize)>,
+    tids: Vec<(u32, u16)>,
+}
+
+impl Collected {
+    fn payload(&self, i: usize) -> &[u8] {
+        let (at, len) = self.offsets[i];
+        &self.arena[at..at + len]
+    }
+}
+
+/// The payload of a vector datum: the detoasted varlena without its 4-byte length word.
+/// The returned slice lives in the current memory context.
+pub unsafe fn datum_payload<'a>(datum: pg_sys::Datum) -> &'a [u8] {
+    unsafe {
+        let v = pg_sys::pg_detoast_datum(datum.cast_mut_ptr::<pg_sys::varlena>()) as *const u8;
+        let total = (v as *const u32).read_unaligned() as usize >> 2; // 4-byte header, little-endian
+        std::slice::from_raw_parts(v.add(4), total.saturating_sub(4))
+    }
+}
+
+#[pg_guard]
+unsafe extern "C-unwind" fn collect_callback(
+    _index: pg_sys::Relation,
+    tid: pg_sys::ItemPointer,
+    values: *mut pg_sys::Datum,
+    isnull: *mut bool,
+    _alive: bool,
+    state: *mut std::ffi::c_void,
+) {
+    unsafe {
+        if *isnull {
+            return;
+        }
+        let c = &mut *(state as *mut Collected);
+        let payload = datum_payload(*values);
+        let at = c.arena.len();
+        c.arena.extend_from_slice(payload);
+        // keep every payload 8-byte aligned inside the arena
+        c.arena.resize((c.arena.len() + 7) & !7, 0);
+        c.offsets.push((at, payload.len()));
+        let t = &*tid;
+        let blk = ((t.ip_blkid.bi_hi as u32) << 16) | t.ip_blkid.bi_lo as u32;
+        c.tids.push((blk, t.ip_posid));
+    }
+}
+
+#[pg_guard]
+pub unsafe extern "C-unwind" fn ambuild(
+    heap: pg_sys::Relation,
+    index: pg_sys::Relation,
+    index_info: *mut pg_sys::IndexInfo,
+) -> *mut pg_sys::IndexBuildResult {
+    let spec = IndexSpec::of(index);
+    if spec.params.ef_construction < 2 * spec.params.m {
+        crate::error::raise_code(
+            PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
+            "ef_construction must be greater than or equal to 2 * m",
+        );
+    }
+    if page::nblocks(index) != 0 {
+        crate::error::raise_code(
+            PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
+            format!("index \"{}\" already contains data", unsafe { name_of(index) }),
+        );
+    }
+
+    let mut c = Collected { arena: Vec::new(), offsets: Vec::new(), tids: Vec::new() };
+    let heap_tuples = unsafe {
+        pg_sys::table_index_build_scan(
+            heap,
+            index,
+            index_info,
+            true,
+            true,
+            Some(collect_callback),
+            &mut c as *mut Collected as *mut std::ffi::c_void,
+            std::ptr::null_mut(),
+        )
+    };
+    let n = c.offsets.len();
+    write_graph(index, &spec, &c);
+
+    let result = unsafe { pg_sys::palloc0(std::mem::size_of::<pg_sys::IndexBuildResult>()) }
+        as *mut pg_sys::IndexBuildResult;
+    unsafe {
+        (*result).heap_tuples = heap_tuples;
+        (*result).index_tuples = n as f64;
+    }
+    result
+}
+
+unsafe fn name_of(rel: pg_sys::Relation) -> String {
+    unsafe { pgrx::name_data_to_str(&(*(*rel).rd_rel).relname).to_string() }
+}
+
+/// Build the graph over the collected vectors and write every page.
+fn write_graph(index: pg_sys::Relation, spec: &IndexSpec, c: &Collected) {
+    let n = c.offsets.len();
+    let (kind, metric) = (spec.kind, spec.metric);
+    let levels = random_levels(n, &spec.params, 0x5155_4956_4552 ^ n as u64);
+    // Runs on rayon's threads: plain Rust data only, no PostgreSQL calls.
+    let graph = build_parallel(
+        n,
+        &levels,
+        &spec.params,
+        &|a: u32, b: u32| index_distance(kind, metric, c.payload(a as usize), c.payload(b as usize)),
+        &|_done: usize| {},
+    );
+
+    // Lay nodes out on pages (block 1 onwards) so every node has its id before writing.
+    let layout = spec.layout;
+    let header = std::mem::size_of::<pg_sys::PageHeaderData>();
+    let mut ids = Vec::with_capacity(n);
+    let mut pages: Vec<Vec<usize>> = Vec::new();
+    let mut used = BLCKSZ; // force a new page first
+    for i in 0..n {
+        let overflow = write::needs_overflow(&layout, levels[i], c.offsets[i].1);
+        let size = layout.item_size(levels[i], c.offsets[i].1, overflow);
+        let need = 4 + ((size + 7) & !7);
+        if used + need > BLCKSZ - SPECIAL_SIZE {
+            pages.push(Vec::new());
+            used = header;
+        }
+        used += need;
+        let page_no = pages.len() as u32; // block = page_no (block 0 is the meta page)
+        let last = pages.last_mut().expect("a page was pushed");
+        last.push(i);
+        ids.push(node_id(page_no, last.len() as u16));
+    }
+
+    // Meta page first (block 0), then node pages in order, then overflow chains.
+    write::init_meta(
+        index,
+        pg_sys::ForkNumber::MAIN_FORKNUM,
+        &Meta { magic: MAGIC, version: VERSION, m: spec.params.m as u32, ef_construction: spec.params.ef_construction as u32, insert_page: pg_sys::InvalidBlockNumber, ..Default::default() },
+    );
+    let first_overflow = pages.len() as u32 + 1;
+    let mut overflow_at = vec![None; n];
+    {
+        let mut next_blk = first_overflow;
+        for i in 0..n {
+            let len = c.offsets[i].1;
+            if write::needs_overflow(&layout, levels[i], len) {
+                overflow_at[i] = Some(next_blk);
+                next_blk += len.div_ceil(write::CHUNK) as u32;
+            }
+        }
+    }
+    let mut item = Vec::new();
+    let mut list = Vec::new();
+    for (p, members) in pages.iter().enumerate() {
+        let buf = Buf::extend(index, pg_sys::ForkNumber::MAIN_FORKNUM);
+        debug_assert_eq!(buf.blkno(), p as u32 + 1);
+        let mut wal = Wal::start(index);
+        let pg = wal.register(&buf, true);
+        page::init_page(pg, super::layout::KIND_NODES);
+        for &i in members {
+            let level = levels[i];
+            let payload = c.payload(i);
+            item.resize(layout.item_size(level, payload.len(), overflow_at[i].is_some()), 0);
+            let mut node = Node::init(&mut item, layout, c.tids[i], level, payload, overflow_at[i]);
+            for l in 0..=level {
+                list.clear();
+                list.extend(graph.neighbors_of(i as u32, l).iter().map(|&j| ids[j as usize]));
+                node.set_neighbors(l, &list);
+            }
+            if page::add_item(pg, &item).is_none() {
+                crate::error::raise_code(PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, "hnsw build: page layout mismatch");
+            }
+        }
+        wal.finish();
+        pgrx::check_for_interrupts!();
+    }
+    for i in 0..n {
+        if let Some(expected) = overflow_at[i] {
+            // Chains are written front to back here so the block numbers match the plan.
+            write_overflow_in_order(index, c.payload(i), expected);
+        }
+    }
+
+    let entry = graph.entry_point();
+    let last_node_page = if pages.is_empty() { pg_sys::InvalidBlockNumber } else { pages.len() as u32 };
+    write::update_meta(index, |m| {
+        if let Some((e, level)) = entry {
+            m.entry = ids[e as usize];
+            m.entry_level = level as u32;
+            m.has_entry = 1;
+        }
+        m.insert_page = last_node_page;
+        m.nodes = n as u64;
+    });
+}
+
+/// Write an overflow chain starting at the next block, which must be `expected_first`.
+fn write_overflow_in_order(index: pg_sys::Relation, payload: &[u8], expected_first: u32) {
+    let chunks: Vec<&[u8]> = payload.chunks(write::CHUNK).collect();
+    for (k, chunk) in chunks.iter().enumerate() {
+        let buf = Buf::extend(index, pg_sys::ForkNumber::MAIN_FORKNUM);
+        if buf.blkno() != expected_first + k as u32 {
+            crate::error::raise_code(PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, "hnsw build: overflow layout mismatch");
+        }
+        let mut wal = Wal::start(index);
+        let pg = wal.register(&buf, true);
+        page::init_page(pg, super::layout::KIND_OVERFLOW);
+        let next = if k + 1 < chunks.len() { buf.blkno() + 1 } else { pg_sys::InvalidBlockNumber };
+        page::set_next_block(pg, next);
+        page::add_item(pg, chunk);
+        wal.finish();
+    }
+}
+
+#[pg_guard]
+pub unsafe extern "C-unwind" fn ambuildempty(index: pg_sys::Relation) {
+    let spec = IndexSpec::of(index);
+    write::init_meta(
+        index,
+        pg_sys::ForkNumber::INIT_FORKNUM,
+        &Meta { magic: MAGIC, version: VERSION, m: spec.params.m as u32, ef_construction: spec.params.ef_construction as u32, insert_page: pg_sys::InvalidBlockNumber, ..Default::default() },
+    );
+}

@@ -1,0 +1,121 @@
+//! The hnsw graph as stored in index pages, seen through quiver-core's `Graph` trait.
+
+use super::layout::{node_blk, node_off, Meta, Node, KIND_META, KIND_NODES};
+use super::spec::IndexSpec;
+use crate::am::page::{self, Buf, Lock};
+use pgrx::pg_sys;
+use quiver_core::hnsw::{Graph, NodeId};
+use quiver_core::metric::index_distance;
+
+pub const META_BLOCK: u32 = 0;
+
+/// Read the meta page.
+pub fn read_meta(index: pg_sys::Relation) -> Meta {
+    let buf = Buf::read(index, META_BLOCK, Lock::Share);
+    let meta = unsafe { page::item(buf.page(), 1) }.and_then(|b| Meta::from_bytes(b));
+    match meta {
+        Some(m) if page::page_kind(buf.page()) == KIND_META => m,
+        _ => crate::error::raise_code(
+            pgrx::PgSqlErrorCode::ERRCODE_INDEX_CORRUPTED,
+            "hnsw index meta page is missing or corrupted",
+        ),
+    }
+}
+
+/// Facts about one node, copied out of its page.
+pub struct NodeInfo {
+    pub heap: (u32, u16),
+    pub level: usize,
+    pub deleted: bool,
+}
+
+pub struct DiskGraph {
+    pub index: pg_sys::Relation,
+    pub spec: IndexSpec,
+    pub entry: Option<(NodeId, usize)>,
+    nblocks: u32,
+}
+
+impl DiskGraph {
+    pub fn open(index: pg_sys::Relation, spec: IndexSpec) -> DiskGraph {
+        let meta = read_meta(index);
+        let entry = (meta.has_entry != 0).then_some((meta.entry, meta.entry_level as usize));
+        DiskGraph { index, spec, entry, nblocks: page::nblocks(index) }
+    }
+
+    /// Run `f` on node `id` under a share lock; `None` if `id` does not name a node.
+    pub fn with_node<R>(&self, id: NodeId, f: impl FnOnce(&Node) -> R) -> Option<R> {
+        let blk = node_blk(id);
+        if blk == META_BLOCK || (blk >= self.nblocks && blk >= page::nblocks(self.index)) {
+            return None;
+        }
+        let buf = Buf::read(self.index, blk, Lock::Share);
+        if page::page_kind(buf.page()) != KIND_NODES {
+            return None;
+        }
+        let bytes = unsafe { page::item(buf.page(), node_off(id)) }?;
+        let node = Node { bytes, layout: self.spec.layout };
+        Some(f(&node))
+    }
+
+    pub fn info(&self, id: NodeId) -> Option<NodeInfo> {
+        self.with_node(id, |n| NodeInfo { heap: n.heap_tid(), level: n.level(), deleted: n.is_deleted() })
+    }
+
+    /// Distance from `query` (a payload) to node `id`; infinity for a missing node.
+    pub fn distance(&self, id: NodeId, query: &[u8]) -> f32 {
+        let (kind, metric) = (self.spec.kind, self.spec.metric);
+        let inline = self.with_node(id, |n| match n.overflow_block() {
+            None => Ok(index_distance(kind, metric, query, n.inline_payload())),
+            Some(first) => Err((first, n.payload_len())),
+        });
+        match inline {
+            Some(Ok(d)) => d,
+            Some(Err((first, len))) => index_distance(kind, metric, query, &read_overflow(self.index, first, len)),
+            None => f32::INFINITY,
+        }
+    }
+
+    /// The payload of node `id` (copied).
+    pub fn payload(&self, id: NodeId) -> Vec<u8> {
+        let inline = self.with_node(id, |n| match n.overflow_block() {
+            None => Ok(n.inline_payload().to_vec()),
+            Some(first) => Err((first, n.payload_len())),
+        });
+        match inline {
+            Some(Ok(p)) => p,
+            Some(Err((first, len))) => read_overflow(self.index, first, len),
+            None => Vec::new(),
+        }
+    }
+}
+
+impl Graph for DiskGraph {
+    fn entry(&self) -> Option<(NodeId, usize)> {
+        self.entry
+    }
+
+    fn neighbors(&self, node: NodeId, level: usize, out: &mut Vec<NodeId>) {
+        self.with_node(node, |n| n.neighbors(level, out));
+    }
+}
+
+/// Reassemble a payload stored in a chain of overflow pages.
+pub fn read_overflow(index: pg_sys::Relation, first: u32, len: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(len);
+    let mut blk = first;
+    let total = page::nblocks(index);
+    while out.len() < len && blk != pg_sys::InvalidBlockNumber && blk < total {
+        let buf = Buf::read(index, blk, Lock::Share);
+        if page::page_kind(buf.page()) != super::layout::KIND_OVERFLOW {
+            break;
+        }
+        match unsafe { page::item(buf.page(), 1) } {
+            Some(chunk) => out.extend_from_slice(chunk),
+            None => break,
+        }
+        blk = page::next_block(buf.page());
+    }
+    out.truncate(len);
+    out
+}

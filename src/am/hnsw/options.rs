@@ -1,0 +1,134 @@
+//! Index options (`WITH (m = 16, ef_construction = 64)`) and the hnsw GUCs.
+
+use pgrx::prelude::*;
+use pgrx::{GucContext, GucFlags, GucRegistry, GucSetting};
+
+pub const DEFAULT_M: i32 = 16;
+pub const DEFAULT_EF_CONSTRUCTION: i32 = 64;
+
+static mut RELOPT_KIND: pg_sys::relopt_kind::Type = 0;
+
+#[repr(C)]
+struct Options {
+    vl_len_: i32,
+    m: i32,
+    ef_construction: i32,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug, pgrx::PostgresGucEnum)]
+pub enum IterativeScan {
+    #[name = c"off"]
+    Off,
+    #[name = c"relaxed_order"]
+    RelaxedOrder,
+    #[name = c"strict_order"]
+    StrictOrder,
+}
+
+pub static EF_SEARCH: GucSetting<i32> = GucSetting::<i32>::new(40);
+pub static ITERATIVE_SCAN: GucSetting<IterativeScan> = GucSetting::<IterativeScan>::new(IterativeScan::Off);
+pub static MAX_SCAN_TUPLES: GucSetting<i32> = GucSetting::<i32>::new(20_000);
+pub static SCAN_MEM_MULTIPLIER: GucSetting<f64> = GucSetting::<f64>::new(1.0);
+
+/// Register the reloptions and GUCs (from `_PG_init`).
+pub fn init() {
+    unsafe {
+        RELOPT_KIND = pg_sys::add_reloption_kind();
+        pg_sys::add_int_reloption(
+            RELOPT_KIND,
+            c"m".as_ptr(),
+            c"Max number of connections per node".as_ptr(),
+            DEFAULT_M,
+            2,
+            100,
+            pg_sys::AccessExclusiveLock as pg_sys::LOCKMODE,
+        );
+        pg_sys::add_int_reloption(
+            RELOPT_KIND,
+            c"ef_construction".as_ptr(),
+            c"Size of the dynamic candidate list for construction".as_ptr(),
+            DEFAULT_EF_CONSTRUCTION,
+            4,
+            1000,
+            pg_sys::AccessExclusiveLock as pg_sys::LOCKMODE,
+        );
+    }
+    GucRegistry::define_int_guc(
+        c"hnsw.ef_search",
+        c"Sets the size of the dynamic candidate list for search",
+        c"Higher values give better recall at the cost of speed.",
+        &EF_SEARCH,
+        1,
+        1000,
+        GucContext::Userset,
+        GucFlags::default(),
+    );
+    GucRegistry::define_enum_guc(
+        c"hnsw.iterative_scan",
+        c"Sets the mode for iterative scans",
+        c"off, relaxed_order or strict_order: keep scanning the graph when filters remove results.",
+        &ITERATIVE_SCAN,
+        GucContext::Userset,
+        GucFlags::default(),
+    );
+    GucRegistry::define_int_guc(
+        c"hnsw.max_scan_tuples",
+        c"Sets the max number of tuples to visit for iterative scans",
+        c"",
+        &MAX_SCAN_TUPLES,
+        1,
+        i32::MAX,
+        GucContext::Userset,
+        GucFlags::default(),
+    );
+    GucRegistry::define_float_guc(
+        c"hnsw.scan_mem_multiplier",
+        c"Sets the multiple of work_mem to use for iterative scans",
+        c"",
+        &SCAN_MEM_MULTIPLIER,
+        1.0,
+        1000.0,
+        GucContext::Userset,
+        GucFlags::default(),
+    );
+    unsafe { pg_sys::MarkGUCPrefixReserved(c"hnsw".as_ptr()) };
+}
+
+/// `amoptions`: parse and validate `WITH (...)`.
+#[pg_guard]
+pub unsafe extern "C-unwind" fn amoptions(reloptions: pg_sys::Datum, validate: bool) -> *mut pg_sys::bytea {
+    let tab = [
+        pg_sys::relopt_parse_elt {
+            optname: c"m".as_ptr(),
+            opttype: pg_sys::relopt_type::RELOPT_TYPE_INT,
+            offset: std::mem::offset_of!(Options, m) as i32,
+        },
+        pg_sys::relopt_parse_elt {
+            optname: c"ef_construction".as_ptr(),
+            opttype: pg_sys::relopt_type::RELOPT_TYPE_INT,
+            offset: std::mem::offset_of!(Options, ef_construction) as i32,
+        },
+    ];
+    unsafe {
+        pg_sys::build_reloptions(
+            reloptions,
+            validate,
+            RELOPT_KIND,
+            std::mem::size_of::<Options>(),
+            tab.as_ptr(),
+            tab.len() as i32,
+        ) as *mut pg_sys::bytea
+    }
+}
+
+/// `(m, ef_construction)` of an open index.
+pub fn of(index: pg_sys::Relation) -> (usize, usize) {
+    unsafe {
+        let opts = (*index).rd_options as *const Options;
+        if opts.is_null() {
+            (DEFAULT_M as usize, DEFAULT_EF_CONSTRUCTION as usize)
+        } else {
+            ((*opts).m as usize, (*opts).ef_construction as usize)
+        }
+    }
+}

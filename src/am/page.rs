@@ -1,0 +1,196 @@
+//! The page layer shared by every quiver index access method.
+//!
+//! * [`Buf`]: a pinned and locked buffer, released on drop (also during error unwinding).
+//! * [`Wal`]: a Generic WAL record covering up to four buffers; changes made through the page
+//!   images it hands out are applied and logged atomically by [`Wal::finish`], discarded on drop.
+//! * Page helpers: initialisation with a small special area (page kind + next block), adding
+//!   items, reading items as byte slices.
+//!
+//! Every change to an index page goes through [`Wal`], so it is crash-safe and replicated.
+
+use pgrx::pg_sys;
+
+pub const BLCKSZ: usize = pg_sys::BLCKSZ as usize;
+/// Special area: page kind (u16), flags (u16), next block (u32).
+pub const SPECIAL_SIZE: usize = 8;
+/// Largest item that fits alone on a page with our special area (MAXALIGNed down).
+pub const MAX_ITEM_SIZE: usize =
+    (BLCKSZ - std::mem::size_of::<pg_sys::PageHeaderData>() - SPECIAL_SIZE - 4 - 8) & !7;
+
+/// Buffer lock modes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Lock {
+    Share,
+    Exclusive,
+}
+
+/// A pinned, locked buffer.
+pub struct Buf {
+    buf: pg_sys::Buffer,
+}
+
+impl Buf {
+    /// Read block `blkno` of the main fork and lock it.
+    pub fn read(rel: pg_sys::Relation, blkno: u32, lock: Lock) -> Buf {
+        Self::read_fork(rel, pg_sys::ForkNumber::MAIN_FORKNUM, blkno, lock)
+    }
+
+    pub fn read_fork(rel: pg_sys::Relation, fork: pg_sys::ForkNumber::Type, blkno: u32, lock: Lock) -> Buf {
+        unsafe {
+            let buf = pg_sys::ReadBufferExtended(
+                rel,
+                fork,
+                blkno,
+                pg_sys::ReadBufferMode::RBM_NORMAL,
+                std::ptr::null_mut(),
+            );
+            pg_sys::LockBuffer(buf, lock_mode(lock));
+            Buf { buf }
+        }
+    }
+
+    /// Append a new block to `fork`, returned exclusively locked.
+    pub fn extend(rel: pg_sys::Relation, fork: pg_sys::ForkNumber::Type) -> Buf {
+        unsafe {
+            pg_sys::LockRelationForExtension(rel, pg_sys::ExclusiveLock as i32);
+            let buf = pg_sys::ReadBufferExtended(
+                rel,
+                fork,
+                pg_sys::InvalidBlockNumber,
+                pg_sys::ReadBufferMode::RBM_NORMAL,
+                std::ptr::null_mut(),
+            );
+            pg_sys::LockBuffer(buf, pg_sys::BUFFER_LOCK_EXCLUSIVE as i32);
+            pg_sys::UnlockRelationForExtension(rel, pg_sys::ExclusiveLock as i32);
+            Buf { buf }
+        }
+    }
+
+    pub fn raw(&self) -> pg_sys::Buffer {
+        self.buf
+    }
+
+    pub fn blkno(&self) -> u32 {
+        unsafe { pg_sys::BufferGetBlockNumber(self.buf) }
+    }
+
+    /// The shared page (read-only use unless modified through [`Wal`]).
+    pub fn page(&self) -> pg_sys::Page {
+        unsafe { pg_sys::BufferGetPage(self.buf) }
+    }
+}
+
+impl Drop for Buf {
+    fn drop(&mut self) {
+        unsafe { pg_sys::UnlockReleaseBuffer(self.buf) }
+    }
+}
+
+fn lock_mode(lock: Lock) -> i32 {
+    match lock {
+        Lock::Share => pg_sys::BUFFER_LOCK_SHARE as i32,
+        Lock::Exclusive => pg_sys::BUFFER_LOCK_EXCLUSIVE as i32,
+    }
+}
+
+/// Number of blocks in the main fork.
+pub fn nblocks(rel: pg_sys::Relation) -> u32 {
+    unsafe { pg_sys::RelationGetNumberOfBlocksInFork(rel, pg_sys::ForkNumber::MAIN_FORKNUM) }
+}
+
+/// A Generic WAL record in progress.
+pub struct Wal {
+    state: *mut pg_sys::GenericXLogState,
+}
+
+impl Wal {
+    pub fn start(rel: pg_sys::Relation) -> Wal {
+        Wal { state: unsafe { pg_sys::GenericXLogStart(rel) } }
+    }
+
+    /// Register an exclusively locked buffer; returns the page image to modify.
+    /// `full_image` logs the whole page (use for freshly initialised pages).
+    pub fn register(&mut self, buf: &Buf, full_image: bool) -> pg_sys::Page {
+        let flags = if full_image { pg_sys::GENERIC_XLOG_FULL_IMAGE as i32 } else { 0 };
+        unsafe { pg_sys::GenericXLogRegisterBuffer(self.state, buf.raw(), flags) }
+    }
+
+    /// Apply the changes to the shared buffers and write the WAL record.
+    pub fn finish(mut self) {
+        unsafe { pg_sys::GenericXLogFinish(self.state) };
+        self.state = std::ptr::null_mut();
+    }
+}
+
+impl Drop for Wal {
+    fn drop(&mut self) {
+        if !self.state.is_null() {
+            unsafe { pg_sys::GenericXLogAbort(self.state) }
+        }
+    }
+}
+
+/// Initialise `page` with our special area.
+pub fn init_page(page: pg_sys::Page, kind: u16) {
+    unsafe {
+        pg_sys::PageInit(page, BLCKSZ, SPECIAL_SIZE);
+        let sp = pg_sys::PageGetSpecialPointer(page) as *mut u8;
+        std::ptr::write_bytes(sp, 0, SPECIAL_SIZE);
+        (sp as *mut u16).write_unaligned(kind);
+        (sp.add(4) as *mut u32).write_unaligned(pg_sys::InvalidBlockNumber);
+    }
+}
+
+/// The page kind stored by [`init_page`] (0 for a new, all-zero page).
+pub fn page_kind(page: pg_sys::Page) -> u16 {
+    unsafe {
+        if pg_sys::PageIsNew(page) {
+            return 0;
+        }
+        (pg_sys::PageGetSpecialPointer(page) as *const u16).read_unaligned()
+    }
+}
+
+pub fn next_block(page: pg_sys::Page) -> u32 {
+    unsafe { (pg_sys::PageGetSpecialPointer(page).add(4) as *const u32).read_unaligned() }
+}
+
+pub fn set_next_block(page: pg_sys::Page, next: u32) {
+    unsafe { (pg_sys::PageGetSpecialPointer(page).add(4) as *mut u32).write_unaligned(next) }
+}
+
+/// Add an item; `None` if it does not fit.
+pub fn add_item(page: pg_sys::Page, item: &[u8]) -> Option<u16> {
+    let off = unsafe {
+        pg_sys::PageAddItemExtended(page, item.as_ptr() as *mut std::ffi::c_char as pg_sys::Item, item.len(), 0, 0)
+    };
+    (off != 0).then_some(off)
+}
+
+/// Free space for one more item.
+pub fn free_space(page: pg_sys::Page) -> usize {
+    unsafe { pg_sys::PageGetFreeSpace(page) }
+}
+
+pub fn max_offset(page: pg_sys::Page) -> u16 {
+    unsafe { pg_sys::PageGetMaxOffsetNumber(page) }
+}
+
+/// The bytes of item `off` (1-based), or `None` if there is no such normal item.
+///
+/// # Safety
+/// The slice aliases the page: it must not outlive the buffer lock.
+pub unsafe fn item<'a>(page: pg_sys::Page, off: u16) -> Option<&'a mut [u8]> {
+    unsafe {
+        if off == 0 || off > max_offset(page) {
+            return None;
+        }
+        let iid = pg_sys::PageGetItemId(page, off);
+        let lp = *iid;
+        if lp.lp_flags() != pg_sys::LP_NORMAL || lp.lp_len() == 0 {
+            return None;
+        }
+        let ptr = pg_sys::PageGetItem(page, iid) as *mut u8;
+        Some(std::slice::from_raw_parts_mut(ptr, lp.lp_len() as usize))
+    }
+}
