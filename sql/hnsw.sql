@@ -48,8 +48,9 @@ CREATE OPERATOR CLASS bit_jaccard_ops FOR TYPE bit USING hnsw AS
     FUNCTION 1 jaccard_distance(bit, bit);
 
 CREATE SCHEMA quiver;
-CREATE FUNCTION quiver.index_check(index regclass) RETURNS SETOF text
+CREATE FUNCTION quiver.index_check(index regclass, reachability boolean DEFAULT false) RETURNS SETOF text
     AS 'MODULE_PATHNAME', 'hnsw_index_check_wrapper' LANGUAGE C STRICT;
-COMMENT ON FUNCTION quiver.index_check(regclass) IS
-    'Verifies the structure of an hnsw index; returns one row per problem found (none when healthy)';
+COMMENT ON FUNCTION quiver.index_check(regclass, boolean) IS
+    'Verifies the structure of an hnsw index; returns one row per problem found (none when healthy). '
+    'With reachability => true also reports nodes no search can reach from the entry point (a recall issue, not corruption).';
 

@@ -12,6 +12,15 @@ use quiver_core::kernels;
 
 // ---------------------------------------------------------------- data ----
 
+/// Per-coordinate standard deviation of points around their cluster centre
+/// (centres are N(0,1) per coordinate, so clusters overlap noticeably).
+fn spread() -> f64 {
+    std::env::var("HNSW_TEST_SPREAD")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1.0)
+}
+
 /// `n` points in `dim` dimensions around `clusters` Gaussian centres
 /// (centres ~ N(0, 1), points = centre + N(0, spread²)).
 fn clustered(n: usize, dim: usize, clusters: usize, spread: f64, seed: u64) -> Vec<Vec<f32>> {
@@ -22,7 +31,9 @@ fn clustered(n: usize, dim: usize, clusters: usize, spread: f64, seed: u64) -> V
     (0..n)
         .map(|_| {
             let c = &centres[rng.below(clusters as u64) as usize];
-            c.iter().map(|&x| (x + spread * rng.next_gaussian()) as f32).collect()
+            c.iter()
+                .map(|&x| (x + spread * rng.next_gaussian()) as f32)
+                .collect()
         })
         .collect()
 }
@@ -43,14 +54,23 @@ fn brute_force(data: &[Vec<f32>], q: &[f32], k: usize) -> Vec<u64> {
     all.into_iter().map(|x| x.1).collect()
 }
 
-fn recall<G: Graph + ?Sized>(g: &G, data: &[Vec<f32>], queries: &[Vec<f32>], ef: usize, k: usize) -> f64 {
+fn recall<G: Graph + ?Sized>(
+    g: &G,
+    data: &[Vec<f32>],
+    queries: &[Vec<f32>],
+    ef: usize,
+    k: usize,
+) -> f64 {
     let mut visited = HashVisited::new();
     let mut hit = 0usize;
     for q in queries {
         let truth: HashSet<u64> = brute_force(data, q, k).into_iter().collect();
         let got = search(g, ef, k, &mut |id| d32(&data[id as usize], q), &mut visited);
         assert!(got.len() <= k);
-        assert!(got.windows(2).all(|w| w[0].total_cmp(&w[1]).is_lt()), "not ascending");
+        assert!(
+            got.windows(2).all(|w| w[0].total_cmp(&w[1]).is_lt()),
+            "not ascending"
+        );
         hit += got.iter().filter(|c| truth.contains(&c.id)).count();
     }
     hit as f64 / (queries.len() * k) as f64
@@ -88,7 +108,14 @@ impl Graph for SimpleGraph {
 }
 
 impl SimpleGraph {
-    fn insert(&mut self, data: &[Vec<f32>], id: u64, level: usize, params: &HnswParams, visited: &mut HashVisited) {
+    fn insert(
+        &mut self,
+        data: &[Vec<f32>],
+        id: u64,
+        level: usize,
+        params: &HnswParams,
+        visited: &mut HashVisited,
+    ) {
         assert_eq!(id as usize, self.lists.len());
         let v = &data[id as usize];
         let plan = plan_insert(
@@ -105,8 +132,12 @@ impl SimpleGraph {
         for list in &plan.new_neighbors {
             assert!(list.windows(2).all(|w| w[0].total_cmp(&w[1]).is_le()));
         }
-        self.lists
-            .push(plan.new_neighbors.iter().map(|l| l.iter().map(|c| c.id).collect()).collect());
+        self.lists.push(
+            plan.new_neighbors
+                .iter()
+                .map(|l| l.iter().map(|c| c.id).collect())
+                .collect(),
+        );
         for (node, lvl, list) in plan.updates {
             assert!(lvl < self.lists[node as usize].len());
             self.lists[node as usize][lvl] = list;
@@ -131,19 +162,38 @@ impl SimpleGraph {
 
 /// Degree bounds, no self links, no duplicate links, links only to nodes that
 /// exist at that level. Returns the number of nodes reachable at level 0.
-fn check_invariants<G: Graph + ?Sized>(g: &G, n: usize, node_level: &dyn Fn(u64) -> usize, params: &HnswParams) -> usize {
+fn check_invariants<G: Graph + ?Sized>(
+    g: &G,
+    n: usize,
+    node_level: &dyn Fn(u64) -> usize,
+    params: &HnswParams,
+) -> usize {
     let mut buf = Vec::new();
     let mut max_deg0 = 0;
     for node in 0..n as u64 {
         for level in 0..=node_level(node) {
             buf.clear();
             g.neighbors(node, level, &mut buf);
-            assert!(buf.len() <= params.max_neighbors(level), "node {node} level {level} has {} links", buf.len());
-            assert!(!buf.contains(&node), "node {node} links to itself at level {level}");
+            assert!(
+                buf.len() <= params.max_neighbors(level),
+                "node {node} level {level} has {} links",
+                buf.len()
+            );
+            assert!(
+                !buf.contains(&node),
+                "node {node} links to itself at level {level}"
+            );
             let set: HashSet<_> = buf.iter().collect();
-            assert_eq!(set.len(), buf.len(), "duplicate links at node {node} level {level}");
+            assert_eq!(
+                set.len(),
+                buf.len(),
+                "duplicate links at node {node} level {level}"
+            );
             for &x in &buf {
-                assert!((x as usize) < n && node_level(x) >= level, "bad link {node}->{x} at level {level}");
+                assert!(
+                    (x as usize) < n && node_level(x) >= level,
+                    "bad link {node}->{x} at level {level}"
+                );
             }
             if level == 0 {
                 max_deg0 = max_deg0.max(buf.len());
@@ -176,7 +226,12 @@ fn check_invariants<G: Graph + ?Sized>(g: &G, n: usize, node_level: &dyn Fn(u64)
     count
 }
 
-fn drain_iterative<G: Graph + ?Sized>(g: &G, data: &[Vec<f32>], q: &[f32], ef: usize) -> Vec<Vec<Candidate>> {
+fn drain_iterative<G: Graph + ?Sized>(
+    g: &G,
+    data: &[Vec<f32>],
+    q: &[f32],
+    ef: usize,
+) -> Vec<Vec<Candidate>> {
     let mut it = IterativeSearch::new(g, ef, &mut |id| d32(&data[id as usize], q));
     let mut batches = Vec::new();
     loop {
@@ -186,12 +241,20 @@ fn drain_iterative<G: Graph + ?Sized>(g: &G, data: &[Vec<f32>], q: &[f32], ef: u
             break;
         }
         assert!(b.len() <= ef);
-        assert!(b.windows(2).all(|w| w[0].total_cmp(&w[1]).is_lt()), "batch not ascending");
+        assert!(
+            b.windows(2).all(|w| w[0].total_cmp(&w[1]).is_lt()),
+            "batch not ascending"
+        );
         batches.push(b);
-        assert!(batches.len() <= data.len() + 1, "iterative search does not terminate");
+        assert!(
+            batches.len() <= data.len() + 1,
+            "iterative search does not terminate"
+        );
     }
     // Further calls stay empty.
-    assert!(it.next_batch(g, &mut |id| d32(&data[id as usize], q)).is_empty());
+    assert!(it
+        .next_batch(g, &mut |id| d32(&data[id as usize], q))
+        .is_empty());
     batches
 }
 
@@ -221,7 +284,13 @@ fn single_node() {
     let data = vec![vec![1.0f32, 2.0, 3.0]];
     let params = HnswParams::new(16, 64);
     for level in [0usize, 3] {
-        let g = build_parallel(1, &[level], &params, &|a, b| d32(&data[a as usize], &data[b as usize]), &|_| {});
+        let g = build_parallel(
+            1,
+            &[level],
+            &params,
+            &|a, b| d32(&data[a as usize], &data[b as usize]),
+            &|_| {},
+        );
         assert_eq!(g.entry_point(), Some((0, level)));
         assert_eq!(g.level(0), level);
         let q = [0.0f32, 0.0, 0.0];
@@ -245,8 +314,11 @@ fn select_neighbors_diverse_and_bounded() {
     pts.push([-1.7, 0.0]);
     pts.push([0.0, -1.9]);
     let dist = |a: &[f32; 2], b: &[f32; 2]| ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2)).sqrt();
-    let mut cands: Vec<Candidate> =
-        pts.iter().enumerate().map(|(i, p)| Candidate::new(dist(p, &[0.0, 0.0]), i as u64)).collect();
+    let mut cands: Vec<Candidate> = pts
+        .iter()
+        .enumerate()
+        .map(|(i, p)| Candidate::new(dist(p, &[0.0, 0.0]), i as u64))
+        .collect();
     cands.sort_by(Candidate::total_cmp);
     let mut pd = |a: u64, b: u64| dist(&pts[a as usize], &pts[b as usize]);
     for m in 0..=14 {
@@ -270,7 +342,7 @@ fn select_neighbors_diverse_and_bounded() {
 fn recall_parallel_build_3000x32() {
     let params = HnswParams::new(16, 64);
     // Queries are extra points from the same clusters, not in the index.
-    let all = clustered(3100, 32, 50, 0.3, 1);
+    let all = clustered(3100, 32, 50, spread(), 1);
     let (data, queries) = (&all[..3000], &all[3000..]);
     let t = Instant::now();
     let g = build_mem(data, &params, 7);
@@ -285,7 +357,7 @@ fn recall_parallel_build_3000x32() {
 #[test]
 fn recall_plan_insert_sequential_2000x32() {
     let params = HnswParams::new(16, 64);
-    let all = clustered(2100, 32, 50, 0.3, 2);
+    let all = clustered(2100, 32, 50, spread(), 2);
     let (data, queries) = (&all[..2000], &all[2000..]);
     let levels = random_levels(data.len(), &params, 9);
     let g = SimpleGraph::build(data, &params, 9);
@@ -299,7 +371,7 @@ fn recall_plan_insert_sequential_2000x32() {
 #[test]
 fn recall_parallel_build_1500x128() {
     let params = HnswParams::new(16, 64);
-    let all = clustered(1600, 128, 50, 0.3, 3);
+    let all = clustered(1600, 128, 50, spread(), 3);
     let (data, queries) = (&all[..1500], &all[1500..]);
     let g = build_mem(data, &params, 11);
     check_invariants(&g, data.len(), &|x| g.level(x as u32), &params);
@@ -320,19 +392,7 @@ fn duplicate_vectors() {
     let g = build_mem(&data, &params, 13);
     let reach = check_invariants(&g, n, &|x| g.level(x as u32), &params);
     eprintln!("duplicates: reachable {reach}/{n}");
-    {
-        let (ep, _) = g.entry().unwrap();
-        let mut seen = vec![false; n];
-        let mut st = vec![ep as usize];
-        seen[ep as usize] = true;
-        while let Some(x) = st.pop() {
-            for y in g.neighbors_of(x as u32, 0) {
-                if !seen[y as usize] { seen[y as usize] = true; st.push(y as usize); }
-            }
-        }
-        let miss = |r: std::ops::Range<usize>| r.filter(|&i| !seen[i]).count();
-        eprintln!("unreachable: dupA {} scattered {} dupB {} ep {ep}", miss(0..600), miss(600..1000), miss(1000..1200));
-    }
+    assert_eq!(reach, n, "duplicates left nodes unreachable");
     let mut v = BitVisited::new(n);
     let q = vec![0.5f32; 16];
     let r = search(&g, 40, 10, &mut |id| d32(&data[id as usize], &q), &mut v);
@@ -346,12 +406,16 @@ fn duplicate_vectors() {
     let ids: Vec<u64> = batches.iter().flatten().map(|c| c.id).collect();
     let set: HashSet<u64> = ids.iter().copied().collect();
     assert_eq!(set.len(), ids.len());
-    assert_eq!(ids.len(), reach);
+    assert_eq!(ids.len(), n);
 
     // And the sequential insert path copes too.
     let s = SimpleGraph::build(&data, &params, 13);
     let levels = random_levels(n, &params, 13);
-    check_invariants(&s, n, &|x| levels[x as usize], &params);
+    let reach = check_invariants(&s, n, &|x| levels[x as usize], &params);
+    assert_eq!(
+        reach, n,
+        "duplicates left nodes unreachable (plan_insert path)"
+    );
     let q = vec![0.5f32; 16];
     let mut hv = HashVisited::new();
     let r = search(&s, 40, 10, &mut |id| d32(&data[id as usize], &q), &mut hv);
@@ -380,10 +444,15 @@ fn iterative_returns_every_node_once() {
             assert_eq!(set.len(), ids.len(), "a node was returned twice");
             assert_eq!(set.len(), data.len(), "not every node was returned");
             // Roughly increasing: the batch means never fall far behind.
-            let means: Vec<f32> =
-                batches.iter().map(|b| b.iter().map(|c| c.dist).sum::<f32>() / b.len() as f32).collect();
+            let means: Vec<f32> = batches
+                .iter()
+                .map(|b| b.iter().map(|c| c.dist).sum::<f32>() / b.len() as f32)
+                .collect();
             let inversions = means.windows(2).filter(|w| w[1] < w[0]).count();
-            assert!(inversions * 4 <= means.len().max(4), "batches far from increasing: {means:?}");
+            assert!(
+                inversions * 4 <= means.len().max(4),
+                "batches far from increasing: {means:?}"
+            );
         }
     }
 }
@@ -400,7 +469,14 @@ fn search_layer_matches_contract() {
     let (ep, _) = g.entry().unwrap();
     let e = Candidate::new(d32(&data[ep as usize], &q), ep);
     for ef in [1usize, 3, 10, 500] {
-        let r = search_layer(&g, &[e, e], ef, 0, &mut |id| d32(&data[id as usize], &q), &mut v);
+        let r = search_layer(
+            &g,
+            &[e, e],
+            ef,
+            0,
+            &mut |id| d32(&data[id as usize], &q),
+            &mut v,
+        );
         assert_eq!(r.len(), ef.min(200));
         assert!(r.windows(2).all(|w| w[0].total_cmp(&w[1]).is_lt()));
         if ef == 500 {
@@ -425,7 +501,10 @@ fn plan_insert_reports_changed_lists_only() {
                 assert!(g.lists[node][0].contains(&i));
             }
         }
-        let degree_ok = g.lists.iter().all(|l| l[0].len() <= params.max_neighbors(0));
+        let degree_ok = g
+            .lists
+            .iter()
+            .all(|l| l[0].len() <= params.max_neighbors(0));
         assert!(degree_ok);
     }
 }
@@ -436,7 +515,7 @@ fn plan_insert_reports_changed_lists_only() {
 #[ignore]
 fn recall_parallel_build_10000x32() {
     let params = HnswParams::new(16, 64);
-    let all = clustered(10_200, 32, 50, 0.3, 21);
+    let all = clustered(10_200, 32, 50, spread(), 21);
     let (data, queries) = (&all[..10_000], &all[10_000..]);
     let t = Instant::now();
     let g = build_mem(data, &params, 23);
@@ -451,7 +530,7 @@ fn recall_parallel_build_10000x32() {
 #[ignore]
 fn recall_parallel_build_5000x128() {
     let params = HnswParams::new(16, 64);
-    let all = clustered(5_200, 128, 50, 0.3, 25);
+    let all = clustered(5_200, 128, 50, spread(), 25);
     let (data, queries) = (&all[..5_000], &all[5_000..]);
     let t = Instant::now();
     let g = build_mem(data, &params, 27);
@@ -466,7 +545,7 @@ fn recall_parallel_build_5000x128() {
 #[ignore]
 fn recall_plan_insert_10000x32() {
     let params = HnswParams::new(16, 64);
-    let all = clustered(10_200, 32, 50, 0.3, 29);
+    let all = clustered(10_200, 32, 50, spread(), 29);
     let (data, queries) = (&all[..10_000], &all[10_000..]);
     let t = Instant::now();
     let g = SimpleGraph::build(data, &params, 31);
@@ -482,7 +561,7 @@ fn recall_plan_insert_10000x32() {
 #[ignore]
 fn perf_build_30000x384() {
     let params = HnswParams::new(16, 64);
-    let all = clustered(30_200, 384, 100, 0.3, 33);
+    let all = clustered(30_200, 384, 100, spread(), 33);
     let (data, queries) = (&all[..30_000], &all[30_000..]);
     let levels = random_levels(data.len(), &params, 35);
     let t = Instant::now();

@@ -58,7 +58,7 @@ fn scan_nodes(index: pg_sys::Relation, layout: NodeLayout, problems: &mut Vec<St
 }
 
 #[pg_extern(sql = false)]
-fn hnsw_index_check(index_oid: pg_sys::Oid) -> SetOfIterator<'static, String> {
+fn hnsw_index_check(index_oid: pg_sys::Oid, reachability: bool) -> SetOfIterator<'static, String> {
     let mut problems = Vec::new();
     let rel = unsafe { pg_sys::index_open(index_oid, pg_sys::AccessShareLock as pg_sys::LOCKMODE) };
     unsafe {
@@ -96,6 +96,25 @@ fn hnsw_index_check(index_oid: pg_sys::Oid) -> SetOfIterator<'static, String> {
             }
         } else if !nodes.is_empty() {
             problems.push("index has nodes but no entry point".into());
+        }
+        if reachability && meta.has_entry != 0 && nodes.contains_key(&meta.entry) {
+            // every node should be reachable from the entry point (following links at any level)
+            let mut seen = std::collections::HashSet::new();
+            let mut stack = vec![meta.entry];
+            seen.insert(meta.entry);
+            while let Some(id) = stack.pop() {
+                if let Some((_, lists, _)) = nodes.get(&id) {
+                    for nb in lists.iter().flatten() {
+                        if nodes.contains_key(nb) && seen.insert(*nb) {
+                            stack.push(*nb);
+                        }
+                    }
+                }
+            }
+            let unreachable = nodes.len() - seen.len();
+            if unreachable > 0 {
+                problems.push(format!("{unreachable} of {} nodes are unreachable from the entry point", nodes.len()));
+            }
         }
         for (id, (_, lists, _)) in &nodes {
             for (l, list) in lists.iter().enumerate() {

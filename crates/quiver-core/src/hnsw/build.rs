@@ -47,7 +47,9 @@ impl MemGraph {
 
     /// A copy of `node`'s neighbours at `level` (empty above its level).
     pub fn neighbors_of(&self, node: u32, level: usize) -> Vec<u32> {
-        let l = self.links[node as usize].read().unwrap_or_else(|e| e.into_inner());
+        let l = self.links[node as usize]
+            .read()
+            .unwrap_or_else(|e| e.into_inner());
         l.get(level).cloned().unwrap_or_default()
     }
 
@@ -93,7 +95,9 @@ impl MemGraph {
             visited,
         );
         {
-            let mut own = self.links[i as usize].write().unwrap_or_else(|e| e.into_inner());
+            let mut own = self.links[i as usize]
+                .write()
+                .unwrap_or_else(|e| e.into_inner());
             for (level, list) in found.iter().enumerate() {
                 own[level] = list.iter().map(|c| c.id as u32).collect();
             }
@@ -102,13 +106,21 @@ impl MemGraph {
         for (level, list) in found.iter().enumerate() {
             let cap = params.max_neighbors(level);
             for c in list {
-                let mut nl = self.links[c.id as usize].write().unwrap_or_else(|e| e.into_inner());
-                let Some(cur) = nl.get_mut(level) else { continue };
+                let mut nl = self.links[c.id as usize]
+                    .write()
+                    .unwrap_or_else(|e| e.into_inner());
+                let Some(cur) = nl.get_mut(level) else {
+                    continue;
+                };
                 old.clear();
                 old.extend(cur.iter().map(|&x| x as NodeId));
-                if let Some(new_list) =
-                    revise_list(c.id, &old, Candidate::new(c.dist, i as NodeId), cap, &mut d_pair)
-                {
+                if let Some(new_list) = revise_list(
+                    c.id,
+                    &old,
+                    Candidate::new(c.dist, i as NodeId),
+                    cap,
+                    &mut d_pair,
+                ) {
                     cur.clear();
                     cur.extend(new_list.iter().map(|&x| x as u32));
                 }
@@ -126,7 +138,9 @@ impl Graph for MemGraph {
     }
 
     fn neighbors(&self, node: NodeId, level: usize, out: &mut Vec<NodeId>) {
-        let Some(lock) = self.links.get(node as usize) else { return };
+        let Some(lock) = self.links.get(node as usize) else {
+            return;
+        };
         let l = lock.read().unwrap_or_else(|e| e.into_inner());
         if let Some(list) = l.get(level) {
             out.extend(list.iter().map(|&x| x as NodeId));
@@ -172,7 +186,7 @@ pub fn build_parallel(
             }
             g.insert(i as u32, params, pair_dist, &mut visited, &upgrade);
             let d = done.fetch_add(1, AtomicOrdering::Relaxed) + 1;
-            if d % 1024 == 0 {
+            if d.is_multiple_of(1024) {
                 progress(d);
             }
         }

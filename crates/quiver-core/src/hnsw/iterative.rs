@@ -2,7 +2,7 @@
 
 use std::collections::BinaryHeap;
 
-use super::search::{descend, explore, sorted, Far, Near};
+use super::search::{descend, explore, keyed, sorted, Far, Near};
 use super::{Candidate, Graph, HashVisited, NodeId, Visited};
 
 /// A level-0 best-first search that can be resumed batch after batch.
@@ -43,7 +43,7 @@ impl IterativeSearch {
         if let Some(entry) = g.entry() {
             let cur = descend(g, entry, 1, dist, &mut s.buf);
             s.visited.insert(cur.id);
-            s.cands.push(Near(cur));
+            s.cands.push(Near(keyed(cur, None)));
             s.start = Some(cur);
         }
         s
@@ -58,7 +58,7 @@ impl IterativeSearch {
     ) -> Vec<Candidate> {
         let mut results: BinaryHeap<Far> = BinaryHeap::with_capacity(self.ef + 1);
         if let Some(start) = self.start.take() {
-            results.push(Far(start));
+            results.push(Far(keyed(start, None)));
         } else {
             while results.len() < self.ef {
                 match self.discarded.pop() {
@@ -77,6 +77,7 @@ impl IterativeSearch {
             &mut self.visited,
             Some(&mut self.discarded),
             &mut self.buf,
+            None,
         );
         self.returned += results.len();
         sorted(results)

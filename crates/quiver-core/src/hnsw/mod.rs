@@ -96,7 +96,7 @@ impl HnswParams {
     /// `floor(-ln(u) / ln(m))`, capped at [`MAX_LEVEL`]. (`m < 2` is treated as 2.)
     pub fn level_for(&self, u: f64) -> usize {
         let m = self.m.max(2) as f64;
-        if !(u > 0.0) {
+        if u.is_nan() || u <= 0.0 {
             return MAX_LEVEL;
         }
         let l = (-u.min(1.0).ln() / m.ln()).floor();

@@ -53,7 +53,9 @@ impl SplitMix64 {
 /// a [`SplitMix64`] seeded with `seed` (deterministic for a given seed).
 pub fn random_levels(n: usize, params: &HnswParams, seed: u64) -> Vec<usize> {
     let mut rng = SplitMix64::new(seed);
-    (0..n).map(|_| params.level_for(rng.next_f64_open0())).collect()
+    (0..n)
+        .map(|_| params.level_for(rng.next_f64_open0()))
+        .collect()
 }
 
 #[cfg(test)]

@@ -5,9 +5,29 @@ use std::collections::BinaryHeap;
 
 use super::{Candidate, Graph, HnswParams, NodeId, Visited};
 
+/// Heap entry: a candidate plus the key that breaks distance ties. Ordinary
+/// searches use the id (so the order is exactly [`Candidate::total_cmp`]);
+/// construction searches use a salted hash of the id so that among many exactly
+/// equidistant nodes (duplicates) each insertion keeps a different subset.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Keyed {
+    pub c: Candidate,
+    pub key: u64,
+}
+
+impl Keyed {
+    #[inline]
+    fn cmp_key(&self, o: &Self) -> Ordering {
+        self.c
+            .dist
+            .total_cmp(&o.c.dist)
+            .then_with(|| self.key.cmp(&o.key))
+    }
+}
+
 /// Max-heap element: the heap top is the *furthest* candidate.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Far(pub Candidate);
+pub(crate) struct Far(pub Keyed);
 
 impl PartialEq for Far {
     fn eq(&self, o: &Self) -> bool {
@@ -22,13 +42,13 @@ impl PartialOrd for Far {
 }
 impl Ord for Far {
     fn cmp(&self, o: &Self) -> Ordering {
-        self.0.total_cmp(&o.0)
+        self.0.cmp_key(&o.0)
     }
 }
 
 /// Min-heap element: the heap top is the *nearest* candidate.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Near(pub Candidate);
+pub(crate) struct Near(pub Keyed);
 
 impl PartialEq for Near {
     fn eq(&self, o: &Self) -> bool {
@@ -43,12 +63,33 @@ impl PartialOrd for Near {
 }
 impl Ord for Near {
     fn cmp(&self, o: &Self) -> Ordering {
-        o.0.total_cmp(&self.0)
+        o.0.cmp_key(&self.0)
+    }
+}
+
+/// Tie-breaking key for `id`: the id itself, or a salted bijective hash.
+#[inline]
+pub(crate) fn tie_key(id: NodeId, salt: Option<u64>) -> u64 {
+    match salt {
+        None => id,
+        Some(s) => mix64(id ^ s),
+    }
+}
+
+#[inline]
+pub(crate) fn keyed(c: Candidate, salt: Option<u64>) -> Keyed {
+    Keyed {
+        c,
+        key: tie_key(c.id, salt),
     }
 }
 
 pub(crate) fn sorted(results: BinaryHeap<Far>) -> Vec<Candidate> {
-    results.into_sorted_vec().into_iter().map(|f| f.0).collect()
+    results
+        .into_sorted_vec()
+        .into_iter()
+        .map(|f| f.0.c)
+        .collect()
 }
 
 /// The best-first exploration loop shared by [`search_layer`] and
@@ -74,27 +115,28 @@ pub(crate) fn explore<G: Graph + ?Sized, V: Visited>(
     visited: &mut V,
     mut spill: Option<&mut BinaryHeap<Near>>,
     buf: &mut Vec<NodeId>,
+    salt: Option<u64>,
 ) {
     while let Some(Near(c)) = cands.pop() {
         if results.len() >= ef {
             if let Some(Far(worst)) = results.peek() {
-                if c.total_cmp(worst) == Ordering::Greater {
+                if c.cmp_key(worst) == Ordering::Greater {
                     cands.push(Near(c));
                     break;
                 }
             }
         }
         buf.clear();
-        g.neighbors(c.id, level, buf);
+        g.neighbors(c.c.id, level, buf);
         for &e in buf.iter() {
             if !visited.insert(e) {
                 continue;
             }
-            let cand = Candidate::new(dist(e), e);
+            let cand = keyed(Candidate::new(dist(e), e), salt);
             let admit = results.len() < ef
                 || results
                     .peek()
-                    .is_some_and(|w| cand.total_cmp(&w.0) == Ordering::Less);
+                    .is_some_and(|w| cand.cmp_key(&w.0) == Ordering::Less);
             if admit {
                 cands.push(Near(cand));
                 results.push(Far(cand));
@@ -125,21 +167,47 @@ pub fn search_layer<G: Graph + ?Sized, V: Visited>(
     dist: &mut dyn FnMut(NodeId) -> f32,
     visited: &mut V,
 ) -> Vec<Candidate> {
+    search_layer_salted(g, entries, ef, level, dist, visited, None)
+}
+
+/// [`search_layer`] with distance ties broken by `tie_key(id, salt)`; the result
+/// is sorted by `(dist, tie_key)`.
+pub(crate) fn search_layer_salted<G: Graph + ?Sized, V: Visited>(
+    g: &G,
+    entries: &[Candidate],
+    ef: usize,
+    level: usize,
+    dist: &mut dyn FnMut(NodeId) -> f32,
+    visited: &mut V,
+    salt: Option<u64>,
+) -> Vec<Candidate> {
     let ef = ef.max(1);
     visited.clear();
     let mut cands = BinaryHeap::with_capacity(ef * 2);
     let mut results = BinaryHeap::with_capacity(ef + 1);
     for &e in entries {
         if visited.insert(e.id) {
-            cands.push(Near(e));
-            results.push(Far(e));
+            let k = keyed(e, salt);
+            cands.push(Near(k));
+            results.push(Far(k));
             if results.len() > ef {
                 results.pop();
             }
         }
     }
     let mut buf = Vec::new();
-    explore(g, &mut cands, &mut results, ef, level, dist, visited, None, &mut buf);
+    explore(
+        g,
+        &mut cands,
+        &mut results,
+        ef,
+        level,
+        dist,
+        visited,
+        None,
+        &mut buf,
+        salt,
+    );
     sorted(results)
 }
 
@@ -299,6 +367,9 @@ pub(crate) fn select_neighbors_salted(
 #[derive(Clone, Debug, Default)]
 pub struct InsertPlan {
     /// For each level `0..=new_level`: the new node's neighbour list (ascending by distance).
+    /// As in the paper, at most `m` neighbours are chosen at every level (level 0 has
+    /// room for `2*m`; later insertions fill it through reverse links). Levels above
+    /// the current entry level are empty.
     pub new_neighbors: Vec<Vec<Candidate>>,
     /// Reverse-link updates: `(existing node, level, its complete new neighbour list)` for
     /// every neighbour whose list changes (new node appended if capacity allows,
@@ -328,9 +399,26 @@ pub(crate) fn find_neighbors<G: Graph + ?Sized, V: Visited>(
     let cur = descend(g, entry, new_level + 1, dist_to_new, &mut buf);
     let mut eps = vec![cur];
     for level in (0..=new_level.min(top)).rev() {
-        let mut w = search_layer(g, &eps, params.ef_construction, level, dist_to_new, visited);
+        // Ties broken by a hash salted with the new id (see `Keyed`).
+        let mut w = search_layer_salted(
+            g,
+            &eps,
+            params.ef_construction,
+            level,
+            dist_to_new,
+            visited,
+            Some(new_id),
+        );
         w.retain(|c| c.id != new_id);
-        let chosen = select_neighbors_salted(&w, params.max_neighbors(level), pair_dist, new_id);
+        // `m` at every level (the paper's M); level 0's extra capacity is left for
+        // reverse links. Choosing 2m here costs twice the reverse-link work for
+        // no recall gain in our measurements.
+        let chosen = select_neighbors_salted(
+            &w,
+            params.m.min(params.max_neighbors(level)),
+            pair_dist,
+            new_id,
+        );
         out[level] = chosen;
         if !w.is_empty() {
             eps = w;
@@ -402,8 +490,16 @@ pub fn plan_insert<G: Graph + ?Sized, V: Visited>(
             new_entry: true,
         };
     };
-    let new_neighbors =
-        find_neighbors(g, entry, new_id, new_level, params, dist_to_new, pair_dist, visited);
+    let new_neighbors = find_neighbors(
+        g,
+        entry,
+        new_id,
+        new_level,
+        params,
+        dist_to_new,
+        pair_dist,
+        visited,
+    );
     let mut updates = Vec::new();
     let mut buf = Vec::new();
     for (level, list) in new_neighbors.iter().enumerate() {
@@ -411,7 +507,8 @@ pub fn plan_insert<G: Graph + ?Sized, V: Visited>(
         for c in list {
             buf.clear();
             g.neighbors(c.id, level, &mut buf);
-            if let Some(l) = revise_list(c.id, &buf, Candidate::new(c.dist, new_id), cap, pair_dist) {
+            if let Some(l) = revise_list(c.id, &buf, Candidate::new(c.dist, new_id), cap, pair_dist)
+            {
                 updates.push((c.id, level, l));
             }
         }
