@@ -1,6 +1,6 @@
 //! The hnsw graph as stored in index pages, seen through quiver-core's `Graph` trait.
 
-use super::layout::{node_blk, node_off, Meta, Node, KIND_META, KIND_NODES};
+use super::layout::{node_blk, node_off, Meta, Node, KIND_META};
 use super::spec::IndexSpec;
 use crate::am::page::{self, Buf, Lock};
 use pgrx::pg_sys;
@@ -50,9 +50,8 @@ impl DiskGraph {
             return None;
         }
         let buf = Buf::read(self.index, blk, Lock::Share);
-        if page::page_kind(buf.page()) != KIND_NODES {
-            return None;
-        }
+        // Node ids come from our own pages, so the page kind (in the special area, another
+        // cache line) is not checked here; item() still bounds-checks the offset.
         let bytes = unsafe { page::item(buf.page(), node_off(id)) }?;
         let node = Node { bytes, layout: self.spec.layout };
         Some(f(&node))

@@ -5,7 +5,7 @@ use super::graph::DiskGraph;
 use super::options::{IterativeScan, EF_SEARCH, ITERATIVE_SCAN, MAX_SCAN_TUPLES};
 use super::spec::IndexSpec;
 use pgrx::prelude::*;
-use quiver_core::hnsw::{Candidate, IterativeSearch};
+use quiver_core::hnsw::{search, Candidate, HashVisited, IterativeSearch};
 use std::collections::VecDeque;
 
 struct ScanState {
@@ -126,16 +126,23 @@ pub unsafe extern "C-unwind" fn amgettuple(scan: pg_sys::IndexScanDesc, _dir: pg
                 return false;
             }
             let mut dist = |id: u64| graph.distance(id, query);
+            let ef = EF_SEARCH.get().max(1) as usize;
+            if state.mode == IterativeScan::Off {
+                // one plain search of ef candidates, no state kept for later batches
+                let mut visited = HashVisited::with_capacity(ef * 16);
+                state.batch.extend(search(graph, ef, ef, &mut dist, &mut visited));
+                state.exhausted = true;
+                continue;
+            }
             let batch = match state.search.as_mut() {
                 None => {
-                    let ef = EF_SEARCH.get().max(1) as usize;
                     let s = IterativeSearch::new(graph, ef, &mut dist);
                     state.search = Some(s);
                     let s = state.search.as_mut().expect("set above");
                     s.next_batch(graph, &mut dist)
                 }
                 Some(s) => {
-                    if state.mode == IterativeScan::Off || state.visited >= max_tuples {
+                    if state.visited >= max_tuples {
                         state.exhausted = true;
                         continue;
                     }
@@ -146,13 +153,7 @@ pub unsafe extern "C-unwind" fn amgettuple(scan: pg_sys::IndexScanDesc, _dir: pg
                 state.exhausted = true;
             }
             state.visited += batch.len();
-            if state.mode == IterativeScan::Off {
-                // one batch only
-                state.batch.extend(batch);
-                state.exhausted = true;
-            } else {
-                state.batch.extend(batch);
-            }
+            state.batch.extend(batch);
         }
     }
 }
