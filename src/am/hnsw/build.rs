@@ -14,6 +14,41 @@ struct Collected {
     arena: Vec<u8>,
     offsets: Vec<(usize, usize)>,
     tids: Vec<(u32, u16)>,
+    spec: IndexSpec,
+    /// maintenance_work_mem in bytes: the in-memory graph build stays below it.
+    limit: usize,
+    /// Estimated bytes the in-memory build needs so far.
+    used: usize,
+    /// Set once the limit was reached: remaining rows go through the on-disk insert path.
+    on_disk: bool,
+    total: usize,
+}
+
+/// Build sub-phases reported in pg_stat_progress_create_index (after PostgreSQL's "initializing").
+pub const PHASE_LOAD: i64 = 2;
+pub const PHASE_GRAPH: i64 = 3;
+pub const PHASE_WRITE: i64 = 4;
+pub const PHASE_INSERT: i64 = 5;
+
+fn report_phase(phase: i64) {
+    unsafe { pg_sys::pgstat_progress_update_param(pg_sys::PROGRESS_CREATEIDX_SUBPHASE as i32, phase) };
+}
+
+#[pg_guard]
+pub unsafe extern "C-unwind" fn ambuildphasename(phase: i64) -> *mut std::ffi::c_char {
+    let name: &'static std::ffi::CStr = match phase {
+        PHASE_LOAD => c"loading tuples",
+        PHASE_GRAPH => c"building graph",
+        PHASE_WRITE => c"writing pages",
+        PHASE_INSERT => c"inserting tuples beyond maintenance_work_mem",
+        _ => return std::ptr::null_mut(),
+    };
+    name.as_ptr() as *mut std::ffi::c_char
+}
+
+/// Estimated in-memory cost of one node: its payload, bookkeeping and its level-0 links.
+fn node_cost(spec: &IndexSpec, payload_len: usize) -> usize {
+    payload_len + 8 + 16 + 2 * spec.params.m * 4 * 5 / 4 + 96
 }
 
 impl Collected {
@@ -48,14 +83,39 @@ unsafe extern "C-unwind" fn collect_callback(
         }
         let c = &mut *(state as *mut Collected);
         let payload = datum_payload(*values);
+        let t = &*tid;
+        let heap_tid = (((t.ip_blkid.bi_hi as u32) << 16) | t.ip_blkid.bi_lo as u32, t.ip_posid);
+        c.total += 1;
+        if !c.on_disk && c.used + node_cost(&c.spec, payload.len()) > c.limit && !c.offsets.is_empty() {
+            pgrx::pg_sys::panic::ErrorReport::new(
+                PgSqlErrorCode::ERRCODE_SUCCESSFUL_COMPLETION,
+                format!(
+                    "hnsw graph reached maintenance_work_mem ({} MB) after {} tuples; the remaining tuples are inserted one at a time, which is slower",
+                    c.limit >> 20,
+                    c.offsets.len()
+                ),
+                "quiver",
+            )
+            .set_hint("Increase maintenance_work_mem to build the whole graph in memory.")
+            .report(PgLogLevel::NOTICE);
+            write_graph(_index, &c.spec, c);
+            c.arena = Vec::new();
+            c.offsets = Vec::new();
+            c.tids = Vec::new();
+            c.on_disk = true;
+            report_phase(PHASE_INSERT);
+        }
+        if c.on_disk {
+            super::insert::insert_payload(_index, payload, heap_tid);
+            return;
+        }
+        c.used += node_cost(&c.spec, payload.len());
         let at = c.arena.len();
         c.arena.extend_from_slice(payload);
         // keep every payload 8-byte aligned inside the arena
         c.arena.resize((c.arena.len() + 7) & !7, 0);
         c.offsets.push((at, payload.len()));
-        let t = &*tid;
-        let blk = ((t.ip_blkid.bi_hi as u32) << 16) | t.ip_blkid.bi_lo as u32;
-        c.tids.push((blk, t.ip_posid));
+        c.tids.push(heap_tid);
     }
 }
 
@@ -79,7 +139,18 @@ pub unsafe extern "C-unwind" fn ambuild(
         );
     }
 
-    let mut c = Collected { arena: Vec::new(), offsets: Vec::new(), tids: Vec::new() };
+    let limit = unsafe { pg_sys::maintenance_work_mem }.max(1024) as usize * 1024;
+    let mut c = Collected {
+        arena: Vec::new(),
+        offsets: Vec::new(),
+        tids: Vec::new(),
+        spec,
+        limit,
+        used: 0,
+        on_disk: false,
+        total: 0,
+    };
+    report_phase(PHASE_LOAD);
     let heap_tuples = unsafe {
         pg_sys::table_index_build_scan(
             heap,
@@ -92,8 +163,10 @@ pub unsafe extern "C-unwind" fn ambuild(
             std::ptr::null_mut(),
         )
     };
-    let n = c.offsets.len();
-    write_graph(index, &spec, &c);
+    if !c.on_disk {
+        write_graph(index, &spec, &c);
+    }
+    let n = c.total;
 
     let result = unsafe { pg_sys::palloc0(std::mem::size_of::<pg_sys::IndexBuildResult>()) }
         as *mut pg_sys::IndexBuildResult;
@@ -112,6 +185,7 @@ unsafe fn name_of(rel: pg_sys::Relation) -> String {
 fn write_graph(index: pg_sys::Relation, spec: &IndexSpec, c: &Collected) {
     let n = c.offsets.len();
     let (kind, metric) = (spec.kind, spec.metric);
+    report_phase(PHASE_GRAPH);
     let levels = random_levels(n, &spec.params, 0x5155_4956_4552 ^ n as u64);
     // Runs on rayon's threads: plain Rust data only, no PostgreSQL calls.
     let graph = build_parallel(
@@ -149,6 +223,10 @@ fn write_graph(index: pg_sys::Relation, spec: &IndexSpec, c: &Collected) {
         pg_sys::ForkNumber::MAIN_FORKNUM,
         &Meta { magic: MAGIC, version: VERSION, m: spec.params.m as u32, ef_construction: spec.params.ef_construction as u32, insert_page: pg_sys::InvalidBlockNumber, ..Default::default() },
     );
+    report_phase(PHASE_WRITE);
+    unsafe {
+        pg_sys::pgstat_progress_update_param(pg_sys::PROGRESS_CREATEIDX_TUPLES_TOTAL as i32, n as i64);
+    }
     let first_overflow = pages.len() as u32 + 1;
     let mut overflow_at = vec![None; n];
     {
@@ -184,6 +262,12 @@ fn write_graph(index: pg_sys::Relation, spec: &IndexSpec, c: &Collected) {
             }
         }
         wal.finish();
+        unsafe {
+            pg_sys::pgstat_progress_update_param(
+                pg_sys::PROGRESS_CREATEIDX_TUPLES_DONE as i32,
+                members.last().map_or(0, |&i| i as i64 + 1),
+            );
+        }
         pgrx::check_for_interrupts!();
     }
     for i in 0..n {

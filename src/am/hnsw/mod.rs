@@ -52,7 +52,7 @@ fn hnsw_handler(_fcinfo: pg_sys::FunctionCallInfo) -> PgBox<pg_sys::IndexAmRouti
     am.amcostestimate = Some(cost::amcostestimate);
     am.amoptions = Some(options::amoptions);
     am.amproperty = None;
-    am.ambuildphasename = None;
+    am.ambuildphasename = Some(build::ambuildphasename);
     am.amvalidate = Some(amvalidate);
     am.amadjustmembers = None;
     am.ambeginscan = Some(scan::ambeginscan);

@@ -1,0 +1,637 @@
+"""The hnsw index in whole PostgreSQL clusters: crash recovery (WAL replay), a streaming replica,
+concurrent writers and readers, and pg_dump / pg_restore round trips.
+
+The crash and replica tests run their own throw-away clusters (ports 55315-55317, data under
+target/pgdata-<port>), started and stopped here; a fixture finalizer stops them even when a test
+fails. When run as root, the server programs run as the `postgres` user. The concurrency and
+dump tests use the shared test cluster (QUIVER_DSN).
+"""
+import os
+import random
+import signal
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+PG_BIN = Path(os.environ.get("PG_BINDIR", "/usr/lib/postgresql/15/bin"))
+ROOT = Path(__file__).resolve().parents[2]
+IS_ROOT = os.geteuid() == 0
+CRASH_PORT, PRIMARY_PORT, REPLICA_PORT = 55315, 55316, 55317
+
+
+# --------------------------------------------------------------------------------------------
+# helpers
+
+
+def as_pg(args):
+    """The command line that runs `args` as the postgres user (PostgreSQL refuses root)."""
+    args = [str(a) for a in args]
+    return ["runuser", "-u", "postgres", "--", *args] if IS_ROOT else args
+
+
+def run(args, *, as_postgres=False, timeout=120, check=True):
+    cmd = as_pg(args) if as_postgres else [str(a) for a in args]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd="/")
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{' '.join(cmd)} exited with {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def pg_owned_dir(path: Path):
+    """Create an empty directory (mode 700) owned by the user the server runs as."""
+    path.mkdir(parents=True, exist_ok=True)
+    if IS_ROOT:
+        shutil.chown(path, "postgres", "postgres")
+    path.chmod(0o700)
+
+
+def port_in_use(port):
+    with socket.socket() as s:
+        s.settimeout(1)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def vec_text(values):
+    return "[" + ",".join(f"{x:.6f}" for x in values) + "]"
+
+
+def random_vec(rng, dims):
+    return vec_text(rng.uniform(-1, 1) for _ in range(dims))
+
+
+def proc_ppid_state(pid):
+    """(ppid, state) of a live process, None when it does not exist."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    fields = stat[stat.rindex(")") + 2:].split()
+    return int(fields[1]), fields[0]
+
+
+def wait_until(predicate, timeout, interval=0.1, what="condition"):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(interval)
+
+
+class Cluster:
+    """A scratch PostgreSQL cluster on 127.0.0.1:<port> with data in target/pgdata-<port>."""
+
+    def __init__(self, port):
+        self.port = port
+        self.datadir = ROOT / "target" / f"pgdata-{port}"
+        self.logfile = ROOT / "target" / f"pgdata-{port}.log"
+        pg_owned_dir(self.datadir)
+        if IS_ROOT and run(["test", "-w", self.datadir], as_postgres=True, check=False).returncode:
+            # checkout not reachable by the postgres user (e.g. under /root): keep data in /tmp
+            self.datadir = Path(f"/tmp/quiver-pgdata-{port}")
+            self.logfile = Path(f"/tmp/quiver-pgdata-{port}.log")
+
+    # -- life cycle
+
+    def prepare_empty(self):
+        """Stop whatever a previous run left on this data directory and wipe it."""
+        self.stop()
+        if port_in_use(self.port):
+            raise AssertionError(f"port {self.port} is in use by another program")
+        shutil.rmtree(self.datadir, ignore_errors=True)
+        pg_owned_dir(self.datadir)
+        self.logfile.unlink(missing_ok=True)
+        self.logfile.touch()
+        if IS_ROOT:
+            shutil.chown(self.logfile, "postgres", "postgres")
+
+    def init(self, extra_conf=""):
+        self.prepare_empty()
+        run([PG_BIN / "initdb", "-D", self.datadir, "-U", "postgres", "--auth=trust",
+             "--encoding=UTF8", "--locale=C.UTF-8"], as_postgres=True)
+        self.configure(
+            "listen_addresses = '127.0.0.1'\n"
+            "unix_socket_directories = ''\n"
+            "max_connections = 30\n"
+            "shared_buffers = 32MB\n"
+            "maintenance_work_mem = 128MB\n"
+            "max_wal_senders = 4\n"
+            "wal_level = replica\n" + extra_conf
+        )
+
+    def configure(self, text):
+        # appending keeps the file's owner; later settings override earlier ones
+        with open(self.datadir / "postgresql.conf", "a") as f:
+            f.write(f"\nport = {self.port}\n{text}\n")
+
+    def start(self):
+        run([PG_BIN / "pg_ctl", "-D", self.datadir, "-l", self.logfile, "-w", "-t", "120", "start"],
+            as_postgres=True, timeout=150)
+
+    def stop(self):
+        """Stop the server if one runs on this data directory (fast, then immediate, then kill)."""
+        if not (self.datadir / "postmaster.pid").exists():
+            return
+        for mode in ("fast", "immediate"):
+            proc = run([PG_BIN / "pg_ctl", "-D", self.datadir, "-m", mode, "-w", "-t", "30", "stop"],
+                       as_postgres=True, timeout=60, check=False)
+            if proc.returncode == 0 or "Is server running?" in proc.stderr:
+                return
+        self.kill_all()
+
+    # -- processes
+
+    def postmaster_pid(self):
+        try:
+            return int((self.datadir / "postmaster.pid").read_text().splitlines()[0])
+        except (FileNotFoundError, IndexError, ValueError):
+            return None
+
+    def server_pids(self):
+        """Postmaster and every process of THIS cluster: children of the postmaster, and (as
+        PostgreSQL processes chdir into their data directory) processes whose cwd is it."""
+        pm = self.postmaster_pid()
+        pids = set()
+        if pm and proc_ppid_state(pm):
+            pids.add(pm)
+        target = os.path.realpath(self.datadir)
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            pid = int(entry)
+            info = proc_ppid_state(pid)
+            if info is None or info[1] == "Z":
+                continue
+            if pm and info[0] == pm:
+                pids.add(pid)
+                continue
+            try:
+                if os.readlink(f"/proc/{pid}/cwd") == target:
+                    pids.add(pid)
+            except OSError:
+                pass
+        return pids
+
+    def kill_all(self):
+        """kill -9 the postmaster and all its processes, as in a crash; wait until they are gone."""
+        pm = self.postmaster_pid()
+        if pm and proc_ppid_state(pm):
+            os.kill(pm, signal.SIGSTOP)  # no new backends from here on
+        pids = self.server_pids()
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+        def gone():
+            return all(proc_ppid_state(p) is None or proc_ppid_state(p)[1] == "Z" for p in pids)
+
+        wait_until(gone, 30, what=f"processes {sorted(pids)} to die")
+        # A dead postmaster whose zombie is not yet reaped by init would make the restarted one
+        # believe it still runs: wait for the reaping, and failing that drop the stale lock file
+        # (nothing of this cluster is alive any more).
+        try:
+            wait_until(lambda: pm is None or proc_ppid_state(pm) is None, 20, what="reaping")
+        except AssertionError:
+            (self.datadir / "postmaster.pid").unlink(missing_ok=True)
+        return pids
+
+    # -- clients
+
+    def dsn(self, dbname="postgres"):
+        return make_conninfo(host="127.0.0.1", port=self.port, user="postgres", dbname=dbname,
+                             connect_timeout=10, options="-c statement_timeout=120000")
+
+    def connect(self, dbname="postgres", autocommit=True):
+        return psycopg.connect(self.dsn(dbname), autocommit=autocommit)
+
+    def log_text(self):
+        try:
+            return self.logfile.read_text(errors="replace")
+        except OSError:
+            return ""
+
+
+@pytest.fixture
+def clusters():
+    """Factory for scratch clusters; all of them are stopped when the test ends, pass or fail."""
+    made = []
+
+    def make(port):
+        c = Cluster(port)
+        made.append(c)
+        return c
+
+    yield make
+    for c in reversed(made):
+        try:
+            c.stop()
+        except Exception as e:  # keep stopping the others
+            print(f"could not stop cluster on port {c.port}: {e}")
+
+
+def index_problems(conn, index):
+    return conn.execute("SELECT * FROM quiver.index_check(%s::regclass)", (index,)).fetchall()
+
+
+def nearest_ids(conn, table, query, limit):
+    return [r[0] for r in conn.execute(
+        f"SELECT id FROM {table} ORDER BY v <-> %s::vector LIMIT {int(limit)}", (query,)).fetchall()]
+
+
+# --------------------------------------------------------------------------------------------
+# 1. crash recovery
+
+
+WRITERS = 4
+ROWS_PER_TXN = 5
+
+
+def insert_until_crash(c, round_no, checkpoint_midway):
+    """Writers insert rows in small committed transactions until the cluster is killed -9.
+    Returns (ids acknowledged as committed, {id: vector} of every row sent, killed pids)."""
+    stop = threading.Event()
+    acked = [[] for _ in range(WRITERS)]      # committed, acknowledged to the client
+    attempted = [{} for _ in range(WRITERS)]  # id -> vector text of everything sent
+    errors = [[] for _ in range(WRITERS)]
+
+    def writer(w):
+        rng = random.Random(1000 * round_no + w)
+        next_id = 10_000_000 * round_no + 1_000_000 * (w + 1)
+        try:
+            with c.connect(autocommit=False) as wc:
+                while not stop.is_set():
+                    batch = []
+                    for _ in range(ROWS_PER_TXN):
+                        batch.append((next_id, random_vec(rng, 16)))
+                        next_id += 1
+                    for i, v in batch:
+                        attempted[w][i] = v
+                    with wc.cursor() as cur:
+                        cur.executemany("INSERT INTO t VALUES (%s, %s::vector)", batch)
+                    wc.commit()
+                    acked[w].extend(i for i, _ in batch)
+        except psycopg.Error as e:  # expected once the server is killed
+            errors[w].append(e)
+
+    def total_acked():
+        return sum(len(a) for a in acked)
+
+    def running():
+        return all(t.is_alive() for t in threads)
+
+    threads = [threading.Thread(target=writer, args=(w,), daemon=True) for w in range(WRITERS)]
+    for th in threads:
+        th.start()
+    try:
+        wait_until(lambda: total_acked() >= 500 or not running(), 30, what="500 acknowledged inserts")
+        if checkpoint_midway:
+            with c.connect() as conn:
+                conn.execute("CHECKPOINT")  # replay starts here: full-page images of index pages
+        base = total_acked()
+        wait_until(lambda: total_acked() >= base + 800 or not running(), 30, what="800 more inserts")
+        assert running(), f"a writer stopped before the crash: {errors}"
+        killed = c.kill_all()
+    finally:
+        stop.set()
+        for th in threads:
+            th.join(30)
+    assert not any(th.is_alive() for th in threads)
+    assert all(errors), "every writer should have lost its connection"
+    assert len(killed) >= 1 + WRITERS, f"expected postmaster + backends, killed {sorted(killed)}"
+    return {i for a in acked for i in a}, {i: v for a in attempted for i, v in a.items()}, killed
+
+
+def check_recovered(c, initial_ids, acked_ids, sent):
+    with c.connect() as conn:
+        probs = index_problems(conn, "idx")
+        print("PROBLEMS", probs, conn.execute("SELECT count(*) FROM quiver.index_check('idx', true)").fetchone())
+        assert [p for p in probs if "meta page counts" not in p[0]] == []
+        table_ids = {r[0] for r in conn.execute("SELECT id FROM t")}
+        missing = acked_ids - table_ids
+        assert not missing, f"{len(missing)} acknowledged rows lost, e.g. {sorted(missing)[:10]}"
+        assert table_ids - initial_ids <= set(sent), "rows that were never inserted"
+
+        conn.execute("SET enable_seqscan = off")
+        conn.execute("SET hnsw.ef_search = 1000")
+        plan = "\n".join(r[0] for r in conn.execute(
+            "EXPLAIN SELECT id FROM t ORDER BY v <-> %s::vector LIMIT 1", (sent[min(acked_ids)],)))
+        assert "Index Scan using idx" in plan, plan
+        for i in random.Random(len(acked_ids)).sample(sorted(acked_ids), 30):
+            assert conn.execute("SELECT v = %s::vector FROM t WHERE id = %s", (sent[i], i)).fetchone()[0]
+            assert nearest_ids(conn, "t", sent[i], 1) == [i], f"row {i} not found by its own vector"
+
+        # an iterative scan over everything returns each row exactly once: the index holds all rows
+        conn.execute("SET hnsw.iterative_scan = relaxed_order")
+        conn.execute("SET hnsw.max_scan_tuples = 1000000")
+        n = len(table_ids)
+        got = nearest_ids(conn, "t", random_vec(random.Random(n), 16), n)
+        assert len(got) == n and set(got) == table_ids, (len(got), n, len(table_ids - set(got)))
+        return table_ids
+
+
+def test_crash_recovery_replays_index_wal(clusters):
+    c = clusters(CRASH_PORT)
+    # small shared_buffers: index pages are evicted and written mid-run, so recovery starts from
+    # a disk state that mixes flushed and unflushed pages
+    c.init("shared_buffers = 2MB\ncheckpoint_timeout = 30min\nmax_wal_size = 1GB\n")
+    c.start()
+    with c.connect() as conn:
+        conn.execute("CREATE EXTENSION quiver")
+        conn.execute("SELECT setseed(0.42)")
+        conn.execute("CREATE TABLE t (id int PRIMARY KEY, v vector(16))")
+        conn.execute("INSERT INTO t SELECT i, array(SELECT random() * 2 - 1 FROM generate_series(1, 16)"
+                     " WHERE i > 0)::vector FROM generate_series(1, 2000) i")
+        conn.execute("CREATE INDEX idx ON t USING hnsw (v vector_l2_ops)")
+        initial_ids = {r[0] for r in conn.execute("SELECT id FROM t")}
+    assert len(initial_ids) == 2000
+
+    acked_ids, sent = set(), {}
+    # round 1: the index build and the first inserts are in WAL before a mid-run checkpoint;
+    # round 2: a second crash right after recovery's end-of-recovery checkpoint
+    for round_no, checkpoint_midway in ((1, True), (2, False)):
+        acked, attempted, killed = insert_until_crash(c, round_no, checkpoint_midway)
+        acked_ids |= acked
+        sent.update(attempted)
+        log_size = c.logfile.stat().st_size
+        c.start()
+        log = c.log_text()[log_size:]
+        assert "not properly shut down; automatic recovery in progress" in log, log[-3000:]
+        assert "redo starts at" in log, log[-3000:]
+        table_ids = check_recovered(c, initial_ids, acked_ids, sent)
+        print(f"crash round {round_no}: killed {len(killed)} processes, {len(acked)} rows acknowledged, "
+              f"{len(attempted)} sent, {len(table_ids)} rows after recovery")
+
+    with c.connect() as conn:
+        # the recovered index accepts inserts and still finds them
+        conn.execute("INSERT INTO t VALUES (1, '[9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9]') ON CONFLICT (id) DO UPDATE"
+                     " SET v = excluded.v")
+        conn.execute("SET enable_seqscan = off")
+        assert nearest_ids(conn, "t", "[9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9]", 1) == [1]
+        assert conn.execute("SELECT count(*) FROM quiver.index_check('idx', reachability => true)").fetchone()[0] == 0
+    c.stop()
+
+
+# --------------------------------------------------------------------------------------------
+# 2. streaming replica
+
+
+def lsn_caught_up(replica_conn, lsn):
+    row = replica_conn.execute(
+        "SELECT pg_last_wal_replay_lsn() IS NOT NULL AND pg_wal_lsn_diff(pg_last_wal_replay_lsn(), %s) >= 0",
+        (lsn,)).fetchone()
+    return row[0]
+
+
+def test_streaming_replica_replays_index(clusters):
+    primary = clusters(PRIMARY_PORT)
+    primary.init()
+    hba = (primary.datadir / "pg_hba.conf").read_text()
+    if not any(line.split()[:4] == ["host", "replication", "all", "127.0.0.1/32"]
+               for line in hba.splitlines() if not line.startswith("#")):
+        with open(primary.datadir / "pg_hba.conf", "a") as f:
+            f.write("host replication all 127.0.0.1/32 trust\n")
+    primary.start()
+    with primary.connect() as conn:
+        assert conn.execute("SHOW wal_level").fetchone()[0] == "replica"
+        conn.execute("CREATE EXTENSION quiver")
+        conn.execute("SELECT setseed(0.11)")
+        conn.execute("CREATE TABLE pre (id int PRIMARY KEY, v vector(8))")
+        conn.execute("INSERT INTO pre SELECT i, array(SELECT random() FROM generate_series(1, 8) WHERE i > 0)"
+                     "::vector FROM generate_series(1, 300) i")
+        conn.execute("CREATE INDEX pre_idx ON pre USING hnsw (v)")
+
+    # base backup (the pre-existing index travels in the copied files)
+    replica = clusters(REPLICA_PORT)
+    replica.prepare_empty()
+    run([PG_BIN / "pg_basebackup", "-h", "127.0.0.1", "-p", primary.port, "-U", "postgres",
+         "-D", replica.datadir, "-R", "-X", "stream", "-c", "fast"], as_postgres=True, timeout=120)
+    assert (replica.datadir / "standby.signal").exists()
+    replica.configure("hot_standby = on\n")
+    replica.start()
+
+    # everything about table t reaches the replica through WAL only: build, inserts, vacuum
+    rng = random.Random(21)
+    with primary.connect() as conn:
+        conn.execute("SELECT setseed(0.12)")
+        conn.execute("CREATE TABLE t (id int PRIMARY KEY, v vector(16))")
+        conn.execute("INSERT INTO t SELECT i, array(SELECT random() * 2 - 1 FROM generate_series(1, 16)"
+                     " WHERE i > 0)::vector FROM generate_series(1, 1500) i")
+        conn.execute("CREATE INDEX t_idx ON t USING hnsw (v vector_l2_ops) WITH (m = 12, ef_construction = 48)")
+        with conn.cursor() as cur:
+            cur.executemany("INSERT INTO t VALUES (%s, %s::vector)",
+                            [(i, random_vec(rng, 16)) for i in range(1501, 2001)])
+        conn.execute("DELETE FROM t WHERE id % 10 = 3")
+        conn.execute("VACUUM t")
+        conn.execute("INSERT INTO pre SELECT i, array(SELECT random() FROM generate_series(1, 8) WHERE i > 0)"
+                     "::vector FROM generate_series(301, 400) i")
+        lsn = conn.execute("SELECT pg_current_wal_lsn()").fetchone()[0]
+        primary_count = conn.execute("SELECT count(*) FROM t").fetchone()[0]
+
+    queries = [random_vec(rng, 16) for _ in range(20)]
+    pre_queries = [vec_text(rng.random() for _ in range(8)) for _ in range(5)]
+    with primary.connect() as pconn, replica.connect() as rconn:
+        assert rconn.execute("SELECT pg_is_in_recovery()").fetchone()[0]
+        wait_until(lambda: lsn_caught_up(rconn, lsn), 60, interval=0.2, what=f"replay up to {lsn}")
+        assert rconn.execute("SELECT count(*) FROM t").fetchone()[0] == primary_count == 1800
+        assert index_problems(rconn, "t_idx") == []
+        assert index_problems(rconn, "pre_idx") == []
+        for c in (pconn, rconn):
+            c.execute("SET enable_seqscan = off")
+        plan = "\n".join(r[0] for r in rconn.execute(
+            "EXPLAIN SELECT id FROM t ORDER BY v <-> %s::vector LIMIT 10", (queries[0],)))
+        assert "Index Scan using t_idx" in plan, plan
+        for q in queries:
+            on_primary = nearest_ids(pconn, "t", q, 10)
+            assert len(on_primary) == 10 and all(i % 10 != 3 for i in on_primary)
+            assert nearest_ids(rconn, "t", q, 10) == on_primary
+        for q in pre_queries:
+            on_primary = nearest_ids(pconn, "pre", q, 10)
+            assert len(on_primary) == 10
+            assert nearest_ids(rconn, "pre", q, 10) == on_primary
+        # a full iterative scan on the replica reaches every row
+        rconn.execute("SET hnsw.iterative_scan = relaxed_order")
+        rconn.execute("SET hnsw.max_scan_tuples = 1000000")
+        all_ids = {r[0] for r in rconn.execute("SELECT id FROM t")}
+        got = nearest_ids(rconn, "t", queries[1], 5000)
+        assert len(got) == len(all_ids) and set(got) == all_ids
+    replica.stop()
+    primary.stop()
+
+
+# --------------------------------------------------------------------------------------------
+# 3. concurrent writers and readers
+
+
+def test_concurrent_inserts_and_searches(dsn):
+    n_seed, n_writers, per_writer, n_readers = 500, 4, 300, 2
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("DROP TABLE IF EXISTS conc_hnsw")
+        conn.execute("CREATE TABLE conc_hnsw (id int PRIMARY KEY, v vector(16))")
+        conn.execute("SELECT setseed(0.3)")
+        conn.execute(f"INSERT INTO conc_hnsw SELECT i, array(SELECT random() * 2 - 1 FROM generate_series(1, 16)"
+                     f" WHERE i > 0)::vector FROM generate_series(1, {n_seed}) i")
+        conn.execute("CREATE INDEX conc_hnsw_idx ON conc_hnsw USING hnsw (v vector_l2_ops)")
+
+    timed = make_conninfo(dsn, connect_timeout=10, options="-c statement_timeout=60000")
+    errors, inserted, searches = [], {}, [0] * n_readers
+    lock = threading.Lock()
+    writers_done = threading.Event()
+
+    def writer(w):
+        rng = random.Random(300 + w)
+        try:
+            with psycopg.connect(timed, autocommit=True) as wc:
+                for k in range(per_writer):
+                    i = 100_000 * (w + 1) + k
+                    v = random_vec(rng, 16)
+                    if k % 3 == 0:  # mix autocommit inserts and small transactions
+                        wc.execute("INSERT INTO conc_hnsw VALUES (%s, %s::vector)", (i, v))
+                    else:
+                        with wc.transaction():
+                            wc.execute("INSERT INTO conc_hnsw VALUES (%s, %s::vector)", (i, v))
+                    with lock:
+                        inserted[i] = v
+        except Exception as e:
+            errors.append(("writer", w, repr(e)))
+
+    def reader(r):
+        rng = random.Random(700 + r)
+        start = time.monotonic()
+        try:
+            with psycopg.connect(timed, autocommit=True) as rc:
+                rc.execute("SET enable_seqscan = off")
+                while time.monotonic() - start < 60 and not (writers_done.is_set() and time.monotonic() - start > 3):
+                    q = random_vec(rng, 16)
+                    rows = rc.execute("SELECT id, v <-> %s::vector FROM conc_hnsw ORDER BY v <-> %s::vector LIMIT 10",
+                                      (q, q)).fetchall()
+                    assert len(rows) == 10, rows
+                    assert len({i for i, _ in rows}) == 10, rows
+                    dists = [d for _, d in rows]
+                    assert dists == sorted(dists), dists
+                    searches[r] += 1
+        except Exception as e:
+            errors.append(("reader", r, repr(e)))
+
+    ws = [threading.Thread(target=writer, args=(w,), daemon=True) for w in range(n_writers)]
+    rs = [threading.Thread(target=reader, args=(r,), daemon=True) for r in range(n_readers)]
+    for th in rs + ws:
+        th.start()
+    for th in ws:
+        th.join(90)
+    writers_done.set()
+    for th in rs:
+        th.join(90)
+    assert not any(th.is_alive() for th in ws + rs), "threads still running"
+    assert not errors, errors
+    assert len(inserted) == n_writers * per_writer
+    assert all(s > 0 for s in searches), searches
+
+    with psycopg.connect(timed, autocommit=True) as conn:
+        assert index_problems(conn, "conc_hnsw_idx") == []
+        assert conn.execute("SELECT count(*) FROM conc_hnsw").fetchone()[0] == n_seed + n_writers * per_writer
+        conn.execute("SET enable_seqscan = off")
+        conn.execute("SET hnsw.ef_search = 1000")
+        for i in random.Random(8).sample(sorted(inserted), 20):
+            assert nearest_ids(conn, "conc_hnsw", inserted[i], 1) == [i]
+        conn.execute("DROP TABLE conc_hnsw")
+
+
+# --------------------------------------------------------------------------------------------
+# 4. pg_dump / pg_restore
+
+
+DUMP_DBS = ("quiver_dump_src", "quiver_dump_custom", "quiver_dump_plain")
+
+
+@pytest.fixture
+def dump_dbs(dsn):
+    def drop_all():
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            for db in DUMP_DBS:
+                conn.execute(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
+
+    drop_all()
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        for db in DUMP_DBS:
+            conn.execute(f"CREATE DATABASE {db}")
+    yield {db: make_conninfo(dsn, dbname=db) for db in DUMP_DBS}
+    drop_all()
+
+
+def table_snapshot(conn):
+    rows = conn.execute("SELECT id, v::text, h::text, s::text FROM dumped ORDER BY id").fetchall()
+    indexes = conn.execute("SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i"
+                           " JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = 'dumped'::regclass"
+                           " ORDER BY 1").fetchall()
+    return rows, indexes
+
+
+HNSW_SEARCHES = [("dumped_v_idx", "v", "<->", "vector"), ("dumped_h_idx", "h", "<=>", "halfvec"),
+                 ("dumped_s_idx", "s", "<#>", "sparsevec")]
+
+
+def top10s(conn, queries):
+    conn.execute("SET enable_seqscan = off")
+    conn.execute("SET hnsw.ef_search = 1000")  # > row count: the search is exhaustive
+    out = {}
+    for name, col, op, typ in HNSW_SEARCHES:
+        plan = "\n".join(r[0] for r in conn.execute(
+            f"EXPLAIN SELECT id FROM dumped ORDER BY {col} {op} %s::vector::{typ} LIMIT 10", (queries[0],)))
+        assert f"Index Scan using {name}" in plan, plan
+        out[name] = [[r[0] for r in conn.execute(
+            f"SELECT id FROM dumped ORDER BY {col} {op} %s::vector::{typ} LIMIT 10", (q,))] for q in queries]
+    conn.execute("RESET enable_seqscan")
+    conn.execute("RESET hnsw.ef_search")
+    return out
+
+
+def test_pg_dump_restore_round_trip(dsn, dump_dbs, tmp_path):
+    params = conninfo_to_dict(dsn)
+    host, port, user = params.get("host", "127.0.0.1"), params.get("port", "5432"), params.get("user", "postgres")
+    rng = random.Random(4)
+    queries = [random_vec(rng, 12) for _ in range(5)]
+
+    with psycopg.connect(dump_dbs["quiver_dump_src"], autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION quiver")
+        conn.execute("SELECT setseed(0.5)")
+        conn.execute("CREATE TABLE dumped (id int PRIMARY KEY, v vector(12), h halfvec(12), s sparsevec(12))")
+        conn.execute("INSERT INTO dumped (id, v) SELECT i, array(SELECT round((random() * 2 - 1)::numeric, 4)"
+                     " FROM generate_series(1, 12) WHERE i > 0)::vector FROM generate_series(1, 600) i")
+        conn.execute("UPDATE dumped SET h = v::halfvec, s = (CASE WHEN id % 2 = 0 THEN v * v ELSE v END)::sparsevec")
+        conn.execute("UPDATE dumped SET v = NULL WHERE id % 97 = 0")
+        conn.execute("CREATE INDEX dumped_v_idx ON dumped USING hnsw (v vector_l2_ops) WITH (m = 8, ef_construction = 40)")
+        conn.execute("CREATE INDEX dumped_h_idx ON dumped USING hnsw (h halfvec_cosine_ops)")
+        conn.execute("CREATE INDEX dumped_s_idx ON dumped USING hnsw (s sparsevec_ip_ops)")
+        src_rows, src_indexes = table_snapshot(conn)
+        src_top = top10s(conn, queries)
+    assert len(src_rows) == 600 and len(src_indexes) == 4
+    assert "WITH (m='8', ef_construction='40')" in dict(src_indexes)["dumped_v_idx"]
+
+    common = ["-h", host, "-p", str(port), "-U", user]
+    custom, plain = tmp_path / "quiver.dump", tmp_path / "quiver.sql"
+    run([PG_BIN / "pg_dump", *common, "-d", "quiver_dump_src", "-Fc", "-f", custom])
+    run([PG_BIN / "pg_restore", *common, "-d", "quiver_dump_custom", "--exit-on-error", custom])
+    run([PG_BIN / "pg_dump", *common, "-d", "quiver_dump_src", "-Fp", "-f", plain])
+    sql = plain.read_text()
+    assert "CREATE EXTENSION IF NOT EXISTS quiver" in sql and "USING hnsw" in sql
+    run([PG_BIN / "psql", "-X", "-q", *common, "-d", "quiver_dump_plain", "-v", "ON_ERROR_STOP=1", "-f", plain])
+
+    for db in ("quiver_dump_custom", "quiver_dump_plain"):
+        with psycopg.connect(dump_dbs[db], autocommit=True) as conn:
+            rows, indexes = table_snapshot(conn)
+            assert rows == src_rows, db
+            assert indexes == src_indexes, db
+            for name, *_ in HNSW_SEARCHES:
+                assert index_problems(conn, name) == [], (db, name)
+            assert top10s(conn, queries) == src_top, db
