@@ -7,7 +7,8 @@ use super::layout::Node;
 use super::spec::IndexSpec;
 use super::write;
 use pgrx::prelude::*;
-use quiver_core::hnsw::{plan_insert, HashVisited};
+use quiver_core::hnsw::{plan_insert, HashVisited, IdBuildHasher};
+use std::collections::HashMap;
 use quiver_core::metric::index_distance;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -65,13 +66,21 @@ pub fn insert_payload(index: pg_sys::Relation, payload: &[u8], heap: (u32, u16))
     let graph = DiskGraph::open(index, spec);
     let (kind, metric) = (spec.kind, spec.metric);
     let mut dist_to_new = |id: u64| if id == new_id { 0.0 } else { graph.distance(id, payload) };
+    // Pruning a full neighbour list compares its members pairwise: keep their payloads.
+    let mut cache: HashMap<u64, Vec<u8>, IdBuildHasher> = HashMap::default();
     let mut pair_dist = |a: u64, b: u64| -> f32 {
         if a == new_id {
             graph.distance(b, payload)
         } else if b == new_id {
             graph.distance(a, payload)
         } else {
-            index_distance(kind, metric, &graph.payload(a), &graph.payload(b))
+            if !cache.contains_key(&a) {
+                cache.insert(a, graph.payload(a));
+            }
+            if !cache.contains_key(&b) {
+                cache.insert(b, graph.payload(b));
+            }
+            index_distance(kind, metric, &cache[&a], &cache[&b])
         }
     };
     let mut visited = HashVisited::new();
