@@ -186,6 +186,7 @@ fn write_graph(index: pg_sys::Relation, spec: &IndexSpec, c: &Collected) {
     let n = c.offsets.len();
     let (kind, metric) = (spec.kind, spec.metric);
     report_phase(PHASE_GRAPH);
+    let started = std::time::Instant::now();
     let levels = random_levels(n, &spec.params, 0x5155_4956_4552 ^ n as u64);
     // Runs on rayon's threads: plain Rust data only, no PostgreSQL calls.
     let graph = build_parallel(
@@ -196,6 +197,8 @@ fn write_graph(index: pg_sys::Relation, spec: &IndexSpec, c: &Collected) {
         &|_done: usize| {},
     );
 
+    pgrx::debug1!("hnsw build: graph of {n} nodes in {:.3} s", started.elapsed().as_secs_f64());
+    let started = std::time::Instant::now();
     // Lay nodes out on pages (block 1 onwards) so every node has its id before writing.
     let layout = spec.layout;
     let header = std::mem::size_of::<pg_sys::PageHeaderData>();
@@ -277,6 +280,7 @@ fn write_graph(index: pg_sys::Relation, spec: &IndexSpec, c: &Collected) {
         }
     }
 
+    pgrx::debug1!("hnsw build: pages written in {:.3} s", started.elapsed().as_secs_f64());
     let entry = graph.entry_point();
     let last_node_page = if pages.is_empty() { pg_sys::InvalidBlockNumber } else { pages.len() as u32 };
     write::update_meta(index, |m| {
