@@ -20,9 +20,10 @@ pub unsafe extern "C-unwind" fn amcostestimate(
         *selectivity = 1.0;
         *correlation = 0.0;
         if (*path).indexorderbys.is_null() {
-            // No ORDER BY distance: this index is useless for the query.
-            *startup = 1.0e10;
-            *total = 1.0e10;
+            // No ORDER BY distance: this index cannot answer the query. Make it more expensive
+            // than even a disabled sequential scan (disable_cost is 1e10).
+            *startup = f64::MAX;
+            *total = f64::MAX;
             *pages = 0.0;
             return;
         }

@@ -2,7 +2,7 @@
 //! so that filtered queries keep finding rows after the first `ef_search` candidates.
 
 use super::graph::DiskGraph;
-use super::options::{IterativeScan, EF_SEARCH, ITERATIVE_SCAN, MAX_SCAN_TUPLES};
+use super::options::{IterativeScan, EF_SEARCH, ITERATIVE_SCAN, MAX_SCAN_TUPLES, SCAN_MEM_MULTIPLIER};
 use super::spec::IndexSpec;
 use pgrx::prelude::*;
 use quiver_core::hnsw::{search, Candidate, HashVisited, IterativeSearch};
@@ -142,7 +142,10 @@ pub unsafe extern "C-unwind" fn amgettuple(scan: pg_sys::IndexScanDesc, _dir: pg
                     s.next_batch(graph, &mut dist)
                 }
                 Some(s) => {
-                    if state.visited >= max_tuples {
+                    // Memory of an iterative scan grows with the nodes it has seen (visited set
+                    // and candidate heaps, ~48 bytes each): bounded by work_mem × multiplier.
+                    let mem_limit = unsafe { pg_sys::work_mem } as f64 * 1024.0 * SCAN_MEM_MULTIPLIER.get();
+                    if state.visited >= max_tuples || s.visited_count() as f64 * 48.0 > mem_limit {
                         state.exhausted = true;
                         continue;
                     }

@@ -179,3 +179,16 @@ SET enable_seqscan = off;
 SELECT count(*) FILTER (WHERE (SELECT id FROM mw m2 ORDER BY m2.v <-> m1.v LIMIT 1) = m1.id) >= 0.9 * count(*) AS found_self
 FROM mw m1 WHERE id % 7 = 0;
 RESET enable_seqscan;
+
+-- iterative scans stop at hnsw.max_scan_tuples and at work_mem × hnsw.scan_mem_multiplier
+SET enable_seqscan = off;
+SET hnsw.iterative_scan = relaxed_order;
+SELECT count(*) >= 0.99 * (SELECT count(*) FROM hv) AS iterates_over_the_table FROM (SELECT id FROM hv ORDER BY v <-> (SELECT qarr::vector FROM hq WHERE q = 1) LIMIT 100000) t;
+SET hnsw.max_scan_tuples = 100;
+SELECT count(*) <= 200 AS bounded_by_max_scan_tuples FROM (SELECT id FROM hv ORDER BY v <-> (SELECT qarr::vector FROM hq WHERE q = 1) LIMIT 100000) t;
+RESET hnsw.max_scan_tuples;
+SET work_mem = '64kB';
+SELECT count(*) < (SELECT count(*) FROM hv) AS bounded_by_memory FROM (SELECT id FROM hv ORDER BY v <-> (SELECT qarr::vector FROM hq WHERE q = 1) LIMIT 100000) t;
+RESET work_mem;
+RESET hnsw.iterative_scan;
+RESET enable_seqscan;
