@@ -81,18 +81,36 @@ pub fn payload_dims(kind: VectorKind, p: &[u8]) -> usize {
     }
 }
 
+/// The elements of an `F32` payload, if they are suitably aligned to be borrowed in place.
+pub fn f32_elements(p: &[u8]) -> Option<&[f32]> {
+    match elems::<f32>(p, 4, read_i16(p, 0)) {
+        Cow::Borrowed(s) => Some(s),
+        Cow::Owned(_) => None,
+    }
+}
+
+/// Index distance between two `f32` vectors (the fast path of [`index_distance`] for `vector`).
+pub fn f32_distance(metric: Metric, x: &[f32], y: &[f32]) -> f32 {
+    let d = match metric {
+        Metric::L2 => kernels::f32::l2_squared(x, y),
+        Metric::InnerProduct => -kernels::f32::dot(x, y),
+        Metric::Cosine => kernels::f32::cosine_distance(x, y),
+        Metric::L1 => kernels::f32::l1(x, y),
+        Metric::Hamming | Metric::Jaccard => f64::NAN,
+    };
+    if d.is_nan() {
+        f32::INFINITY
+    } else {
+        d as f32
+    }
+}
+
 /// Distance between two payloads of the same kind, as used inside an index.
 pub fn index_distance(kind: VectorKind, metric: Metric, a: &[u8], b: &[u8]) -> f32 {
     let d = match kind {
         VectorKind::F32 => {
             let (x, y) = (elems::<f32>(a, 4, read_i16(a, 0)), elems::<f32>(b, 4, read_i16(b, 0)));
-            match metric {
-                Metric::L2 => kernels::f32::l2_squared(&x, &y),
-                Metric::InnerProduct => -kernels::f32::dot(&x, &y),
-                Metric::Cosine => kernels::f32::cosine_distance(&x, &y),
-                Metric::L1 => kernels::f32::l1(&x, &y),
-                Metric::Hamming | Metric::Jaccard => f64::NAN,
-            }
+            return f32_distance(metric, &x, &y);
         }
         VectorKind::F16 => {
             let (x, y) = (elems::<f16>(a, 4, read_i16(a, 0)), elems::<f16>(b, 4, read_i16(b, 0)));
