@@ -81,6 +81,27 @@ pub fn payload_dims(kind: VectorKind, p: &[u8]) -> usize {
     }
 }
 
+/// Hint the CPU to bring `bytes` (its first 4 KB) into cache: a vector about to be compared.
+#[inline]
+pub fn prefetch(bytes: &[u8]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let len = bytes.len().min(4096);
+        let mut off = 0;
+        while off < len {
+            // SAFETY: prefetching has no architectural effect; the address is inside `bytes`.
+            unsafe {
+                std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+                    bytes.as_ptr().add(off) as *const i8,
+                )
+            };
+            off += 64;
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = bytes;
+}
+
 /// The elements of an `F32` payload, if they are suitably aligned to be borrowed in place.
 pub fn f32_elements(p: &[u8]) -> Option<&[f32]> {
     match elems::<f32>(p, 4, read_i16(p, 0)) {

@@ -6,8 +6,8 @@ use super::spec::IndexSpec;
 use super::write;
 use crate::am::page::{self, Buf, Wal, BLCKSZ, SPECIAL_SIZE};
 use pgrx::prelude::*;
-use quiver_core::hnsw::{build_parallel, random_levels};
-use quiver_core::metric::{f32_distance, f32_elements, index_distance, VectorKind};
+use quiver_core::hnsw::{build_parallel_with_prefetch, random_levels};
+use quiver_core::metric::{f32_distance, f32_elements, index_distance, prefetch, VectorKind};
 
 /// Vectors read from the heap: payload bytes in one arena.
 struct Collected {
@@ -194,19 +194,22 @@ fn write_graph(index: pg_sys::Relation, spec: &IndexSpec, c: &Collected) {
     let dense: Option<Vec<&[f32]>> = (kind == VectorKind::F32)
         .then(|| (0..n).map(|i| f32_elements(c.payload(i))).collect::<Option<Vec<_>>>())
         .flatten();
+    let prefetch_node = |a: u32| prefetch(c.payload(a as usize));
     let graph = match &dense {
-        Some(v) => build_parallel(
+        Some(v) => build_parallel_with_prefetch(
             n,
             &levels,
             &spec.params,
             &|a: u32, b: u32| f32_distance(metric, v[a as usize], v[b as usize]),
+            &prefetch_node,
             &|_done: usize| {},
         ),
-        None => build_parallel(
+        None => build_parallel_with_prefetch(
             n,
             &levels,
             &spec.params,
             &|a: u32, b: u32| index_distance(kind, metric, c.payload(a as usize), c.payload(b as usize)),
+            &prefetch_node,
             &|_done: usize| {},
         ),
     };

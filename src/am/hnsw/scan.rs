@@ -144,7 +144,7 @@ pub unsafe extern "C-unwind" fn amgettuple(scan: pg_sys::IndexScanDesc, _dir: pg
                 Some(s) => {
                     // Memory of an iterative scan grows with the nodes it has seen (visited set
                     // and candidate heaps, ~48 bytes each): bounded by work_mem × multiplier.
-                    let mem_limit = unsafe { pg_sys::work_mem } as f64 * 1024.0 * SCAN_MEM_MULTIPLIER.get();
+                    let mem_limit = pg_sys::work_mem as f64 * 1024.0 * SCAN_MEM_MULTIPLIER.get();
                     if state.visited >= max_tuples || s.visited_count() as f64 * 48.0 > mem_limit {
                         state.exhausted = true;
                         continue;

@@ -63,11 +63,13 @@ impl MemGraph {
 
     /// Insert node `i` (its level was fixed at construction), linking it into the
     /// graph. Safe to call concurrently for distinct nodes.
+    #[allow(clippy::too_many_arguments)]
     fn insert(
         &self,
         i: u32,
         params: &HnswParams,
         pair_dist: &(dyn Fn(u32, u32) -> f32 + Sync),
+        prefetch: &(dyn Fn(u32) + Sync),
         visited: &mut BitVisited,
         upgrade: &Mutex<()>,
     ) {
@@ -84,8 +86,9 @@ impl MemGraph {
         };
         let mut d_new = |x: NodeId| pair_dist(i, x as u32);
         let mut d_pair = |a: NodeId, b: NodeId| pair_dist(a as u32, b as u32);
+        let view = WithPrefetch { g: self, prefetch };
         let found = find_neighbors(
-            self,
+            &view,
             (ep as NodeId, top),
             i as NodeId,
             lvl,
@@ -148,6 +151,38 @@ impl Graph for MemGraph {
     }
 }
 
+/// A [`MemGraph`] seen through [`Graph`] with a caller-supplied prefetch hint.
+struct WithPrefetch<'a> {
+    g: &'a MemGraph,
+    prefetch: &'a (dyn Fn(u32) + Sync),
+}
+
+impl Graph for WithPrefetch<'_> {
+    fn entry(&self) -> Option<(NodeId, usize)> {
+        self.g.entry()
+    }
+    fn neighbors(&self, node: NodeId, level: usize, out: &mut Vec<NodeId>) {
+        self.g.neighbors(node, level, out)
+    }
+    fn prefetch(&self, node: NodeId) {
+        (self.prefetch)(node as u32)
+    }
+}
+
+/// [`build_parallel`] with `prefetch(node)` called just before distances to `node` are
+/// computed, so the caller can prefetch the node's vector (graph building is bound by
+/// memory latency: each distance touches a vector at a random address).
+pub fn build_parallel_with_prefetch(
+    n: usize,
+    levels: &[usize],
+    params: &HnswParams,
+    pair_dist: &(dyn Fn(u32, u32) -> f32 + Sync),
+    prefetch: &(dyn Fn(u32) + Sync),
+    progress: &(dyn Fn(usize) + Sync),
+) -> MemGraph {
+    build_impl(n, levels, params, pair_dist, prefetch, progress)
+}
+
 /// Build a graph over `n` nodes with the given levels (`levels[i]`, e.g. from
 /// [`super::random_levels`]), inserting nodes in parallel on the current rayon
 /// pool. Node 0 seeds the graph; the others are handed out in increasing order
@@ -163,6 +198,17 @@ pub fn build_parallel(
     levels: &[usize],
     params: &HnswParams,
     pair_dist: &(dyn Fn(u32, u32) -> f32 + Sync),
+    progress: &(dyn Fn(usize) + Sync),
+) -> MemGraph {
+    build_impl(n, levels, params, pair_dist, &|_| {}, progress)
+}
+
+fn build_impl(
+    n: usize,
+    levels: &[usize],
+    params: &HnswParams,
+    pair_dist: &(dyn Fn(u32, u32) -> f32 + Sync),
+    prefetch: &(dyn Fn(u32) + Sync),
     progress: &(dyn Fn(usize) + Sync),
 ) -> MemGraph {
     assert!(levels.len() >= n, "levels shorter than n");
@@ -184,7 +230,7 @@ pub fn build_parallel(
             if i >= n {
                 break;
             }
-            g.insert(i as u32, params, pair_dist, &mut visited, &upgrade);
+            g.insert(i as u32, params, pair_dist, prefetch, &mut visited, &upgrade);
             let d = done.fetch_add(1, AtomicOrdering::Relaxed) + 1;
             if d.is_multiple_of(1024) {
                 progress(d);

@@ -29,7 +29,7 @@ mod visited;
 
 use std::cmp::Ordering;
 
-pub use build::{build_parallel, MemGraph};
+pub use build::{build_parallel, build_parallel_with_prefetch, MemGraph};
 pub use iterative::IterativeSearch;
 pub use rng::{random_levels, SplitMix64};
 pub use search::{plan_insert, search, search_layer, select_neighbors, InsertPlan};
@@ -117,6 +117,9 @@ pub trait Graph {
     /// Append the neighbours of `node` at `level` to `out` (out is cleared by the caller).
     /// A node without a list at that level appends nothing.
     fn neighbors(&self, node: NodeId, level: usize, out: &mut Vec<NodeId>);
+    /// A hint that the distance to `node` is about to be computed (e.g. to prefetch its
+    /// vector into the CPU cache). The default does nothing.
+    fn prefetch(&self, _node: NodeId) {}
 }
 
 impl<G: Graph + ?Sized> Graph for &G {
@@ -125,6 +128,9 @@ impl<G: Graph + ?Sized> Graph for &G {
     }
     fn neighbors(&self, node: NodeId, level: usize, out: &mut Vec<NodeId>) {
         (**self).neighbors(node, level, out)
+    }
+    fn prefetch(&self, node: NodeId) {
+        (**self).prefetch(node)
     }
 }
 

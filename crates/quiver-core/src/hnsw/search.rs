@@ -128,10 +128,13 @@ pub(crate) fn explore<G: Graph + ?Sized, V: Visited>(
         }
         buf.clear();
         g.neighbors(c.c.id, level, buf);
+        // First mark and announce the unvisited neighbours (so their vectors can be
+        // prefetched while the earlier ones are being compared), then compute distances.
+        buf.retain(|&e| visited.insert(e));
         for &e in buf.iter() {
-            if !visited.insert(e) {
-                continue;
-            }
+            g.prefetch(e);
+        }
+        for &e in buf.iter() {
             let cand = keyed(Candidate::new(dist(e), e), salt);
             let admit = results.len() < ef
                 || results
