@@ -45,6 +45,10 @@ pub unsafe extern "C-unwind" fn aminsert(
     false
 }
 
+/// Stand-in id of the node being inserted while its links are planned (no real node id has
+/// all bits set: block numbers are below InvalidBlockNumber).
+const PENDING: u64 = u64::MAX;
+
 pub fn insert_payload(index: pg_sys::Relation, payload: &[u8], heap: (u32, u16)) {
     let spec = IndexSpec::of(index);
     let layout = spec.layout;
@@ -55,23 +59,17 @@ pub fn insert_payload(index: pg_sys::Relation, payload: &[u8], heap: (u32, u16))
     let seed = nanos ^ ((heap.0 as u64) << 16 | heap.1 as u64) ^ meta.nodes.rotate_left(17);
     let level = spec.params.level_for(uniform(seed));
 
-    // 1. the node itself, with empty neighbour lists (unreachable until linked)
-    let overflow = write::needs_overflow(&layout, level, payload.len());
-    let overflow_blk = overflow.then(|| write::write_overflow(index, payload));
-    let mut item = vec![0u8; layout.item_size(level, payload.len(), overflow)];
-    Node::init(&mut item, layout, heap, level, payload, overflow_blk);
-    let new_id = write::place_node(index, meta.insert_page, &item);
-
-    // 2. its links, and the reverse links of its neighbours
+    // 1. plan the links against the current graph (inserts are serialised, so it cannot
+    //    change before we write), with a placeholder id for the node not yet on a page
     let graph = DiskGraph::open(index, spec);
     let (kind, metric) = (spec.kind, spec.metric);
-    let mut dist_to_new = |id: u64| if id == new_id { 0.0 } else { graph.distance(id, payload) };
+    let mut dist_to_new = |id: u64| if id == PENDING { 0.0 } else { graph.distance(id, payload) };
     // Pruning a full neighbour list compares its members pairwise: keep their payloads.
     let mut cache: HashMap<u64, Vec<u8>, IdBuildHasher> = HashMap::default();
     let mut pair_dist = |a: u64, b: u64| -> f32 {
-        if a == new_id {
+        if a == PENDING {
             graph.distance(b, payload)
-        } else if b == new_id {
+        } else if b == PENDING {
             graph.distance(a, payload)
         } else {
             if !cache.contains_key(&a) {
@@ -84,30 +82,40 @@ pub fn insert_payload(index: pg_sys::Relation, payload: &[u8], heap: (u32, u16))
         }
     };
     let mut visited = HashVisited::new();
-    let plan = if meta.has_entry != 0 {
-        Some(plan_insert(&graph, new_id, level, &spec.params, &mut dist_to_new, &mut pair_dist, &mut visited))
-    } else {
-        None
-    };
-    let mut updates = Vec::new();
+    let plan = (meta.has_entry != 0)
+        .then(|| plan_insert(&graph, PENDING, level, &spec.params, &mut dist_to_new, &mut pair_dist, &mut visited));
+    let new_entry = plan.as_ref().is_none_or(|p| p.new_entry);
+
+    // 2. the node with its own links, and the meta page (count, insert page, entry point),
+    //    in one WAL record
+    let overflow = write::needs_overflow(&layout, level, payload.len());
+    let overflow_blk = overflow.then(|| write::write_overflow(index, payload));
+    let mut item = vec![0u8; layout.item_size(level, payload.len(), overflow)];
+    let mut node = Node::init(&mut item, layout, heap, level, payload, overflow_blk);
     if let Some(plan) = &plan {
         for (l, list) in plan.new_neighbors.iter().enumerate() {
-            updates.push((new_id, l, list.iter().map(|c| c.id).collect::<Vec<_>>()));
+            node.set_neighbors(l, &list.iter().map(|c| c.id).collect::<Vec<_>>());
         }
-        updates.extend(plan.updates.iter().cloned());
     }
-    write::set_neighbor_lists(index, layout, updates);
-
-    // 3. the meta page: entry point, insert page, count
-    let new_entry = meta.has_entry == 0 || plan.as_ref().is_some_and(|p| p.new_entry);
-    write::update_meta(index, |m| {
+    let new_id = write::place_node(index, meta.insert_page, &item, |m, id| {
         if new_entry {
-            m.entry = new_id;
+            m.entry = id;
             m.entry_level = level as u32;
             m.has_entry = 1;
         }
-        m.insert_page = super::layout::node_blk(new_id);
+        m.insert_page = super::layout::node_blk(id);
         m.nodes += 1;
     });
+
+    // 3. reverse links from its neighbours (one WAL record per page). A crash part-way leaves
+    //    a node of an uncommitted insert less reachable, never a dangling link.
+    if let Some(plan) = plan {
+        let updates = plan
+            .updates
+            .into_iter()
+            .map(|(id, l, list)| (id, l, list.into_iter().map(|x| if x == PENDING { new_id } else { x }).collect()))
+            .collect();
+        write::set_neighbor_lists(index, layout, updates);
+    }
     unsafe { pg_sys::UnlockPage(index, META_BLOCK, pg_sys::ExclusiveLock as pg_sys::LOCKMODE) };
 }

@@ -20,13 +20,7 @@ pub fn init_meta(index: pg_sys::Relation, fork: pg_sys::ForkNumber::Type, meta: 
 pub fn update_meta(index: pg_sys::Relation, f: impl FnOnce(&mut Meta)) {
     let buf = Buf::read(index, META_BLOCK, Lock::Exclusive);
     let mut wal = Wal::start(index);
-    let p = wal.register(&buf, false);
-    if let Some(bytes) = unsafe { page::item(p, 1) } {
-        if let Some(mut meta) = Meta::from_bytes(bytes) {
-            f(&mut meta);
-            bytes.copy_from_slice(&meta.to_bytes());
-        }
-    }
+    edit_meta(&mut wal, &buf, f);
     wal.finish();
 }
 
@@ -56,29 +50,47 @@ pub fn write_overflow(index: pg_sys::Relation, payload: &[u8]) -> u32 {
     next
 }
 
-/// Add a node item on `insert_page` if it fits there, else on a new page.
+/// Apply `f` to the meta page image registered in `wal`.
+fn edit_meta(wal: &mut Wal, meta_buf: &Buf, f: impl FnOnce(&mut Meta)) {
+    let p = wal.register(meta_buf, false);
+    if let Some(bytes) = unsafe { page::item(p, 1) } {
+        if let Some(mut meta) = Meta::from_bytes(bytes) {
+            f(&mut meta);
+            bytes.copy_from_slice(&meta.to_bytes());
+        }
+    }
+}
+
+/// Add a node item on `insert_page` if it fits there, else on a new page, and update the meta
+/// page with `f(meta, new_id)` in the same WAL record, so a crash never separates the two.
 /// Returns the node id.
-pub fn place_node(index: pg_sys::Relation, insert_page: u32, item: &[u8]) -> u64 {
+pub fn place_node(index: pg_sys::Relation, insert_page: u32, item: &[u8], f: impl FnOnce(&mut Meta, u64)) -> u64 {
     if insert_page != pg_sys::InvalidBlockNumber && insert_page != META_BLOCK && insert_page < page::nblocks(index) {
         let buf = Buf::read(index, insert_page, Lock::Exclusive);
         if page::page_kind(buf.page()) == KIND_NODES && page::free_space(buf.page()) >= item.len() {
+            let meta_buf = Buf::read(index, META_BLOCK, Lock::Exclusive);
             let mut wal = Wal::start(index);
             let p = wal.register(&buf, false);
             if let Some(off) = page::add_item(p, item) {
+                let id = super::layout::node_id(insert_page, off);
+                edit_meta(&mut wal, &meta_buf, |m| f(m, id));
                 wal.finish();
-                return super::layout::node_id(insert_page, off);
+                return id;
             }
         }
     }
     let buf = Buf::extend(index, pg_sys::ForkNumber::MAIN_FORKNUM);
+    let meta_buf = Buf::read(index, META_BLOCK, Lock::Exclusive);
     let mut wal = Wal::start(index);
     let p = wal.register(&buf, true);
     page::init_page(p, KIND_NODES);
     let Some(off) = page::add_item(p, item) else {
         crate::error::raise_code(pgrx::PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, "hnsw node item does not fit on an empty page")
     };
+    let id = super::layout::node_id(buf.blkno(), off);
+    edit_meta(&mut wal, &meta_buf, |m| f(m, id));
     wal.finish();
-    super::layout::node_id(buf.blkno(), off)
+    id
 }
 
 /// Replace the neighbour lists of nodes, one WAL record per page touched.
