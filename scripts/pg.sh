@@ -53,6 +53,10 @@ CONF
     fi
     if is_running; then
         echo "PostgreSQL already running on port $port ($pgdata)"
+    elif "$bindir/pg_isready" -q -h 127.0.0.1 -p "$port"; then
+        echo "error: another PostgreSQL server already listens on port $port (not $pgdata)." >&2
+        echo "Stop it, or choose other ports (make RUN_PORT=... TEST_PORT=...)." >&2
+        exit 1
     else
         as_pg "$bindir/pg_ctl" -D "$pgdata" -l "$pgdata/server.log" -w -t 60 start >/dev/null
         echo "PostgreSQL started on port $port ($pgdata)"

@@ -52,5 +52,5 @@ CREATE FUNCTION quiver.index_check(index regclass, reachability boolean DEFAULT 
     AS 'MODULE_PATHNAME', 'hnsw_index_check_wrapper' LANGUAGE C STRICT;
 COMMENT ON FUNCTION quiver.index_check(regclass, boolean) IS
     'Verifies the structure of an hnsw index; returns one row per problem found (none when healthy). '
-    'With reachability => true also reports nodes no search can reach from the entry point (a recall issue, not corruption).';
+    'With reachability => true also reports live nodes no search can reach from the entry point and links to deleted nodes that VACUUM has not removed yet (recall issues, not corruption).';
 

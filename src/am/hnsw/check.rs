@@ -94,7 +94,7 @@ fn hnsw_index_check(index_oid: pg_sys::Oid, reachability: bool) -> SetOfIterator
                 )),
                 _ => {}
             }
-        } else if !nodes.is_empty() {
+        } else if nodes.values().any(|n| !n.2) {
             problems.push("index has nodes but no entry point".into());
         }
         if reachability && meta.has_entry != 0 && nodes.contains_key(&meta.entry) {
@@ -114,6 +114,16 @@ fn hnsw_index_check(index_oid: pg_sys::Oid, reachability: bool) -> SetOfIterator
             // deleted nodes (e.g. from an insert that a crash interrupted, once VACUUM has run)
             // are never returned, so they do not count
             let unreachable = nodes.iter().filter(|(id, (_, _, deleted))| !deleted && !seen.contains(*id)).count();
+            // links from live nodes to deleted ones are removed by VACUUM
+            let stale: usize = nodes
+                .values()
+                .filter(|n| !n.2)
+                .flat_map(|n| n.1.iter().flatten())
+                .filter(|nb| nodes.get(nb).is_some_and(|m| m.2))
+                .count();
+            if stale > 0 {
+                problems.push(format!("{stale} links from live nodes lead to deleted nodes (VACUUM removes them)"));
+            }
             if unreachable > 0 {
                 problems.push(format!("{unreachable} of {} live nodes are unreachable from the entry point", nodes.values().filter(|n| !n.2).count()));
             }
