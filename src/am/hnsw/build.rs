@@ -195,24 +195,11 @@ fn write_graph(index: pg_sys::Relation, spec: &IndexSpec, c: &Collected) {
         .then(|| (0..n).map(|i| f32_elements(c.payload(i))).collect::<Option<Vec<_>>>())
         .flatten();
     let prefetch_node = |a: u32| prefetch(c.payload(a as usize));
-    let graph = match &dense {
-        Some(v) => build_parallel_with_prefetch(
-            n,
-            &levels,
-            &spec.params,
-            &|a: u32, b: u32| f32_distance(metric, v[a as usize], v[b as usize]),
-            &prefetch_node,
-            &|_done: usize| {},
-        ),
-        None => build_parallel_with_prefetch(
-            n,
-            &levels,
-            &spec.params,
-            &|a: u32, b: u32| index_distance(kind, metric, c.payload(a as usize), c.payload(b as usize)),
-            &prefetch_node,
-            &|_done: usize| {},
-        ),
+    let pair_distance = |a: u32, b: u32| match &dense {
+        Some(v) => f32_distance(metric, v[a as usize], v[b as usize]),
+        None => index_distance(kind, metric, c.payload(a as usize), c.payload(b as usize)),
     };
+    let graph = build_parallel_with_prefetch(n, &levels, &spec.params, &pair_distance, &prefetch_node, &|_done: usize| {});
 
     pgrx::debug1!("hnsw build: graph of {n} nodes in {:.3} s", started.elapsed().as_secs_f64());
     let started = std::time::Instant::now();

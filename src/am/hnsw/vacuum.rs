@@ -156,13 +156,14 @@ fn repair(index: pg_sys::Relation) {
             if list.iter().all(|n| is_live(n)) {
                 continue;
             }
-            // candidates: the live neighbours plus the live neighbours of deleted ones
+            // candidates: the live nodes within two hops (through live or deleted neighbours)
             let mut cands: Vec<u64> = Vec::new();
             for n in list {
                 if is_live(n) {
                     cands.push(*n);
-                } else if let Some((_, dl)) = all.get(n) {
-                    cands.extend(dl.get(level).into_iter().flatten().filter(|&&x| x != id && is_live(&x)));
+                }
+                if let Some((_, nl)) = all.get(n) {
+                    cands.extend(nl.get(level).into_iter().flatten().filter(|&&x| x != id && is_live(&x)));
                 }
             }
             cands.sort_unstable();
