@@ -70,7 +70,7 @@ pub unsafe fn datum_payload<'a>(datum: pg_sys::Datum) -> &'a [u8] {
 
 #[pg_guard]
 unsafe extern "C-unwind" fn collect_callback(
-    _index: pg_sys::Relation,
+    index: pg_sys::Relation,
     tid: pg_sys::ItemPointer,
     values: *mut pg_sys::Datum,
     isnull: *mut bool,
@@ -98,7 +98,7 @@ unsafe extern "C-unwind" fn collect_callback(
             )
             .set_hint("Increase maintenance_work_mem to build the whole graph in memory.")
             .report(PgLogLevel::NOTICE);
-            write_graph(_index, &c.spec, c);
+            write_graph(index, &c.spec, c);
             c.arena = Vec::new();
             c.offsets = Vec::new();
             c.tids = Vec::new();
@@ -106,7 +106,7 @@ unsafe extern "C-unwind" fn collect_callback(
             report_phase(PHASE_INSERT);
         }
         if c.on_disk {
-            super::insert::insert_payload(_index, payload, heap_tid);
+            super::insert::insert_payload(index, payload, heap_tid);
             return;
         }
         c.used += node_cost(&c.spec, payload.len());
