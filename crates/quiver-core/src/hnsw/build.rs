@@ -169,20 +169,6 @@ impl Graph for WithPrefetch<'_> {
     }
 }
 
-/// [`build_parallel`] with `prefetch(node)` called just before distances to `node` are
-/// computed, so the caller can prefetch the node's vector (graph building is bound by
-/// memory latency: each distance touches a vector at a random address).
-pub fn build_parallel_with_prefetch(
-    n: usize,
-    levels: &[usize],
-    params: &HnswParams,
-    pair_dist: &(dyn Fn(u32, u32) -> f32 + Sync),
-    prefetch: &(dyn Fn(u32) + Sync),
-    progress: &(dyn Fn(usize) + Sync),
-) -> MemGraph {
-    build_impl(n, levels, params, pair_dist, prefetch, progress)
-}
-
 /// Build a graph over `n` nodes with the given levels (`levels[i]`, e.g. from
 /// [`super::random_levels`]), inserting nodes in parallel on the current rayon
 /// pool. Node 0 seeds the graph; the others are handed out in increasing order
@@ -200,10 +186,13 @@ pub fn build_parallel(
     pair_dist: &(dyn Fn(u32, u32) -> f32 + Sync),
     progress: &(dyn Fn(usize) + Sync),
 ) -> MemGraph {
-    build_impl(n, levels, params, pair_dist, &|_| {}, progress)
+    build_parallel_with_prefetch(n, levels, params, pair_dist, &|_| {}, progress)
 }
 
-fn build_impl(
+/// [`build_parallel`] with `prefetch(node)` called just before distances to `node` are
+/// computed, so the caller can prefetch the node's vector (graph building is bound by
+/// memory latency: each distance touches a vector at a random address).
+pub fn build_parallel_with_prefetch(
     n: usize,
     levels: &[usize],
     params: &HnswParams,
