@@ -83,12 +83,9 @@ pub struct NodeLayout {
 }
 
 impl NodeLayout {
+    /// Neighbour slots at `level`: exactly the graph's degree bound.
     pub fn capacity(&self, level: usize) -> usize {
-        if level == 0 {
-            2 * self.m
-        } else {
-            self.m
-        }
+        quiver_core::hnsw::HnswParams { m: self.m, ef_construction: 0 }.max_neighbors(level)
     }
 
     /// Byte offset of level `level`'s neighbour list.

@@ -13,7 +13,6 @@ struct ScanState {
     query: Option<Vec<u8>>,
     search: Option<IterativeSearch>,
     batch: VecDeque<Candidate>,
-    returned: usize,
     visited: usize,
     last_distance: f32,
     exhausted: bool,
@@ -33,7 +32,6 @@ pub unsafe extern "C-unwind" fn ambeginscan(
             query: None,
             search: None,
             batch: VecDeque::new(),
-            returned: 0,
             visited: 0,
             last_distance: f32::NEG_INFINITY,
             exhausted: true,
@@ -69,7 +67,6 @@ pub unsafe extern "C-unwind" fn amrescan(
         }
         state.batch.clear();
         state.search = None;
-        state.returned = 0;
         state.visited = 0;
         state.last_distance = f32::NEG_INFINITY;
         state.exhausted = false;
@@ -111,7 +108,6 @@ pub unsafe extern "C-unwind" fn amgettuple(scan: pg_sys::IndexScanDesc, _dir: pg
                     continue;
                 }
                 state.last_distance = state.last_distance.max(c.dist);
-                state.returned += 1;
                 let tid = &mut (*scan).xs_heaptid;
                 tid.ip_blkid.bi_hi = (info.heap.0 >> 16) as u16;
                 tid.ip_blkid.bi_lo = (info.heap.0 & 0xffff) as u16;
