@@ -2,7 +2,8 @@
 #   make run    build + install quiver, start a local PostgreSQL, run a demo query
 #   make stop   stop that PostgreSQL
 #   make test   everything: core tests, pgrx tests, SQL regression suite, client tests
-#   make bench  benchmarks (kernel throughput today)
+#   make bench  kernel throughput + ANN benchmark (recall/QPS/build/inserts) vs pgvector if installed;
+#               DATASET=dir for a dataset directory, BASELINE=none to skip pgvector
 SHELL := /bin/bash
 .DEFAULT_GOAL := run
 
@@ -13,6 +14,7 @@ export PGRX_HOME := $(CURDIR)/pgrx-config
 
 RUN_PORT  ?= 55015
 TEST_PORT ?= 55115
+BENCH_PORT ?= 55215
 SUDO      := $(if $(filter 0,$(shell id -u)),,sudo)
 RUNAS     := $(if $(filter 0,$(shell id -u)),--runas postgres --pgdata $(CURDIR)/target/pgrx-test-data,)
 PSQL_RUN   = $(PG_BINDIR)/psql -X -h 127.0.0.1 -p $(RUN_PORT) -U postgres
@@ -36,13 +38,14 @@ run: install
 stop:
 	@PGPORT=$(RUN_PORT) scripts/pg.sh stop || true
 	@PGPORT=$(TEST_PORT) scripts/pg.sh stop || true
+	@PGPORT=$(BENCH_PORT) scripts/pg.sh stop || true
 
 test: test-core test-pgrx test-sql test-clients
 	@PGPORT=$(TEST_PORT) scripts/pg.sh stop
 	@echo "make test: all suites passed"
 
 test-core:
-	cargo test -p quiver-core
+	cargo test -p quiver-core -p quiver-benches
 
 test-pgrx: setup
 	@if [ "$$(id -u)" = 0 ]; then install -d -o postgres -g postgres target/pgrx-test-data; fi
@@ -71,8 +74,11 @@ test-clients: test-cluster $(VENV)/.installed
 	QUIVER_DSN="host=127.0.0.1 port=$(TEST_PORT) user=postgres dbname=quiver_clients" \
 	    $(VENV)/bin/python -m pytest -q tests/python
 
-bench: setup
-	cargo run --release -p quiver-benches --bin quiver-bench -- kernels --out target/bench/kernels.json
+bench: install
+	cargo build --release -p quiver-benches --bin quiver-bench
+	@QUIVER_PG_CONF="shared_buffers = 1GB" PGPORT=$(BENCH_PORT) scripts/pg.sh start
+	@PSQL="$(PG_BINDIR)/psql -X -h 127.0.0.1 -p $(BENCH_PORT) -U postgres" \
+	    BENCH_DSN="host=127.0.0.1 port=$(BENCH_PORT) user=postgres" scripts/bench.sh
 
 clean: stop
 	cargo clean

@@ -2,6 +2,7 @@
 # Manage a local PostgreSQL cluster for quiver: start | stop | status | psql.
 #   PGPORT (default 55015)        port, TCP on 127.0.0.1 only
 #   QUIVER_PGDATA (default target/pgdata-$PGPORT)  data directory
+#   QUIVER_PG_CONF                extra postgresql.conf lines for a new cluster (e.g. shared_buffers)
 # PostgreSQL refuses to run as root: when invoked as root, the server runs as the
 # `postgres` user (data directory owned by it); a normal user runs it as themselves.
 set -euo pipefail
@@ -49,6 +50,7 @@ shared_buffers = 256MB
 maintenance_work_mem = 512MB
 max_wal_senders = 4
 wal_level = replica
+${QUIVER_PG_CONF:-}
 CONF
     fi
     if is_running; then

@@ -7,6 +7,13 @@
 //! second and GB/s of vector data read from the working set (the query, read
 //! once per scan and cache-resident, is not counted).
 //!
+//! Before the kernels, the single-thread memory read bandwidth is measured
+//! ([`memory_read_bandwidth`]); each row also reports the fraction of it that
+//! the scan achieved. An exact scan is a single-threaded sequential read, so
+//! that is its bound once the working set exceeds the last-level cache; a
+//! working set that fits in cache (e.g. 10,000 × 128 `f32` = 5 MB) can exceed
+//! 1.0, and a fraction well below 1.0 means the kernel is compute-bound.
+//!
 //! Dimensions mean: elements for `f32`/`f16`, bits for `bit` and non-zero
 //! entries for `sparsevec` (both operands have that many non-zeros, drawn from a
 //! 30,522-dimensional space, a BERT-vocabulary-sized SPLADE-like setting).
@@ -99,6 +106,8 @@ struct Row {
     ns_per_distance: f64,
     million_distances_per_s: f64,
     gb_per_s: f64,
+    /// `gb_per_s` over the measured memory read bandwidth.
+    fraction_of_memory_bound: f64,
     bytes_per_vector: usize,
     vectors: usize,
     scans: u64,
@@ -110,6 +119,10 @@ struct Report {
     description: String,
     vectors: usize,
     min_millis_per_kernel: u128,
+    /// Single-thread sequential read bandwidth, GB/s (see [`memory_read_bandwidth`]).
+    memory_read_gb_per_s: f64,
+    /// Size of the buffer that bandwidth was measured on.
+    memory_bandwidth_buffer_bytes: usize,
     rows: Vec<Row>,
 }
 
@@ -144,9 +157,53 @@ fn measure(
         ns_per_distance: ns,
         million_distances_per_s: 1e3 / ns,
         gb_per_s: bytes_per_vector as f64 / ns,
+        fraction_of_memory_bound: f64::NAN, // set by `attach_bound`
         bytes_per_vector,
         vectors: n,
         scans,
+    }
+}
+
+/// Bytes read by [`memory_read_bandwidth`]: 256 MiB, far beyond a last-level
+/// cache (tens of MB, and a single core only uses its own slice of it).
+const BANDWIDTH_BUFFER_BYTES: usize = 256 << 20;
+
+/// Timed passes over that buffer; the fastest counts.
+const BANDWIDTH_PASSES: usize = 5;
+
+/// Sums `v` in 16 independent lanes: unlike one running `f32` sum, whose adds
+/// must happen in order, this loop vectorises, so it is bound by memory rather
+/// than by the add latency.
+fn sum_lanes(v: &[f32]) -> f32 {
+    let mut acc = [0f32; 16];
+    let chunks = v.chunks_exact(16);
+    let tail: f32 = chunks.remainder().iter().sum();
+    for c in chunks {
+        for (a, x) in acc.iter_mut().zip(c) {
+            *a += x;
+        }
+    }
+    acc.iter().sum::<f32>() + tail
+}
+
+/// Single-thread memory read bandwidth in GB/s: the best of [`BANDWIDTH_PASSES`]
+/// sequential passes summing a [`BANDWIDTH_BUFFER_BYTES`] `f32` buffer.
+fn memory_read_bandwidth() -> f64 {
+    // Filled with non-zeros so every page is really allocated before timing.
+    let buf = vec![1.0f32; BANDWIDTH_BUFFER_BYTES / 4];
+    let mut best = f64::INFINITY;
+    for _ in 0..BANDWIDTH_PASSES {
+        let start = Instant::now();
+        black_box(sum_lanes(black_box(&buf)));
+        best = best.min(start.elapsed().as_secs_f64());
+    }
+    BANDWIDTH_BUFFER_BYTES as f64 / best / 1e9
+}
+
+/// Sets each row's fraction of the memory read bandwidth `gb_per_s`.
+fn attach_bound(rows: &mut [Row], gb_per_s: f64) {
+    for r in rows {
+        r.fraction_of_memory_bound = r.gb_per_s / gb_per_s;
     }
 }
 
@@ -251,10 +308,12 @@ fn bench_dims(o: &Options, dims: usize, rows: &mut Vec<Row>) {
 pub fn main(args: &[String]) -> Result<(), String> {
     let o = parse(args)?;
     let started = Instant::now();
+    let bandwidth = memory_read_bandwidth();
     let mut rows = Vec::new();
     for &d in &o.dims {
         bench_dims(&o, d, &mut rows);
     }
+    attach_bound(&mut rows, bandwidth);
 
     println!("kernel backend: {}", kernels::kernel_description());
     println!(
@@ -262,14 +321,23 @@ pub fn main(args: &[String]) -> Result<(), String> {
         o.n,
         o.min_time.as_millis()
     );
-    println!("| kernel | dims | ns/distance | M distances/s | GB/s read |");
-    println!("|---|---:|---:|---:|---:|");
+    println!(
+        "memory read bandwidth (one thread, {} MiB buffer): {bandwidth:.2} GB/s\n",
+        BANDWIDTH_BUFFER_BYTES >> 20
+    );
+    println!("| kernel | dims | ns/distance | M distances/s | GB/s read | of mem. bound |");
+    println!("|---|---:|---:|---:|---:|---:|");
     let mut sorted: Vec<&Row> = rows.iter().collect();
     sorted.sort_by_key(|r| r.dims); // stable: keeps kernel order within a dimension
     for r in sorted {
         println!(
-            "| {} | {} | {:.1} | {:.2} | {:.2} |",
-            r.kernel, r.dims, r.ns_per_distance, r.million_distances_per_s, r.gb_per_s
+            "| {} | {} | {:.1} | {:.2} | {:.2} | {:.2} |",
+            r.kernel,
+            r.dims,
+            r.ns_per_distance,
+            r.million_distances_per_s,
+            r.gb_per_s,
+            r.fraction_of_memory_bound
         );
     }
 
@@ -278,6 +346,8 @@ pub fn main(args: &[String]) -> Result<(), String> {
         description: kernels::kernel_description(),
         vectors: o.n,
         min_millis_per_kernel: o.min_time.as_millis(),
+        memory_read_gb_per_s: bandwidth,
+        memory_bandwidth_buffer_bytes: BANDWIDTH_BUFFER_BYTES,
         rows,
     };
     if let Some(dir) = o.out.parent().filter(|p| !p.as_os_str().is_empty()) {

@@ -5,11 +5,13 @@
 //!
 //! subcommands:
 //!   kernels   exact-scan throughput of the distance kernels (default)
+//!   ann       the ANN benchmark against PostgreSQL (`ann --help`)
 //!   help      this text
 //! ```
 //!
-//! Arguments are parsed by hand (std only); each subcommand parses its own options.
+//! Each subcommand parses its own options (`kernels` by hand, `ann` with clap).
 
+mod ann;
 mod kernels;
 
 use std::process::ExitCode;
@@ -19,6 +21,7 @@ usage: quiver-bench [SUBCOMMAND] [OPTIONS]
 
 subcommands:
   kernels   exact-scan throughput of the distance kernels (default)
+  ann       recall / QPS / build / insert benchmark against PostgreSQL (see `ann --help`)
   help      show this text
 
 kernels options:
@@ -36,6 +39,7 @@ fn main() -> ExitCode {
     };
     let result = match sub.as_str() {
         "kernels" => kernels::main(&args),
+        "ann" => ann::main(&args),
         "help" | "--help" | "-h" => {
             print!("{USAGE}");
             Ok(())

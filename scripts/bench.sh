@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The `make bench` driver: kernel throughput, then the ANN runner against quiver and, when
+# pgvector is installed in the same PostgreSQL, against pgvector in another database.
+#   PSQL      psql command line for the bench cluster (without -d)
+#   BENCH_DSN connection string prefix for that cluster (host/port/user)
+#   DATASET   dataset directory (optional; default: a generated 100k x 128 set)
+#   BASELINE  auto (pgvector when installed) | none
+#   BENCH_ARGS extra arguments for `quiver-bench ann`
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+bin=target/release/quiver-bench
+sharedir=$(${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config} --sharedir)
+
+fresh_db() {  # fresh_db NAME EXTENSION
+    $PSQL -d postgres -q -v ON_ERROR_STOP=1 -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1"
+    $PSQL -d "$1" -q -v ON_ERROR_STOP=1 -c "CREATE EXTENSION $2"
+}
+
+$bin kernels --out target/bench/kernels.json
+
+targets=(--target "quiver=$BENCH_DSN dbname=bench_quiver")
+fresh_db bench_quiver quiver
+if [ "${BASELINE:-auto}" != none ] && [ -f "$sharedir/extension/vector.control" ]; then
+    fresh_db bench_pgvector vector
+    targets+=(--target "pgvector=$BENCH_DSN dbname=bench_pgvector")
+else
+    echo "bench: pgvector is not installed in this PostgreSQL; measuring quiver alone" >&2
+fi
+
+dataset=()
+[ -n "${DATASET:-}" ] && dataset=(--dataset "$DATASET")
+# shellcheck disable=SC2086  # BENCH_ARGS is a list of words on purpose
+$bin ann "${targets[@]}" "${dataset[@]}" --out target/bench ${BENCH_ARGS:-}
