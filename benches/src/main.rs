@@ -6,6 +6,7 @@
 //! subcommands:
 //!   kernels   exact-scan throughput of the distance kernels (default)
 //!   ann       the ANN benchmark against PostgreSQL (`ann --help`)
+//!   report    re-render a saved run's markdown and plots from its JSON
 //!   help      this text
 //! ```
 //!
@@ -22,6 +23,7 @@ usage: quiver-bench [SUBCOMMAND] [OPTIONS]
 subcommands:
   kernels   exact-scan throughput of the distance kernels (default)
   ann       recall / QPS / build / insert benchmark against PostgreSQL (see `ann --help`)
+  report FILE.json [DIR]  re-render a saved run's markdown table and plots
   help      show this text
 
 kernels options:
@@ -40,6 +42,7 @@ fn main() -> ExitCode {
     let result = match sub.as_str() {
         "kernels" => kernels::main(&args),
         "ann" => ann::main(&args),
+        "report" => ann::run::rerender(&args),
         "help" | "--help" | "-h" => {
             print!("{USAGE}");
             Ok(())

@@ -323,6 +323,19 @@ fn finish(l: Live) -> TargetResult {
     }
 }
 
+/// `quiver-bench report FILE.json [OUT-DIR]`: renders the markdown and plots of a saved run
+/// again (e.g. after editing labels), next to the JSON unless OUT-DIR is given.
+pub fn rerender(args: &[String]) -> Result<(), String> {
+    let json = args.first().ok_or("report: expected the path of a run's JSON file")?;
+    let text = std::fs::read_to_string(json).map_err(|e| format!("{json}: {e}"))?;
+    let r: Report = serde_json::from_str(&text).map_err(|e| format!("{json}: not a quiver-bench report: {e}"))?;
+    let dir = match args.get(1) {
+        Some(d) => PathBuf::from(d),
+        None => Path::new(json).parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf),
+    };
+    write_outputs(&dir, &r)
+}
+
 fn write_outputs(dir: &Path, r: &Report) -> Result<(), String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let stem: String = r.dataset.name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();

@@ -193,7 +193,7 @@ fn draw_chart<DB: DrawingBackend>(
         .margin(10)
         .x_label_area_size(50)
         .y_label_area_size(80)
-        .build_cartesian_2d(x, y.log_scale())
+        .build_cartesian_2d(x, y.clone().log_scale().with_key_points(log_ticks(&y)))
         .map_err(err)?;
     let multi_desc = format!("queries per second (log scale; dashed: {clients} clients)");
     chart
@@ -295,6 +295,18 @@ fn draw_legend<DB: DrawingBackend>(
 }
 
 /// Tick label for a QPS value: whole numbers from 1 up, two decimals below.
+/// Tick values 1, 2 and 5 × 10^k inside `r` (a log axis's labels).
+fn log_ticks(r: &Range<f64>) -> Vec<f64> {
+    if !(r.start > 0.0 && r.end > r.start && r.end.is_finite()) {
+        return Vec::new();
+    }
+    let (lo, hi) = (r.start.log10().floor() as i32, r.end.log10().ceil() as i32);
+    (lo..=hi)
+        .flat_map(|k| [1.0, 2.0, 5.0].map(|m| m * 10f64.powi(k)))
+        .filter(|v| r.contains(v))
+        .collect()
+}
+
 fn format_qps(v: f64) -> String {
     if v >= 1.0 {
         format!("{v:.0}")
@@ -308,6 +320,12 @@ mod tests {
     use super::*;
     use crate::ann::report::markdown::tests::sample_report;
     use std::path::PathBuf;
+
+    #[test]
+    fn log_ticks_are_one_two_five() {
+        assert_eq!(log_ticks(&(90.0..1100.0)), vec![100.0, 200.0, 500.0, 1000.0]);
+        assert!(log_ticks(&(0.0..10.0)).is_empty());
+    }
 
     /// A fresh directory for one test's output files.
     fn out_dir(test: &str) -> PathBuf {
