@@ -30,5 +30,6 @@ fi
 
 dataset=()
 [ -n "${DATASET:-}" ] && dataset=(--dataset "$DATASET")
-# shellcheck disable=SC2086  # BENCH_ARGS is a list of words on purpose
-$bin ann "${targets[@]}" "${dataset[@]}" --out target/bench ${BENCH_ARGS:-}
+# BENCH_ARGS is split like a shell command line, so quoted values keep their spaces.
+eval "extra=(${BENCH_ARGS:-})"
+$bin ann "${targets[@]}" "${dataset[@]}" --out target/bench "${extra[@]}"
