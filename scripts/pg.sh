@@ -60,7 +60,8 @@ CONF
         echo "Stop it, or choose other ports (make RUN_PORT=... TEST_PORT=...)." >&2
         exit 1
     else
-        as_pg "$bindir/pg_ctl" -D "$pgdata" -l "$pgdata/server.log" -w -t 60 start >/dev/null
+        # Without RUST_BACKTRACE, errors raised inside quiver carry no Rust backtrace detail.
+        as_pg env -u RUST_BACKTRACE -u RUST_LIB_BACKTRACE "$bindir/pg_ctl" -D "$pgdata" -l "$pgdata/server.log" -w -t 60 start >/dev/null
         echo "PostgreSQL started on port $port ($pgdata)"
     fi
     ;;

@@ -14,6 +14,17 @@ fn sqlstate(kind: ErrorKind) -> PgSqlErrorCode {
         ErrorKind::DataException => PgSqlErrorCode::ERRCODE_DATA_EXCEPTION,
         ErrorKind::NumericValueOutOfRange => PgSqlErrorCode::ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE,
         ErrorKind::ProgramLimitExceeded => PgSqlErrorCode::ERRCODE_PROGRAM_LIMIT_EXCEEDED,
+        ErrorKind::UndefinedObject => PgSqlErrorCode::ERRCODE_UNDEFINED_OBJECT,
+        ErrorKind::UndefinedColumn => PgSqlErrorCode::ERRCODE_UNDEFINED_COLUMN,
+        ErrorKind::DuplicateObject => PgSqlErrorCode::ERRCODE_DUPLICATE_OBJECT,
+        ErrorKind::UniqueViolation => PgSqlErrorCode::ERRCODE_UNIQUE_VIOLATION,
+        ErrorKind::NotNullViolation => PgSqlErrorCode::ERRCODE_NOT_NULL_VIOLATION,
+        ErrorKind::StringDataRightTruncation => {
+            PgSqlErrorCode::ERRCODE_STRING_DATA_RIGHT_TRUNCATION
+        }
+        ErrorKind::DatatypeMismatch => PgSqlErrorCode::ERRCODE_DATATYPE_MISMATCH,
+        ErrorKind::SyntaxError => PgSqlErrorCode::ERRCODE_SYNTAX_ERROR,
+        ErrorKind::FeatureNotSupported => PgSqlErrorCode::ERRCODE_FEATURE_NOT_SUPPORTED,
     }
 }
 

@@ -7,6 +7,7 @@ use pgrx::prelude::*;
 ::pgrx::pg_module_magic!(name, version);
 
 pub mod am;
+pub mod collections;
 pub mod error;
 pub mod types;
 
@@ -19,6 +20,7 @@ pub extern "C-unwind" fn _PG_init() {
 // order of types, functions, operators, casts and operator classes is explicit.
 extension_sql_file!("../sql/types.sql", name = "quiver_types", bootstrap);
 extension_sql_file!("../sql/hnsw.sql", name = "quiver_hnsw", requires = ["quiver_types"]);
+extension_sql_file!("../sql/collections.sql", name = "quiver_collections", requires = ["quiver_hnsw"]);
 
 #[cfg(any(test, feature = "pg_test"))]
 mod pg_tests;

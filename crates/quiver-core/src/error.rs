@@ -17,6 +17,24 @@ pub enum ErrorKind {
     NumericValueOutOfRange,
     /// 54000 program_limit_exceeded: too many dimensions / non-zero elements.
     ProgramLimitExceeded,
+    /// 42704 undefined_object: e.g. an unknown collection, partition or field.
+    UndefinedObject,
+    /// 42703 undefined_column: e.g. a row with a field the schema does not have.
+    UndefinedColumn,
+    /// 42710 duplicate_object: e.g. a collection or alias that already exists.
+    DuplicateObject,
+    /// 23505 unique_violation: a duplicate primary key on insert.
+    UniqueViolation,
+    /// 23502 not_null_violation: a required field is missing.
+    NotNullViolation,
+    /// 22001 string_data_right_truncation: a varchar longer than its max_length.
+    StringDataRightTruncation,
+    /// 42804 datatype_mismatch: a value of the wrong type for its field.
+    DatatypeMismatch,
+    /// 42601 syntax_error: e.g. a malformed filter expression.
+    SyntaxError,
+    /// 0A000 feature_not_supported: e.g. an index type that does not exist yet.
+    FeatureNotSupported,
 }
 
 impl ErrorKind {
@@ -29,6 +47,15 @@ impl ErrorKind {
             ErrorKind::DataException => "22000",
             ErrorKind::NumericValueOutOfRange => "22003",
             ErrorKind::ProgramLimitExceeded => "54000",
+            ErrorKind::UndefinedObject => "42704",
+            ErrorKind::UndefinedColumn => "42703",
+            ErrorKind::DuplicateObject => "42710",
+            ErrorKind::UniqueViolation => "23505",
+            ErrorKind::NotNullViolation => "23502",
+            ErrorKind::StringDataRightTruncation => "22001",
+            ErrorKind::DatatypeMismatch => "42804",
+            ErrorKind::SyntaxError => "42601",
+            ErrorKind::FeatureNotSupported => "0A000",
         }
     }
 }
@@ -51,6 +78,9 @@ impl Error {
     }
     pub fn data(message: impl Into<String>) -> Self {
         Error::new(ErrorKind::DataException, message)
+    }
+    pub fn param(message: impl Into<String>) -> Self {
+        Error::new(ErrorKind::InvalidParameterValue, message)
     }
 }
 

@@ -8,7 +8,9 @@
 //! * [`limits`]  — dimension and size limits shared by every layer.
 //! * [`metric`]  — distances between vectors stored as raw payload bytes (used by indexes).
 
+pub mod collection;
 pub mod error;
+pub mod filter;
 pub mod floatfmt;
 pub mod hnsw;
 pub mod kernels;

@@ -1,0 +1,78 @@
+//! Filter expressions on a collection: its schema as the filter compiler sees it, and the
+//! compiled parameters as text (every parameter is bound as `text` and cast in the SQL).
+
+use super::schema::{CollectionDef, DYNAMIC_COLUMN};
+use super::types::DataType;
+use crate::error::Result;
+use crate::filter::{self, FieldKind, Param};
+
+fn kind(t: DataType) -> FieldKind {
+    match t {
+        DataType::Bool => FieldKind::Bool,
+        DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64 => FieldKind::Int,
+        DataType::Float | DataType::Double => FieldKind::Float,
+        DataType::Varchar => FieldKind::String,
+        DataType::Json => FieldKind::Json,
+        DataType::Array => FieldKind::Array(Box::new(FieldKind::Int)),
+        _ => FieldKind::Vector,
+    }
+}
+
+impl filter::Schema for CollectionDef {
+    fn field(&self, name: &str) -> Option<(FieldKind, String)> {
+        let f = CollectionDef::field(self, name)?;
+        let k = match (f.data_type, f.element_type) {
+            (DataType::Array, Some(e)) => FieldKind::Array(Box::new(kind(e))),
+            (t, _) => kind(t),
+        };
+        Some((k, f.name.clone()))
+    }
+
+    fn dynamic_column(&self) -> Option<String> {
+        self.enable_dynamic_field.then(|| DYNAMIC_COLUMN.to_string())
+    }
+}
+
+/// A PostgreSQL array literal (`{"a","b"}`) of `items`.
+fn array_literal<T>(items: &[T], show: impl Fn(&T) -> String) -> String {
+    format!("{{{}}}", items.iter().map(show).collect::<Vec<_>>().join(","))
+}
+
+fn quoted_element(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// A parameter's text form, parsed by the cast the compiled SQL puts on its placeholder.
+pub fn param_text(p: &Param) -> String {
+    match p {
+        Param::Bool(b) => b.to_string(),
+        Param::Int(i) => i.to_string(),
+        Param::Float(x) => format!("{x:?}"),
+        Param::Text(s) | Param::Json(s) => s.clone(),
+        Param::IntArray(a) => array_literal(a, |i| i.to_string()),
+        Param::FloatArray(a) => array_literal(a, |x| format!("{x:?}")),
+        Param::TextArray(a) => array_literal(a, |s| quoted_element(s)),
+        Param::BoolArray(a) => array_literal(a, |b| b.to_string()),
+    }
+}
+
+/// Compiles `expr` for `def` with placeholders from `$first`; returns the SQL and the
+/// parameters as text.
+pub fn compile_filter(def: &CollectionDef, expr: &str, first: usize) -> Result<(String, Vec<String>)> {
+    let c = filter::compile(expr, def, first)?;
+    Ok((c.sql, c.params.iter().map(param_text).collect()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn params_as_text() {
+        assert_eq!(param_text(&Param::Float(1.5)), "1.5");
+        assert_eq!(param_text(&Param::Float(1e300)), "1e300");
+        assert_eq!(param_text(&Param::IntArray(vec![1, -2])), "{1,-2}");
+        assert_eq!(param_text(&Param::TextArray(vec!["a\"b".into(), "c\\d".into(), "".into()])), "{\"a\\\"b\",\"c\\\\d\",\"\"}");
+        assert_eq!(param_text(&Param::BoolArray(vec![true, false])), "{true,false}");
+    }
+}

@@ -1,0 +1,14 @@
+//! Milvus-style collections, independent of PostgreSQL: schemas, the SQL that creates
+//! their tables and indexes, and the validation of rows inserted through the API.
+
+pub mod ddl;
+pub mod filtering;
+pub mod ident;
+pub mod query;
+pub mod rank;
+pub mod rows;
+pub mod schema;
+pub mod types;
+
+pub use schema::{CollectionDef, CreateArgs, FieldDef, MetricKind};
+pub use types::DataType;

@@ -1,0 +1,48 @@
+//! Aliases: alternative names for a collection, usable wherever a collection name is.
+
+use pgrx::prelude::*;
+use quiver_core::collection::ident::validate_name;
+use quiver_core::{Error, ErrorKind};
+
+use super::{catalog, spi};
+use crate::error::{raise, OrRaise};
+
+/// The collection itself (not an alias) named `name`.
+fn collection_named(name: &str) -> String {
+    let def = catalog::load(name);
+    if def.name != name {
+        raise(Error::param(format!("\"{name}\" is an alias; aliases must point to a collection")));
+    }
+    def.name
+}
+
+#[pg_extern(sql = false)]
+fn create_alias(collection: &str, alias: &str) {
+    let target = collection_named(collection);
+    validate_name("alias", alias).or_raise();
+    if catalog::name_taken(alias) {
+        raise(Error::new(ErrorKind::DuplicateObject, format!("alias or collection \"{alias}\" already exists")));
+    }
+    spi::run("INSERT INTO quiver.aliases (alias, collection) VALUES ($1, $2)", &[alias, &target]);
+}
+
+#[pg_extern(sql = false)]
+fn alter_alias(collection: &str, alias: &str) {
+    let target = collection_named(collection);
+    if spi::run("UPDATE quiver.aliases SET collection = $2 WHERE alias = $1", &[alias, &target]) == 0 {
+        raise(Error::new(ErrorKind::UndefinedObject, format!("alias \"{alias}\" does not exist")));
+    }
+}
+
+#[pg_extern(sql = false)]
+fn drop_alias(alias: &str) {
+    if spi::run("DELETE FROM quiver.aliases WHERE alias = $1", &[alias]) == 0 {
+        raise(Error::new(ErrorKind::UndefinedObject, format!("alias \"{alias}\" does not exist")));
+    }
+}
+
+#[pg_extern(sql = false)]
+fn list_aliases(collection: &str) -> SetOfIterator<'static, String> {
+    let target = collection_named(collection);
+    SetOfIterator::new(spi::text_rows("SELECT alias FROM quiver.aliases WHERE collection = $1 ORDER BY alias", &[&target]))
+}

@@ -1,0 +1,54 @@
+//! create / drop / list / has partitions: native PostgreSQL LIST partitions of the
+//! collection's table, one per Milvus partition (`<collection>$<partition>`).
+
+use pgrx::prelude::*;
+use quiver_core::collection::ddl;
+use quiver_core::collection::ident::{qualified, validate_name};
+use quiver_core::collection::schema::DEFAULT_PARTITION;
+use quiver_core::{Error, ErrorKind};
+
+use super::manage::list_partitions_of;
+use super::{catalog, spi};
+use crate::error::{raise, OrRaise};
+
+#[pg_extern(sql = false)]
+fn create_partition(collection: &str, partition: &str) {
+    let def = catalog::load(collection);
+    validate_name("partition", partition).or_raise();
+    let stmt = ddl::create_partition(&def, partition).or_raise();
+    if list_partitions_of(&def).iter().any(|p| p == partition) {
+        raise(Error::new(ErrorKind::DuplicateObject, format!("partition \"{partition}\" already exists in collection \"{}\"", def.name)));
+    }
+    spi::run(&stmt, &[]);
+}
+
+#[pg_extern(sql = false)]
+fn drop_partition(collection: &str, partition: &str) {
+    let def = catalog::load(collection);
+    if def.partition_key.is_some() {
+        raise(Error::param(format!("collection \"{}\" is partitioned by its partition key; its partitions cannot be dropped", def.name)));
+    }
+    if partition == DEFAULT_PARTITION {
+        raise(Error::param("the _default partition cannot be dropped"));
+    }
+    require(&def, partition);
+    let t = ddl::partition_table(&def.name, partition).or_raise();
+    spi::run(&format!("DROP TABLE {}", qualified(&def.schema, &t)), &[]);
+}
+
+#[pg_extern(sql = false)]
+fn list_partitions(collection: &str) -> SetOfIterator<'static, String> {
+    SetOfIterator::new(list_partitions_of(&catalog::load(collection)))
+}
+
+#[pg_extern(sql = false)]
+fn has_partition(collection: &str, partition: &str) -> bool {
+    list_partitions_of(&catalog::load(collection)).iter().any(|p| p == partition)
+}
+
+/// Raises undefined_object unless `partition` exists in the collection.
+pub fn require(def: &quiver_core::collection::CollectionDef, partition: &str) {
+    if !list_partitions_of(def).iter().any(|p| p == partition) {
+        raise(Error::new(ErrorKind::UndefinedObject, format!("partition \"{partition}\" does not exist in collection \"{}\"", def.name)));
+    }
+}

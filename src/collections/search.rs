@@ -1,0 +1,350 @@
+//! search / explain_search: nearest neighbours of one or more query vectors, with filter,
+//! partitions, output fields, range search and grouping search.
+
+use pgrx::prelude::*;
+use pgrx::JsonB;
+use quiver_core::collection::query::{entity_sql, SearchSql};
+use quiver_core::collection::rows::{bits_text, dense_text, sparse_text};
+use quiver_core::collection::schema::MetricKind;
+use quiver_core::collection::{filtering, rank, CollectionDef, DataType, FieldDef};
+use quiver_core::{Error, ErrorKind};
+use serde_json::Value;
+
+use super::data::pg_text_array;
+use super::{catalog, partition, spi};
+use crate::error::{raise, OrRaise};
+
+const MAX_LIMIT: i64 = 16_384;
+const PARAM_KEYS: [&str; 7] = ["ef", "radius", "range_filter", "group_by_field", "group_size", "metric_type", "params"];
+
+/// Everything a search needs, validated.
+struct Plan {
+    sql: String,
+    /// Query vectors as text, one search each.
+    queries: Vec<String>,
+    /// Parameters after the query vector ($2...).
+    params: Vec<String>,
+    ef: Option<i64>,
+    metric: MetricKind,
+}
+
+fn vector_field<'a>(def: &'a CollectionDef, anns_field: Option<&str>) -> &'a FieldDef {
+    match anns_field {
+        Some(n) => {
+            let f = def.field(n).unwrap_or_else(|| {
+                raise(Error::new(ErrorKind::UndefinedColumn, format!("collection \"{}\" has no field \"{n}\"", def.name)))
+            });
+            if !f.data_type.is_vector() {
+                raise(Error::param(format!("anns_field \"{n}\" is not a vector field")));
+            }
+            f
+        }
+        None => {
+            let v: Vec<&FieldDef> = def.vector_fields().collect();
+            match v.as_slice() {
+                [f] => f,
+                _ => raise(Error::param(format!("collection \"{}\" has several vector fields; pass anns_field", def.name))),
+            }
+        }
+    }
+}
+
+/// The query vectors in `data`: one vector, or an array of them (nq > 1).
+fn query_vectors(f: &FieldDef, data: &Value) -> Vec<String> {
+    let one = |v: &Value| -> quiver_core::Result<String> {
+        match f.data_type {
+            DataType::SparseFloatVector => sparse_text(v),
+            DataType::BinaryVector => bits_text(f, v),
+            t => dense_text(f, t, v),
+        }
+    };
+    let many = match (f.data_type, data) {
+        (DataType::SparseFloatVector, Value::Array(a)) => Some(a),
+        (DataType::BinaryVector, Value::Array(a)) if a.iter().all(|x| x.is_string() || x.is_array()) => Some(a),
+        (_, Value::Array(a)) if a.first().is_some_and(Value::is_array) => Some(a),
+        _ => None,
+    };
+    let list: Vec<&Value> = many.map(|a| a.iter().collect()).unwrap_or_else(|| vec![data]);
+    if list.is_empty() {
+        raise(Error::param("data holds no query vectors"));
+    }
+    list.iter()
+        .enumerate()
+        .map(|(i, v)| one(v).map_err(|e| Error::new(e.kind, format!("query vector {i}: {}", e.message))))
+        .collect::<quiver_core::Result<Vec<_>>>()
+        .or_raise()
+}
+
+/// The metric of the hnsw index on `f`, if there is one.
+fn index_metric(def: &CollectionDef, f: &FieldDef) -> Option<MetricKind> {
+    spi::text_one(
+        "SELECT regexp_replace(opc.opcname, '^(vector|halfvec|sparsevec|bit)_(.*)_ops$', '\\2') \
+           FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_am am ON am.oid = i.relam \
+           JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = x.indkey[0] \
+           JOIN pg_opclass opc ON opc.oid = x.indclass[0] \
+          WHERE x.indrelid = $1::regclass AND a.attname = $2 AND am.amname = 'hnsw' ORDER BY i.oid LIMIT 1",
+        &[&catalog::table(def), &f.name],
+    )
+    .and_then(|m| MetricKind::parse(&m).ok())
+}
+
+fn num(p: &serde_json::Map<String, Value>, k: &str) -> Option<f64> {
+    p.get(k).map(|v| v.as_f64().filter(|x| x.is_finite()).unwrap_or_else(|| raise(Error::param(format!("search parameter \"{k}\" must be a number")))))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn plan(
+    collection: &str,
+    data: &Value,
+    anns_field: Option<&str>,
+    limit: i64,
+    offset: i64,
+    filter: Option<&str>,
+    output_fields: Option<&[String]>,
+    partition_names: Option<&[String]>,
+    params: Option<&Value>,
+) -> Plan {
+    let def = catalog::load(collection);
+    let f = vector_field(&def, anns_field);
+    if !(1..=MAX_LIMIT).contains(&limit) || offset < 0 || limit + offset > MAX_LIMIT {
+        raise(Error::param(format!("limit must be between 1 and {MAX_LIMIT} and offset non-negative, with limit + offset at most {MAX_LIMIT}")));
+    }
+    // Milvus's search_params: flat, or with the knobs nested under "params".
+    let mut p = serde_json::Map::new();
+    if let Some(v) = params.filter(|v| !v.is_null()) {
+        let o = v.as_object().unwrap_or_else(|| raise(Error::param("params must be a JSON object")));
+        if let Some(k) = o.keys().find(|k| !PARAM_KEYS.contains(&k.as_str())) {
+            raise(Error::param(format!("unknown search parameter \"{k}\" (allowed: {})", PARAM_KEYS.join(", "))));
+        }
+        for (k, v) in o {
+            match (k.as_str(), v) {
+                ("params", Value::Object(inner)) => p.extend(inner.clone()),
+                ("params", _) => raise(Error::param("search parameter \"params\" must be an object")),
+                _ => {
+                    p.insert(k.clone(), v.clone());
+                }
+            }
+        }
+    }
+    let metric = match p.get("metric_type").and_then(Value::as_str) {
+        Some(m) => MetricKind::parse(m).or_raise(),
+        None => index_metric(&def, f).unwrap_or_else(|| def.metric.for_type(f.data_type)),
+    };
+    quiver_core::collection::ddl::opclass(f.data_type, metric).or_raise();
+    let ef = num(&p, "ef").map(|e| e as i64);
+    if ef.is_some_and(|e| !(1..=1000).contains(&e)) {
+        raise(Error::param("search parameter \"ef\" must be between 1 and 1000"));
+    }
+    let range = num(&p, "radius").map(|r| (num(&p, "range_filter"), r));
+    if range.is_none() && p.contains_key("range_filter") {
+        raise(Error::param("range_filter needs radius"));
+    }
+    let group = p.get("group_by_field").map(|g| {
+        let name = g.as_str().unwrap_or_else(|| raise(Error::param("group_by_field must be a field name")));
+        let gf = def.field(name).unwrap_or_else(|| raise(Error::new(ErrorKind::UndefinedColumn, format!("group_by_field \"{name}\" is not in the schema"))));
+        if !gf.data_type.is_scalar() {
+            raise(Error::param(format!("cannot group by the {} field \"{name}\"", gf.data_type.name())));
+        }
+        let size = num(&p, "group_size").unwrap_or(1.0) as i64;
+        if !(1..=1024).contains(&size) {
+            raise(Error::param("group_size must be between 1 and 1024"));
+        }
+        (name.to_string(), size)
+    });
+    let entity = entity_sql(&def, output_fields, false).or_raise();
+    let mut params_out: Vec<String> = Vec::new();
+    let parts = partition_names.filter(|p| !p.is_empty());
+    if let Some(parts) = parts {
+        if def.partition_key.is_some() {
+            raise(Error::param(format!("collection \"{}\" is partitioned by its partition key; filter on the key instead of naming partitions", def.name)));
+        }
+        for p in parts {
+            partition::require(&def, p);
+        }
+        params_out.push(pg_text_array(parts));
+    }
+    let filter_sql = filter.filter(|f| !f.trim().is_empty()).map(|expr| {
+        let (sql, fp) = filtering::compile_filter(&def, expr, 2 + params_out.len()).or_raise();
+        params_out.extend(fp);
+        sql
+    });
+    let queries = query_vectors(f, data);
+    let sql = SearchSql {
+        def: &def,
+        field: f,
+        metric,
+        entity,
+        filter: filter_sql,
+        partitions: parts.is_some(),
+        range,
+        limit,
+        offset,
+        group,
+    }
+    .sql();
+    Plan { sql, queries, params: params_out, ef, metric }
+}
+
+/// Runs `body` with hnsw's ef_search (if given) and strict iterative scans (so filtered
+/// searches return full limits) set for the current transaction, then restores them.
+fn with_settings<T>(ef: Option<i64>, body: impl FnOnce() -> T) -> T {
+    let old_iter = spi::text_one("SELECT current_setting('hnsw.iterative_scan', true)", &[]);
+    let old_ef = spi::text_one("SELECT current_setting('hnsw.ef_search', true)", &[]);
+    spi::text_one("SELECT set_config('hnsw.iterative_scan', 'strict_order', true)", &[]);
+    if let Some(e) = ef {
+        spi::text_one("SELECT set_config('hnsw.ef_search', $1, true)", &[&e.to_string()]);
+    }
+    let out = body();
+    if let Some(v) = old_iter {
+        spi::text_one("SELECT set_config('hnsw.iterative_scan', $1, true)", &[&v]);
+    }
+    if let (Some(_), Some(v)) = (ef, old_ef) {
+        spi::text_one("SELECT set_config('hnsw.ef_search', $1, true)", &[&v]);
+    }
+    out
+}
+
+/// Runs a planned search: per query vector, its hits (id, distance, entity).
+fn run(p: &Plan) -> Vec<Vec<(String, f64, Value)>> {
+    let wrapped = format!("SELECT jsonb_build_array(id, distance, entity) FROM ({}) s", p.sql);
+    with_settings(p.ef, || {
+        p.queries
+            .iter()
+            .map(|q| {
+                let mut args: Vec<&str> = vec![q.as_str()];
+                args.extend(p.params.iter().map(String::as_str));
+                spi::json_rows(&wrapped, &args)
+                    .into_iter()
+                    .map(|row| (row[0].as_str().unwrap_or_default().to_string(), row[1].as_f64().unwrap_or(f64::NAN), row[2].clone()))
+                    .collect()
+            })
+            .collect()
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+#[pg_extern(sql = false)]
+fn search(
+    collection: &str,
+    data: JsonB,
+    anns_field: Option<&str>,
+    limit: i64,
+    offset: i64,
+    filter: Option<&str>,
+    output_fields: Option<Vec<String>>,
+    partition_names: Option<Vec<String>>,
+    params: Option<JsonB>,
+) -> TableIterator<'static, (name!(query_index, i32), name!(id, String), name!(distance, f64), name!(entity, JsonB))> {
+    let p = plan(collection, &data.0, anns_field, limit, offset, filter, output_fields.as_deref(), partition_names.as_deref(), params.as_ref().map(|j| &j.0));
+    let hits: Vec<_> = run(&p)
+        .into_iter()
+        .enumerate()
+        .flat_map(|(qi, hs)| hs.into_iter().map(move |(id, d, e)| (qi as i32, id, d, JsonB(e))))
+        .collect();
+    TableIterator::new(hits)
+}
+
+#[allow(clippy::too_many_arguments)]
+#[pg_extern(sql = false)]
+fn explain_search(
+    collection: &str,
+    data: JsonB,
+    anns_field: Option<&str>,
+    limit: i64,
+    offset: i64,
+    filter: Option<&str>,
+    output_fields: Option<Vec<String>>,
+    partition_names: Option<Vec<String>>,
+    params: Option<JsonB>,
+) -> SetOfIterator<'static, String> {
+    let p = plan(collection, &data.0, anns_field, limit, offset, filter, output_fields.as_deref(), partition_names.as_deref(), params.as_ref().map(|j| &j.0));
+    let mut args: Vec<&str> = vec![p.queries[0].as_str()];
+    args.extend(p.params.iter().map(String::as_str));
+    let lines = with_settings(p.ef, || spi::text_rows(&format!("EXPLAIN (COSTS OFF) {}", p.sql), &args));
+    SetOfIterator::new(lines)
+}
+
+const REQUEST_KEYS: [&str; 5] = ["data", "anns_field", "limit", "filter", "params"];
+
+/// hybrid_search: one search per request (each with its own vector field, query vector,
+/// filter and limit), fused by RRF or weighted scores, top `limit` with their entities.
+#[pg_extern(sql = false)]
+fn hybrid_search(
+    collection: &str,
+    requests: JsonB,
+    ranker: &str,
+    ranker_params: Option<JsonB>,
+    limit: i64,
+    output_fields: Option<Vec<String>>,
+) -> TableIterator<'static, (name!(id, String), name!(score, f64), name!(entity, JsonB))> {
+    let reqs = requests.0.as_array().filter(|a| !a.is_empty()).unwrap_or_else(|| raise(Error::param("requests must be a non-empty JSON array of search requests")));
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        raise(Error::param(format!("limit must be between 1 and {MAX_LIMIT}")));
+    }
+    let mut lists = Vec::with_capacity(reqs.len());
+    let mut metrics = Vec::with_capacity(reqs.len());
+    for (i, r) in reqs.iter().enumerate() {
+        let o = r.as_object().unwrap_or_else(|| raise(Error::param(format!("request {i} must be a JSON object"))));
+        if let Some(k) = o.keys().find(|k| !REQUEST_KEYS.contains(&k.as_str())) {
+            raise(Error::param(format!("request {i}: unknown key \"{k}\" (allowed: {})", REQUEST_KEYS.join(", "))));
+        }
+        let data = o.get("data").unwrap_or_else(|| raise(Error::param(format!("request {i} has no \"data\""))));
+        let req_limit = o.get("limit").map_or(limit, |v| v.as_i64().unwrap_or_else(|| raise(Error::param(format!("request {i}: limit must be an integer")))));
+        let p = plan(
+            collection,
+            data,
+            o.get("anns_field").and_then(Value::as_str),
+            req_limit,
+            0,
+            o.get("filter").and_then(Value::as_str),
+            None,
+            None,
+            o.get("params"),
+        );
+        if p.queries.len() != 1 {
+            raise(Error::param(format!("request {i} must hold exactly one query vector")));
+        }
+        metrics.push(p.metric);
+        lists.push(run(&p).into_iter().next().unwrap_or_default().into_iter().map(|(id, d, _)| (id, d)).collect::<Vec<_>>());
+    }
+    let rp = ranker_params.map(|j| j.0).unwrap_or(Value::Null);
+    let fused = match ranker.to_ascii_lowercase().as_str() {
+        "rrf" => rank::rrf(&lists, rp.get("k").and_then(Value::as_f64).unwrap_or(60.0), limit as usize),
+        "weighted" => {
+            let w: Vec<f64> = rp
+                .get("weights")
+                .and_then(Value::as_array)
+                .unwrap_or_else(|| raise(Error::param("the weighted ranker needs ranker_params => '{\"weights\": [...]}'")))
+                .iter()
+                .map(|x| x.as_f64().unwrap_or(f64::NAN))
+                .collect();
+            rank::weighted(&lists, &metrics, &w, limit as usize)
+        }
+        other => Err(Error::param(format!("unknown ranker \"{other}\" (expected rrf or weighted)"))),
+    }
+    .or_raise();
+    let def = catalog::load(collection);
+    let entity = entity_sql(&def, output_fields.as_deref(), false).or_raise();
+    let ids: Vec<Value> = fused.iter().map(|(id, _)| Value::String(id.clone())).collect();
+    let rows = spi::json_rows(
+        &format!(
+            "SELECT jsonb_build_array(t.{pk}::text, {entity}) FROM {} t WHERE t.{pk}::text IN (SELECT jsonb_array_elements_text($1::jsonb))",
+            catalog::table(&def),
+            pk = quiver_core::collection::ident::quote_ident(&def.primary().name)
+        ),
+        &[&Value::Array(ids).to_string()],
+    );
+    let mut entities: std::collections::HashMap<String, Value> = rows
+        .into_iter()
+        .map(|r| (r[0].as_str().unwrap_or_default().to_string(), r[1].clone()))
+        .collect();
+    TableIterator::new(
+        fused
+            .into_iter()
+            .map(move |(id, score)| {
+                let e = entities.remove(&id).unwrap_or(Value::Null);
+                (id, score, JsonB(e))
+            })
+            .collect::<Vec<_>>(),
+    )
+}
