@@ -52,7 +52,7 @@ SELECT err($$SELECT quiver.delete('docs')$$);
 SELECT quiver.count('docs');
 
 -- full form: varchar primary key, several vector types, scalars, arrays, JSON, defaults
-SELECT quiver.create_collection('items', schema => '{
+SELECT quiver.create_collection('goods', schema => '{
   "fields": [
     {"name": "pk", "type": "VARCHAR", "is_primary": true, "max_length": 16},
     {"name": "emb", "type": "FLOAT_VECTOR", "dim": 2},
@@ -66,51 +66,59 @@ SELECT quiver.create_collection('items', schema => '{
     {"name": "meta", "type": "JSON", "nullable": true}
   ]}', metric => 'l2', index => '[{"field_name": "emb", "index_type": "HNSW", "params": {"M": 8, "efConstruction": 32}},
                                   {"field_name": "bits", "metric_type": "hamming"}]');
-SELECT * FROM quiver.list_indexes('items');
-SELECT quiver.describe_index('items', 'emb') - 'postgres_index' - 'size_bytes' AS describe_index;
-SELECT quiver.insert('items', '[
+SELECT * FROM quiver.list_indexes('goods');
+SELECT quiver.describe_index('goods', 'emb') - 'postgres_index' - 'size_bytes' AS describe_index;
+SELECT quiver.insert('goods', '[
   {"pk": "a", "emb": [0, 0], "half": [1, 1], "bits": "11110000", "sparse": {"0": 1}, "title": "apple", "price": 1.5, "tags": ["fruit", "red"], "meta": {"origin": "fr", "kcal": 52}},
   {"pk": "b", "emb": [1, 0], "half": [1, 0], "bits": [0, 0, 0, 0, 1, 1, 1, 1], "sparse": {"indices": [1], "values": [2]}, "title": "banana", "tags": ["fruit"], "meta": {"origin": "ec", "kcal": 89}},
   {"pk": "c", "emb": [5, 5], "half": [0, 1], "bits": [255], "sparse": {}, "title": "carrot", "price": 0.5, "stock": 0, "meta": {"origin": "fr", "tags": ["veg"]}}
 ]');
-SELECT * FROM quiver.query('items', output_fields => '{*}');
-SELECT pk, stock, price FROM items ORDER BY pk;
-SELECT * FROM quiver.query('items', filter => 'meta["origin"] == "fr" and array_length(tags) >= 0 or stock == 0', output_fields => '{title}');
-SELECT * FROM quiver.query('items', filter => 'array_contains(tags, "red")');
-SELECT * FROM quiver.query('items', filter => 'title like "ba%" || price is null');
-SELECT * FROM quiver.query('items', filter => 'json_contains(meta["tags"], "veg")');
-SELECT * FROM quiver.query('items', filter => 'pk in ["a", "c"] and not (price > 1)');
-SELECT id, distance FROM quiver.search('items', '[0.9, 0]', anns_field => 'emb');
-SELECT id, distance FROM quiver.search('items', '"11111111"', anns_field => 'bits');
-SELECT id, round(distance::numeric, 3) AS distance FROM quiver.search('items', '[1, 0.1]', anns_field => 'half', params => '{"metric_type": "cosine"}');
-SELECT id, distance FROM quiver.search('items', '{"1": 1}', anns_field => 'sparse', params => '{"metric_type": "ip"}', "limit" => 1);
+SELECT * FROM quiver.query('goods', output_fields => '{*}');
+SELECT pk, stock, price FROM goods ORDER BY pk;
+SELECT * FROM quiver.query('goods', filter => 'meta["origin"] == "fr" and array_length(tags) >= 0 or stock == 0', output_fields => '{title}');
+SELECT * FROM quiver.query('goods', filter => 'array_contains(tags, "red")');
+SELECT * FROM quiver.query('goods', filter => 'title like "ba%" || price is null');
+SELECT * FROM quiver.query('goods', filter => 'json_contains(meta["tags"], "veg")');
+SELECT * FROM quiver.query('goods', filter => 'pk in ["a", "c"] and not (price > 1)');
+SELECT id, distance FROM quiver.search('goods', '[0.9, 0]', anns_field => 'emb');
+SELECT id, distance FROM quiver.search('goods', '"11111111"', anns_field => 'bits');
+SELECT id, round(distance::numeric, 3) AS distance FROM quiver.search('goods', '[1, 0.1]', anns_field => 'half', params => '{"metric_type": "cosine"}');
+SELECT id, distance FROM quiver.search('goods', '{"1": 1}', anns_field => 'sparse', params => '{"metric_type": "ip"}', "limit" => 1);
 -- range search: (range_filter, radius] on the L2 distance
-SELECT id, distance FROM quiver.search('items', '[0, 0]', anns_field => 'emb', params => '{"radius": 2, "range_filter": 0.5}');
-SELECT err($$SELECT * FROM quiver.search('items', '[0, 0]')$$);
-SELECT err($$SELECT quiver.insert('items', '[{"pk": "a", "emb": [0, 0], "half": [1, 1], "bits": "11110000", "sparse": {}, "title": "dup"}]')$$);
-SELECT err($$SELECT quiver.insert('items', '[{"pk": "d", "emb": [0, 0], "half": [1, 1], "bits": "11110000", "sparse": {}, "title": "much too long"}]')$$);
-SELECT err($$SELECT quiver.insert('items', '[{"pk": "d", "emb": [0, 0], "half": [1, 1], "bits": "11110000", "sparse": {}}]')$$);
-SELECT err($$SELECT quiver.insert('items', '[{"pk": "d", "emb": [0, 0], "half": [1, 1], "bits": "11110000", "sparse": {}, "title": "t", "color": 1}]')$$);
-SELECT err($$SELECT quiver.insert('items', '[{"pk": "d", "emb": [0, 0], "half": [1, 1], "bits": "11110000", "sparse": {}, "title": "t", "stock": 1.5}]')$$);
-SELECT err($$SELECT * FROM quiver.query('items', filter => 'nope == 1')$$);
-SELECT err($$SELECT * FROM quiver.query('items', filter => 'title > 3')$$);
-SELECT err($$SELECT quiver.create_index('items', 'half', 'IVF_FLAT')$$);
-SELECT err($$SELECT quiver.create_index('items', 'title')$$);
-SELECT err($$SELECT quiver.create_index('items', 'emb')$$);
+SELECT id, distance FROM quiver.search('goods', '[0, 0]', anns_field => 'emb', params => '{"radius": 2, "range_filter": 0.5}');
+SELECT err($$SELECT * FROM quiver.search('goods', '[0, 0]')$$);
+SELECT err($$SELECT quiver.insert('goods', '[{"pk": "a", "emb": [0, 0], "half": [1, 1], "bits": "11110000", "sparse": {}, "title": "dup"}]')$$);
+SELECT err($$SELECT quiver.insert('goods', '[{"pk": "d", "emb": [0, 0], "half": [1, 1], "bits": "11110000", "sparse": {}, "title": "much too long"}]')$$);
+SELECT err($$SELECT quiver.insert('goods', '[{"pk": "d", "emb": [0, 0], "half": [1, 1], "bits": "11110000", "sparse": {}}]')$$);
+SELECT err($$SELECT quiver.insert('goods', '[{"pk": "d", "emb": [0, 0], "half": [1, 1], "bits": "11110000", "sparse": {}, "title": "t", "color": 1}]')$$);
+SELECT err($$SELECT quiver.insert('goods', '[{"pk": "d", "emb": [0, 0], "half": [1, 1], "bits": "11110000", "sparse": {}, "title": "t", "stock": 1.5}]')$$);
+SELECT err($$SELECT * FROM quiver.query('goods', filter => 'nope == 1')$$);
+SELECT err($$SELECT * FROM quiver.query('goods', filter => 'title > 3')$$);
+SELECT err($$SELECT quiver.create_index('goods', 'half', 'IVF_FLAT')$$);
+SELECT err($$SELECT quiver.create_index('goods', 'title')$$);
+SELECT err($$SELECT quiver.create_index('goods', 'emb')$$);
 SELECT err($$SELECT quiver.create_collection('bad', schema => '{"fields": [{"name": "id", "type": "INT64", "is_primary": true}]}')$$);
 
+-- drop an index, then search falls back to an exact scan with the same answer
+SELECT quiver.drop_index('goods', 'bits');
+SELECT * FROM quiver.list_indexes('goods');
+SELECT id, distance FROM quiver.search('goods', '"11111111"', anns_field => 'bits');
+SELECT err($$SELECT quiver.drop_index('goods', 'bits')$$);
+SELECT quiver.create_index('goods', 'bits', metric_type => 'jaccard', index_name => 'bits_j');
+SELECT quiver.describe_index('goods', 'bits_j') ->> 'metric_type' AS metric;
+
 -- upsert replaces by primary key; delete by ids and by filter
-SELECT quiver.upsert('items', '[{"pk": "a", "emb": [0, 1], "half": [1, 1], "bits": "00000000", "sparse": {}, "title": "avocado"}]');
-SELECT * FROM quiver.get('items', '["a"]', output_fields => '{title,emb,stock}');
-SELECT quiver.delete('items', ids => '["b"]');
-SELECT quiver.delete('items', filter => 'stock == 0');
-SELECT quiver.count('items');
+SELECT quiver.upsert('goods', '[{"pk": "a", "emb": [0, 1], "half": [1, 1], "bits": "00000000", "sparse": {}, "title": "avocado"}]');
+SELECT * FROM quiver.get('goods', '["a"]', output_fields => '{title,emb,stock}');
+SELECT quiver.delete('goods', ids => '["b"]');
+SELECT quiver.delete('goods', filter => 'stock == 0');
+SELECT quiver.count('goods');
 
 -- aliases
-SELECT quiver.create_alias('items', 'products');
+SELECT quiver.create_alias('goods', 'products');
 SELECT quiver.count('products');
-SELECT quiver.describe_collection('products') ->> 'collection_name' AS via_alias, quiver.describe_collection('items') -> 'aliases' AS aliases;
-SELECT err($$SELECT quiver.create_alias('items', 'docs')$$);
+SELECT quiver.describe_collection('products') ->> 'collection_name' AS via_alias, quiver.describe_collection('goods') -> 'aliases' AS aliases;
+SELECT err($$SELECT quiver.create_alias('goods', 'docs')$$);
 SELECT quiver.alter_alias('docs', 'products');
 SELECT quiver.count('products');
 SELECT quiver.drop_alias('products');
@@ -174,7 +182,7 @@ SELECT * FROM quiver.list_indexes('articles');
 SELECT quiver.count('articles');
 SELECT (s ->> 'row_count')::int AS row_count, (s ->> 'partitions')::int AS partitions, (s ->> 'total_bytes')::bigint > 0 AS has_size
   FROM quiver.get_collection_stats('articles') s;
-SELECT err($$SELECT quiver.rename_collection('articles', 'items')$$);
+SELECT err($$SELECT quiver.rename_collection('articles', 'goods')$$);
 
 -- drop
 SELECT quiver.drop_collection('g');
