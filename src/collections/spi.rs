@@ -17,14 +17,14 @@ pub fn run(sql: &str, params: &[&str]) -> usize {
         .unwrap_or_else(|e| pgrx::error!("quiver: internal statement failed: {e}"))
 }
 
-/// First column of every row, as JSON (the SQL must produce jsonb).
-pub fn json_rows(sql: &str, params: &[&str]) -> Vec<Value> {
+/// First column of every non-NULL row.
+fn column<T: FromDatum + IntoDatum>(sql: &str, params: &[&str]) -> Vec<T> {
     let a = args(params);
     Spi::connect_mut(|c| {
         let t = c.update(sql, None, &a)?;
         let mut out = Vec::with_capacity(t.len());
         for row in t {
-            if let Some(JsonB(v)) = row.get::<JsonB>(1)? {
+            if let Some(v) = row.get::<T>(1)? {
                 out.push(v);
             }
         }
@@ -33,20 +33,14 @@ pub fn json_rows(sql: &str, params: &[&str]) -> Vec<Value> {
     .unwrap_or_else(|e| pgrx::error!("quiver: internal query failed: {e}"))
 }
 
+/// First column of every row, as JSON (the SQL must produce jsonb).
+pub fn json_rows(sql: &str, params: &[&str]) -> Vec<Value> {
+    column::<JsonB>(sql, params).into_iter().map(|j| j.0).collect()
+}
+
 /// First column of every row, as text.
 pub fn text_rows(sql: &str, params: &[&str]) -> Vec<String> {
-    let a = args(params);
-    Spi::connect_mut(|c| {
-        let t = c.update(sql, None, &a)?;
-        let mut out = Vec::with_capacity(t.len());
-        for row in t {
-            if let Some(s) = row.get::<String>(1)? {
-                out.push(s);
-            }
-        }
-        Ok::<_, pgrx::spi::SpiError>(out)
-    })
-    .unwrap_or_else(|e| pgrx::error!("quiver: internal query failed: {e}"))
+    column::<String>(sql, params)
 }
 
 /// The first column of the first row, as JSON (None when no row or NULL).

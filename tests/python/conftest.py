@@ -21,3 +21,21 @@ def conn(dsn):
     with psycopg.connect(dsn, autocommit=True) as c:
         register_vector(c)
         yield c
+
+
+def fresh_databases(dsn, names):
+    """A generator for fixtures: creates the databases `names` (dropping leftovers first),
+    yields {name: conninfo}, and drops them afterwards."""
+    from psycopg.conninfo import make_conninfo
+
+    def drop_all():
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            for db in names:
+                conn.execute(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
+
+    drop_all()
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        for db in names:
+            conn.execute(f"CREATE DATABASE {db}")
+    yield {db: make_conninfo(dsn, dbname=db) for db in names}
+    drop_all()

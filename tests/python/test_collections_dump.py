@@ -5,8 +5,9 @@ import json
 
 import psycopg
 import pytest
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from psycopg.conninfo import conninfo_to_dict
 
+from conftest import fresh_databases
 from test_hnsw_cluster import PG_BIN, run
 
 DBS = ("quiver_coll_src", "quiver_coll_restored")
@@ -14,17 +15,7 @@ DBS = ("quiver_coll_src", "quiver_coll_restored")
 
 @pytest.fixture
 def dbs(dsn):
-    def drop_all():
-        with psycopg.connect(dsn, autocommit=True) as conn:
-            for db in DBS:
-                conn.execute(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
-
-    drop_all()
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        for db in DBS:
-            conn.execute(f"CREATE DATABASE {db}")
-    yield {db: make_conninfo(dsn, dbname=db) for db in DBS}
-    drop_all()
+    yield from fresh_databases(dsn, DBS)
 
 
 ITEMS_SCHEMA = {"fields": [

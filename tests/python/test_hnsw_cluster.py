@@ -18,6 +18,8 @@ from pathlib import Path
 
 import psycopg
 import pytest
+
+from conftest import fresh_databases
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 PG_BIN = Path(os.environ.get("PG_BINDIR", "/usr/lib/postgresql/15/bin"))
@@ -562,17 +564,7 @@ DUMP_DBS = ("quiver_dump_src", "quiver_dump_custom", "quiver_dump_plain")
 
 @pytest.fixture
 def dump_dbs(dsn):
-    def drop_all():
-        with psycopg.connect(dsn, autocommit=True) as conn:
-            for db in DUMP_DBS:
-                conn.execute(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
-
-    drop_all()
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        for db in DUMP_DBS:
-            conn.execute(f"CREATE DATABASE {db}")
-    yield {db: make_conninfo(dsn, dbname=db) for db in DUMP_DBS}
-    drop_all()
+    yield from fresh_databases(dsn, DUMP_DBS)
 
 
 def table_snapshot(conn):
