@@ -184,6 +184,19 @@ SELECT (s ->> 'row_count')::int AS row_count, (s ->> 'partitions')::int AS parti
   FROM quiver.get_collection_stats('articles') s;
 SELECT err($$SELECT quiver.rename_collection('articles', 'goods')$$);
 
+-- a collection in another schema, with a description
+CREATE SCHEMA app;
+SELECT quiver.create_collection('notes', dimension => 2, metric => 'ip', db_schema => 'app', description => 'team notes');
+SELECT d ->> 'table' AS "table", d ->> 'description' AS description, obj_description('app.notes'::regclass) AS comment
+  FROM quiver.describe_collection('notes') d;
+SELECT quiver.insert('notes', '[{"vector": [1, 2]}, {"vector": [-1, 0]}]');
+SELECT id, distance FROM quiver.search('notes', '[1, 1]');
+SELECT quiver.rename_collection('notes', 'memos');
+SELECT count(*) FROM app.memos;
+SELECT quiver.drop_collection('memos');
+DROP SCHEMA app;
+SELECT err($$SELECT quiver.create_collection('x', dimension => 2, db_schema => 'nope')$$);
+
 -- drop
 SELECT quiver.drop_collection('g');
 SELECT to_regclass('g') IS NULL AS table_gone, quiver.has_collection('g') AS still_listed;
