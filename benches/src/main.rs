@@ -7,12 +7,14 @@
 //!   kernels   exact-scan throughput of the distance kernels (default)
 //!   ann       the ANN benchmark against PostgreSQL (`ann --help`)
 //!   report    re-render a saved run's markdown and plots from its JSON
+//!   core      quiver-core's HNSW in process: build time, distances, recall / QPS
 //!   help      this text
 //! ```
 //!
 //! Each subcommand parses its own options (`kernels` by hand, `ann` with clap).
 
 mod ann;
+mod core_hnsw;
 mod kernels;
 
 use std::process::ExitCode;
@@ -24,6 +26,8 @@ subcommands:
   kernels   exact-scan throughput of the distance kernels (default)
   ann       recall / QPS / build / insert benchmark against PostgreSQL (see `ann --help`)
   report FILE.json [DIR]  re-render a saved run's markdown table and plots
+  core      in-process HNSW (no PostgreSQL): [--dataset DIR | --rows N --dim D]
+            [--m 16] [--ef-construction 64] [--ef 10,20,40,80,160]
   help      show this text
 
 kernels options:
@@ -43,6 +47,7 @@ fn main() -> ExitCode {
         "kernels" => kernels::main(&args),
         "ann" => ann::main(&args),
         "report" => ann::run::rerender(&args),
+        "core" => core_hnsw::main(&args),
         "help" | "--help" | "-h" => {
             print!("{USAGE}");
             Ok(())

@@ -5,8 +5,12 @@ use std::sync::{Mutex, RwLock};
 
 use rayon::prelude::*;
 
-use super::search::{find_neighbors, revise_list};
+use super::search::{find_neighbors, revise_list_lazy, select_neighbors_salted};
 use super::{BitVisited, Candidate, Graph, HnswParams, NodeId, MAX_LEVEL};
+
+/// Extra room (percent of a level's capacity) a neighbour list may grow into during
+/// an in-memory build before it is pruned back; every list is pruned to capacity at the end.
+const SLACK_PERCENT: usize = 50;
 
 /// An HNSW graph held in memory: per node its level and, behind a `RwLock`, one
 /// neighbour list (`u32` ids) per level `0..=level`.
@@ -108,6 +112,7 @@ impl MemGraph {
         let mut old: Vec<NodeId> = Vec::new();
         for (level, list) in found.iter().enumerate() {
             let cap = params.max_neighbors(level);
+            let room = cap + cap * SLACK_PERCENT / 100;
             for c in list {
                 let mut nl = self.links[c.id as usize]
                     .write()
@@ -117,11 +122,12 @@ impl MemGraph {
                 };
                 old.clear();
                 old.extend(cur.iter().map(|&x| x as NodeId));
-                if let Some(new_list) = revise_list(
+                if let Some(new_list) = revise_list_lazy(
                     c.id,
                     &old,
                     Candidate::new(c.dist, i as NodeId),
                     cap,
+                    room,
                     &mut d_pair,
                 ) {
                     cur.clear();
@@ -132,6 +138,30 @@ impl MemGraph {
         if lvl > top {
             self.set_entry(Some((i, lvl)));
         }
+    }
+}
+
+impl MemGraph {
+    /// Prunes every list longer than its level's capacity with the selection heuristic
+    /// (lists may exceed it during a build, see [`SLACK_PERCENT`]).
+    fn prune_to_capacity(&self, params: &HnswParams, pair_dist: &(dyn Fn(u32, u32) -> f32 + Sync)) {
+        (0..self.len()).into_par_iter().for_each(|i| {
+            let mut lists = self.links[i].write().unwrap_or_else(|e| e.into_inner());
+            for (level, list) in lists.iter_mut().enumerate() {
+                let cap = params.max_neighbors(level);
+                if list.len() <= cap {
+                    continue;
+                }
+                let mut cands: Vec<Candidate> = list
+                    .iter()
+                    .map(|&x| Candidate::new(pair_dist(i as u32, x), x as NodeId))
+                    .collect();
+                cands.sort_by(Candidate::total_cmp);
+                let mut d = |a: NodeId, b: NodeId| pair_dist(a as u32, b as u32);
+                let chosen = select_neighbors_salted(&cands, cap, &mut d, i as NodeId);
+                *list = chosen.iter().map(|c| c.id as u32).collect();
+            }
+        });
     }
 }
 
@@ -226,6 +256,7 @@ pub fn build_parallel_with_prefetch(
             }
         }
     });
+    g.prune_to_capacity(params, pair_dist);
     progress(n);
     g
 }

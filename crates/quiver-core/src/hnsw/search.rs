@@ -370,8 +370,8 @@ pub(crate) fn select_neighbors_salted(
 #[derive(Clone, Debug, Default)]
 pub struct InsertPlan {
     /// For each level `0..=new_level`: the new node's neighbour list (ascending by distance).
-    /// As in the paper, at most `m` neighbours are chosen at every level (level 0 has
-    /// room for `2*m`; later insertions fill it through reverse links). Levels above
+    /// At most [`HnswParams::new_links`] neighbours are chosen per level (`m`, and `1.5*m`
+    /// at level 0, which has room for `2*m`; later insertions fill it through reverse links). Levels above
     /// the current entry level are empty.
     pub new_neighbors: Vec<Vec<Candidate>>,
     /// Reverse-link updates: `(existing node, level, its complete new neighbour list)` for
@@ -413,12 +413,9 @@ pub(crate) fn find_neighbors<G: Graph + ?Sized, V: Visited>(
             Some(new_id),
         );
         w.retain(|c| c.id != new_id);
-        // `m` at every level (the paper's M); level 0's extra capacity is left for
-        // reverse links. Choosing 2m here costs twice the reverse-link work for
-        // no recall gain in our measurements.
         let chosen = select_neighbors_salted(
             &w,
-            params.m.min(params.max_neighbors(level)),
+            params.new_links(level),
             pair_dist,
             new_id,
         );
@@ -439,10 +436,24 @@ pub(crate) fn revise_list(
     cap: usize,
     pair_dist: &mut dyn FnMut(NodeId, NodeId) -> f32,
 ) -> Option<Vec<NodeId>> {
+    revise_list_lazy(node, old, new, cap, cap, pair_dist)
+}
+
+/// [`revise_list`] that lets the list grow to `room` (≥ `cap`) before pruning it back to
+/// `cap` (in-memory builds prune once per `room - cap + 1` appends instead of at every
+/// append to a full list; the lists are pruned to `cap` at the end of the build).
+pub(crate) fn revise_list_lazy(
+    node: NodeId,
+    old: &[NodeId],
+    new: Candidate,
+    cap: usize,
+    room: usize,
+    pair_dist: &mut dyn FnMut(NodeId, NodeId) -> f32,
+) -> Option<Vec<NodeId>> {
     if new.id == node || old.contains(&new.id) {
         return None;
     }
-    if old.len() < cap {
+    if old.len() < room.max(cap) {
         let mut l = old.to_vec();
         l.push(new.id);
         return Some(l);

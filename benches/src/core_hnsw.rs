@@ -1,0 +1,110 @@
+//! `quiver-bench core`: quiver-core's HNSW in process (no PostgreSQL) on a dataset
+//! directory or the synthetic generator: parallel build time, distance evaluations
+//! per insert, and recall@10 / queries per second (one thread) for a sweep of ef.
+//! The ceiling the index access method chases, and the harness for graph changes.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use quiver_core::hnsw::{build_parallel_with_prefetch, random_levels, search, BitVisited, HnswParams};
+use quiver_core::kernels::f32 as k;
+
+use crate::ann::dataset::{files, synthetic, Matrix};
+use crate::ann::metric::Metric;
+use crate::ann::{recall, truth};
+
+struct Options {
+    dataset: Option<String>,
+    rows: usize,
+    dim: usize,
+    m: usize,
+    ef_construction: usize,
+    efs: Vec<usize>,
+}
+
+fn parse(args: &[String]) -> Result<Options, String> {
+    let mut o = Options { dataset: None, rows: 100_000, dim: 128, m: 16, ef_construction: 64, efs: vec![10, 20, 40, 80, 160] };
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let mut v = || it.next().ok_or_else(|| format!("{a} needs a value"));
+        let num = |s: &String| s.parse::<usize>().map_err(|e| format!("{a}: {e}"));
+        match a.as_str() {
+            "--dataset" => o.dataset = Some(v()?.clone()),
+            "--rows" => o.rows = num(v()?)?,
+            "--dim" => o.dim = num(v()?)?,
+            "--m" => o.m = num(v()?)?,
+            "--ef-construction" => o.ef_construction = num(v()?)?,
+            "--ef" => o.efs = v()?.split(',').map(|x| x.trim().parse::<usize>().map_err(|e| format!("--ef: {e}"))).collect::<Result<_, _>>()?,
+            _ => return Err(format!("core: unknown option {a}")),
+        }
+    }
+    Ok(o)
+}
+
+fn l2(a: &[f32], b: &[f32]) -> f32 {
+    k::l2_squared(a, b) as f32
+}
+
+pub fn main(args: &[String]) -> Result<(), String> {
+    let o = parse(args)?;
+    let ds = match &o.dataset {
+        Some(d) => files::load_dir(std::path::Path::new(d), Metric::L2, &files::Limits { rows: None, queries: None, extra: 0, seed: 1 })?,
+        None => synthetic::generate(&synthetic::Spec { rows: o.rows, dim: o.dim, queries: 1000, extra: 0, clusters: 100, rank: 12, noise: 0.1, seed: 42 })?,
+    };
+    let (base, queries): (&Matrix, &Matrix) = (&ds.base, &ds.queries);
+    let truth = match &ds.truth_file {
+        Some((_, ids)) => truth::from_ids(base, queries, Metric::L2, ids),
+        None => truth::exact(base, queries, Metric::L2, 10, &|_| true),
+    };
+    let params = HnswParams::new(o.m, o.ef_construction);
+    let n = base.len();
+    let levels = random_levels(n, &params, 0x5eed);
+    let evals = AtomicU64::new(0);
+    let t = Instant::now();
+    let g = build_parallel_with_prefetch(
+        n,
+        &levels,
+        &params,
+        &|a, b| {
+            evals.fetch_add(1, Ordering::Relaxed);
+            l2(base.row(a as usize), base.row(b as usize))
+        },
+        // Prefetch each vector before its distance, as the index build does.
+        &|a| {
+            let r = base.row(a as usize);
+            // SAFETY: reinterpreting f32s as bytes for a prefetch hint only.
+            quiver_core::metric::prefetch(unsafe { std::slice::from_raw_parts(r.as_ptr() as *const u8, r.len() * 4) })
+        },
+        &|_| {},
+    );
+    let build = t.elapsed().as_secs_f64();
+    let e = evals.load(Ordering::Relaxed);
+    println!(
+        "{}: {n} x {}, m {} ef_construction {}, {} threads: build {build:.2} s, {:.1} M distances ({:.0} per insert)",
+        ds.name, base.dim, o.m, o.ef_construction, rayon::current_num_threads(), e as f64 / 1e6, e as f64 / n as f64
+    );
+    let mut visited = BitVisited::new(n);
+    for &ef in &o.efs {
+        let t = Instant::now();
+        let mut results = Vec::with_capacity(queries.len());
+        let mut qe = 0u64;
+        for qi in 0..queries.len() {
+            let q = queries.row(qi);
+            let hits = search(&g, ef, 10, &mut |x| {
+                qe += 1;
+                l2(q, base.row(x as usize))
+            }, &mut visited);
+            results.push(hits.iter().map(|c| c.id as i64).collect::<Vec<_>>());
+        }
+        let secs = t.elapsed().as_secs_f64();
+        let r = recall::mean_recall(&results, &truth.rows, 10, &|q, id| {
+            usize::try_from(id).ok().filter(|&i| i < n).map(|i| Metric::L2.exact(queries.row(q), base.row(i)))
+        });
+        println!(
+            "  ef {ef:>4}: recall@10 {r:.4}  {:.0} queries/s  {:.0} distances/query",
+            queries.len() as f64 / secs,
+            qe as f64 / queries.len() as f64
+        );
+    }
+    Ok(())
+}
