@@ -20,9 +20,13 @@ pub fn load(name: &str) -> CollectionDef {
     let Some(def) = def else {
         raise(Error::new(ErrorKind::UndefinedObject, format!("collection \"{name}\" does not exist")));
     };
-    serde_json::from_value(def).unwrap_or_else(|e| {
+    let def: CollectionDef = serde_json::from_value(def).unwrap_or_else(|e| {
         raise(Error::data(format!("the catalog entry of collection \"{name}\" is damaged: {e}")))
-    })
+    });
+    if let Err(e) = def.validate() {
+        raise(Error::data(format!("the catalog entry of collection \"{name}\" is damaged: {}", e.message)));
+    }
+    def
 }
 
 /// Whether `name` is taken by a collection or an alias.

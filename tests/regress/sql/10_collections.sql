@@ -197,6 +197,15 @@ SELECT quiver.drop_collection('memos');
 DROP SCHEMA app;
 SELECT err($$SELECT quiver.create_collection('x', dimension => 2, db_schema => 'nope')$$);
 
+-- a damaged catalog entry is reported, not trusted
+SELECT quiver.create_collection('broken', dimension => 2);
+UPDATE quiver.collections SET definition = jsonb_set(definition, '{fields}', '[]') WHERE name = 'broken';
+SELECT err($$SELECT quiver.count('broken')$$);
+UPDATE quiver.collections SET definition = definition - 'fields' WHERE name = 'broken';
+SELECT err($$SELECT quiver.count('broken')$$);
+DELETE FROM quiver.collections WHERE name = 'broken';
+DROP TABLE broken;
+
 -- drop
 SELECT quiver.drop_collection('g');
 SELECT to_regclass('g') IS NULL AS table_gone, quiver.has_collection('g') AS still_listed;
