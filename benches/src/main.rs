@@ -27,7 +27,7 @@ subcommands:
   ann       recall / QPS / build / insert benchmark against PostgreSQL (see `ann --help`)
   report FILE.json [DIR]  re-render a saved run's markdown table and plots
   core      in-process HNSW (no PostgreSQL): [--dataset DIR | --rows N --dim D]
-            [--m 16] [--ef-construction 64] [--ef 10,20,40,80,160]
+            [--m 16] [--ef-construction 64] [--ef 10,20,40,80,160] [--level-seed N]
   help      show this text
 
 kernels options:
