@@ -88,13 +88,7 @@ fn where_clause(def: &CollectionDef, filter: Option<&str>, ids: Option<&Value>, 
         conds.push(pk_in(def, params.len()));
     }
     if let Some(parts) = partitions.filter(|p| !p.is_empty()) {
-        if def.partition_key.is_some() {
-            raise(Error::param(format!("collection \"{}\" is partitioned by its partition key; filter on the key instead of naming partitions", def.name)));
-        }
-        for p in parts {
-            partition::require(def, p);
-        }
-        params.push(pg_text_array(parts));
+        params.push(partition::names_param(def, parts));
         conds.push(format!("t.{} = ANY(${}::text[])", quote_ident(PARTITION_COLUMN), params.len()));
     }
     if let Some(f) = filter.filter(|f| !f.trim().is_empty()) {
@@ -104,12 +98,6 @@ fn where_clause(def: &CollectionDef, filter: Option<&str>, ids: Option<&Value>, 
     }
     let w = if conds.is_empty() { String::new() } else { format!(" WHERE {}", conds.join(" AND ")) };
     (w, params)
-}
-
-/// A text[] literal for a list of names (each double-quoted, with `"` and `\` escaped).
-pub fn pg_text_array(items: &[String]) -> String {
-    let inner: Vec<String> = items.iter().map(|s| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))).collect();
-    format!("{{{}}}", inner.join(","))
 }
 
 fn refs(p: &[String]) -> Vec<&str> {

@@ -13,6 +13,10 @@ use serde_json::Value;
 use super::{catalog, spi};
 use crate::error::{raise, OrRaise};
 
+/// SQL expression: the metric of an hnsw index from its operator class `opc`
+/// (`vector_cosine_ops` → `cosine`).
+pub const OPCLASS_METRIC_SQL: &str = "regexp_replace(opc.opcname, '^(vector|halfvec|sparsevec|bit)_(.*)_ops$', '\\2')";
+
 /// Names of the collection's vector indexes (without the `<collection>$` prefix).
 pub fn names(def: &CollectionDef) -> Vec<String> {
     let prefix = format!("{}$", def.name);
@@ -66,21 +70,21 @@ fn describe_index(collection: &str, index_name: &str) -> JsonB {
     let def = catalog::load(collection);
     let rel = require(&def, index_name);
     let v = spi::json_one(
-        "SELECT jsonb_build_object( \
+        &format!("SELECT jsonb_build_object( \
             'index_name', $3::text, \
             'field_name', a.attname, \
             'index_type', upper(am.amname), \
-            'metric_type', regexp_replace(opc.opcname, '^(vector|halfvec|sparsevec|bit)_(.*)_ops$', '\\2'), \
+            'metric_type', {OPCLASS_METRIC_SQL}, \
             'params', (SELECT coalesce(jsonb_object_agg( \
                             CASE split_part(o, '=', 1) WHEN 'm' THEN 'M' WHEN 'ef_construction' THEN 'efConstruction' ELSE split_part(o, '=', 1) END, \
-                            split_part(o, '=', 2)::int), '{}') FROM unnest(i.reloptions) o), \
+                            split_part(o, '=', 2)::int), '{{}}') FROM unnest(i.reloptions) o), \
             'postgres_index', $1::text || '.' || quote_ident(i.relname), \
             'valid', x.indisvalid, \
             'size_bytes', (SELECT coalesce(sum(pg_relation_size(relid)), 0) FROM pg_partition_tree(i.oid))) \
            FROM pg_class i JOIN pg_index x ON x.indexrelid = i.oid JOIN pg_am am ON am.oid = i.relam \
            JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = x.indkey[0] \
            JOIN pg_opclass opc ON opc.oid = x.indclass[0] \
-          WHERE i.relname = $2 AND i.relnamespace = quote_ident($1)::regnamespace",
+          WHERE i.relname = $2 AND i.relnamespace = quote_ident($1)::regnamespace"),
         &[&def.schema, &rel, index_name],
     );
     JsonB(v.unwrap_or(Value::Null))

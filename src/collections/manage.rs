@@ -146,21 +146,18 @@ fn rename_collection(old_name: &str, new_name: &str) {
     let table = catalog::table(&def);
     let old_prefix = format!("{old_name}$");
     // Partitions and indexes are named "<collection>$<name>": rename them along.
-    let children = spi::text_rows(
-        "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+    let children = spi::json_rows(
+        "SELECT jsonb_build_array(c.relname, c.relkind IN ('i', 'I')) FROM pg_class c \
+           JOIN pg_namespace n ON n.oid = c.relnamespace \
           WHERE n.nspname = $1 AND starts_with(c.relname::text, $2) ORDER BY c.oid",
         &[&def.schema, &old_prefix],
     );
     for child in children {
-        let suffix = &child[old_prefix.len()..];
-        let new_child = ddl::partition_table(new_name, suffix).or_raise();
-        let kind = spi::text_one(
-            "SELECT c.relkind::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2",
-            &[&def.schema, &child],
-        );
-        let what = if matches!(kind.as_deref(), Some("i" | "I")) { "INDEX" } else { "TABLE" };
+        let name = child[0].as_str().unwrap_or_default();
+        let what = if child[1].as_bool() == Some(true) { "INDEX" } else { "TABLE" };
+        let new_child = ddl::partition_table(new_name, &name[old_prefix.len().min(name.len())..]).or_raise();
         spi::run(
-            &format!("ALTER {what} {}.{} RENAME TO {}", quote_ident(&def.schema), quote_ident(&child), quote_ident(&new_child)),
+            &format!("ALTER {what} {}.{} RENAME TO {}", quote_ident(&def.schema), quote_ident(name), quote_ident(&new_child)),
             &[],
         );
     }

@@ -52,3 +52,18 @@ pub fn require(def: &quiver_core::collection::CollectionDef, partition: &str) {
         raise(Error::new(ErrorKind::UndefinedObject, format!("partition \"{partition}\" does not exist in collection \"{}\"", def.name)));
     }
 }
+
+/// The `text[]` parameter selecting `partitions` of a search or query, after checking
+/// that the collection has named partitions and that each exists.
+pub fn names_param(def: &quiver_core::collection::CollectionDef, partitions: &[String]) -> String {
+    if def.partition_key.is_some() {
+        raise(Error::param(format!(
+            "collection \"{}\" is partitioned by its partition key; filter on the key instead of naming partitions",
+            def.name
+        )));
+    }
+    for p in partitions {
+        require(def, p);
+    }
+    quiver_core::collection::filtering::text_array_literal(partitions)
+}

@@ -10,8 +10,7 @@ use quiver_core::collection::{filtering, rank, CollectionDef, DataType, FieldDef
 use quiver_core::{Error, ErrorKind};
 use serde_json::Value;
 
-use super::data::pg_text_array;
-use super::{catalog, partition, spi};
+use super::{catalog, index, partition, spi};
 use crate::error::{raise, OrRaise};
 
 const MAX_LIMIT: i64 = 16_384;
@@ -78,11 +77,11 @@ fn query_vectors(f: &FieldDef, data: &Value) -> Vec<String> {
 /// The metric of the hnsw index on `f`, if there is one.
 fn index_metric(def: &CollectionDef, f: &FieldDef) -> Option<MetricKind> {
     spi::text_one(
-        "SELECT regexp_replace(opc.opcname, '^(vector|halfvec|sparsevec|bit)_(.*)_ops$', '\\2') \
+        &format!("SELECT {} \
            FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_am am ON am.oid = i.relam \
            JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = x.indkey[0] \
            JOIN pg_opclass opc ON opc.oid = x.indclass[0] \
-          WHERE x.indrelid = $1::regclass AND a.attname = $2 AND am.amname = 'hnsw' ORDER BY i.oid LIMIT 1",
+          WHERE x.indrelid = $1::regclass AND a.attname = $2 AND am.amname = 'hnsw' ORDER BY i.oid LIMIT 1", index::OPCLASS_METRIC_SQL),
         &[&catalog::table(def), &f.name],
     )
     .and_then(|m| MetricKind::parse(&m).ok())
@@ -155,13 +154,7 @@ fn plan(
     let mut params_out: Vec<String> = Vec::new();
     let parts = partition_names.filter(|p| !p.is_empty());
     if let Some(parts) = parts {
-        if def.partition_key.is_some() {
-            raise(Error::param(format!("collection \"{}\" is partitioned by its partition key; filter on the key instead of naming partitions", def.name)));
-        }
-        for p in parts {
-            partition::require(&def, p);
-        }
-        params_out.push(pg_text_array(parts));
+        params_out.push(partition::names_param(&def, parts));
     }
     let filter_sql = filter.filter(|f| !f.trim().is_empty()).map(|expr| {
         let (sql, fp) = filtering::compile_filter(&def, expr, 2 + params_out.len()).or_raise();
@@ -188,19 +181,20 @@ fn plan(
 /// Runs `body` with hnsw's ef_search (if given) and strict iterative scans (so filtered
 /// searches return full limits) set for the current transaction, then restores them.
 fn with_settings<T>(ef: Option<i64>, body: impl FnOnce() -> T) -> T {
-    let old_iter = spi::text_one("SELECT current_setting('hnsw.iterative_scan', true)", &[]);
-    let old_ef = spi::text_one("SELECT current_setting('hnsw.ef_search', true)", &[]);
-    spi::text_one("SELECT set_config('hnsw.iterative_scan', 'strict_order', true)", &[]);
-    if let Some(e) = ef {
-        spi::text_one("SELECT set_config('hnsw.ef_search', $1, true)", &[&e.to_string()]);
-    }
+    // One statement reads both settings, one sets them, one restores them.
+    let old = spi::json_one(
+        "SELECT jsonb_build_array(current_setting('hnsw.iterative_scan', true), current_setting('hnsw.ef_search', true))",
+        &[],
+    )
+    .unwrap_or(Value::Null);
+    // ef_search only changes when $2 is not empty.
+    let set = "SELECT set_config('hnsw.iterative_scan', $1, true) \
+               || coalesce(CASE WHEN $2 <> '' THEN set_config('hnsw.ef_search', $2, true) END, '')";
+    let ef_text = ef.map(|e| e.to_string()).unwrap_or_default();
+    spi::text_one(set, &["strict_order", &ef_text]);
     let out = body();
-    if let Some(v) = old_iter {
-        spi::text_one("SELECT set_config('hnsw.iterative_scan', $1, true)", &[&v]);
-    }
-    if let (Some(_), Some(v)) = (ef, old_ef) {
-        spi::text_one("SELECT set_config('hnsw.ef_search', $1, true)", &[&v]);
-    }
+    let (old_iter, old_ef) = (old[0].as_str().unwrap_or("off"), old[1].as_str().unwrap_or_default());
+    spi::text_one(set, &[old_iter, if ef.is_some() { old_ef } else { "" }]);
     out
 }
 

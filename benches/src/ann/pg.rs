@@ -2,7 +2,6 @@
 //! binary COPY, text parameters for queries, and backend memory from /proc.
 
 use std::error::Error;
-use std::fmt::Write as _;
 
 use postgres::types::{to_sql_checked, IsNull, ToSql, Type};
 use postgres::{Client, NoTls};
@@ -98,18 +97,9 @@ impl ToSql for BinVector<'_> {
     to_sql_checked!();
 }
 
-/// A vector in the text format (`[1,2.5,-3]`), with shortest round-trip floats.
+/// A vector in the text format (`[1,2.5,-3]`, PostgreSQL's float4 output).
 pub fn vector_text(v: &[f32]) -> String {
-    let mut s = String::with_capacity(v.len() * 12 + 2);
-    s.push('[');
-    for (i, x) in v.iter().enumerate() {
-        if i > 0 {
-            s.push(',');
-        }
-        let _ = write!(s, "{x}");
-    }
-    s.push(']');
-    s
+    quiver_core::text::format_vector(v)
 }
 
 /// `VmHWM` and `VmRSS` of a local process in bytes, if /proc is readable.

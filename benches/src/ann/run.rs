@@ -12,7 +12,7 @@ use super::dataset::{files, synthetic, Dataset, Matrix};
 use super::metric::Metric;
 use super::pg::{self, vector_text, ServerInfo, Target, TABLE};
 use super::phases::{build, filtered, insert, load, query};
-use super::phases::query::{Pass, Setting};
+use super::phases::query::{Pass, Setting, Timing};
 use super::result::*;
 use super::truth::{self, Truth};
 use super::{progress, recall, report, stats};
@@ -212,16 +212,16 @@ fn sweep(o: &Options, metric: Metric, live: &mut [Live], texts: &[String], truth
 
 fn sweep_point(value: u32, recall_at_100: f64, passes: &[Pass], multi: &[f64], truth: &Truth, dist: &Dist) -> SweepPoint {
     let first = passes.first().map(|p| p.results.as_slice()).unwrap_or(&[]);
-    let lat: Vec<f64> = passes.iter().flat_map(|p| p.latencies_ms.iter().copied()).collect();
+    let t = Timing::of(passes);
     SweepPoint {
         value,
         recall_at_1: recall::mean_recall(first, &truth.rows, 1, dist),
         recall_at_10: recall::mean_recall(first, &truth.rows, 10, dist),
         recall_at_100,
-        qps: stats::median(&passes.iter().map(Pass::qps).collect::<Vec<_>>()),
-        p50_ms: stats::percentile(&lat, 50.0),
-        p95_ms: stats::percentile(&lat, 95.0),
-        p99_ms: stats::percentile(&lat, 99.0),
+        qps: t.qps,
+        p50_ms: t.p50_ms,
+        p95_ms: t.p95_ms,
+        p99_ms: t.p99_ms,
         multi_qps: stats::median(multi),
     }
 }
@@ -249,17 +249,17 @@ fn filtered_workload(o: &Options, metric: Metric, live: &mut [Live], ds: &Datase
         for (l, p) in live.iter_mut().zip(passes) {
             let uses_index = filtered::uses_index(&mut l.main, &l.target.name, &sql, &texts[0])?;
             let first = p.first().map(|x| x.results.as_slice()).unwrap_or(&[]);
-            let lat: Vec<f64> = p.iter().flat_map(|x| x.latencies_ms.iter().copied()).collect();
+            let t = Timing::of(&p);
             l.filtered.push(FilteredPoint {
                 selectivity: pct as f64 / 100.0,
                 predicate: filtered::predicate(pct),
                 settings: query::describe(&settings),
                 recall_at_10: recall::mean_recall(first, &truth.rows, 10, &dist),
                 mean_rows: first.iter().map(Vec::len).sum::<usize>() as f64 / first.len().max(1) as f64,
-                qps: stats::median(&p.iter().map(Pass::qps).collect::<Vec<_>>()),
-                p50_ms: stats::percentile(&lat, 50.0),
-                p95_ms: stats::percentile(&lat, 95.0),
-                p99_ms: stats::percentile(&lat, 99.0),
+                qps: t.qps,
+                p50_ms: t.p50_ms,
+                p95_ms: t.p95_ms,
+                p99_ms: t.p99_ms,
                 uses_index,
             });
         }

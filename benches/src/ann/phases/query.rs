@@ -62,6 +62,28 @@ impl Pass {
     }
 }
 
+/// Throughput and latency over repeated passes: median QPS, and p50/p95/p99 latency
+/// (ms) over every query of every pass.
+pub struct Timing {
+    pub qps: f64,
+    pub p50_ms: f64,
+    pub p95_ms: f64,
+    pub p99_ms: f64,
+}
+
+impl Timing {
+    pub fn of(passes: &[Pass]) -> Timing {
+        use crate::ann::stats::{median, percentile};
+        let lat: Vec<f64> = passes.iter().flat_map(|p| p.latencies_ms.iter().copied()).collect();
+        Timing {
+            qps: median(&passes.iter().map(Pass::qps).collect::<Vec<_>>()),
+            p50_ms: percentile(&lat, 50.0),
+            p95_ms: percentile(&lat, 95.0),
+            p99_ms: percentile(&lat, 99.0),
+        }
+    }
+}
+
 /// Runs `sql` (one text parameter: the query vector) for every query from one connection.
 pub fn single(c: &mut Client, target: &str, sql: &str, texts: &[String], pb: &ProgressBar) -> Result<Pass, String> {
     let stmt = c.prepare(sql).map_err(|e| db_err(target, sql, e))?;

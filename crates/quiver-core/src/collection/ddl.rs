@@ -11,16 +11,22 @@ use crate::error::{Error, ErrorKind, Result};
 /// Longest table name PostgreSQL keeps (NAMEDATALEN - 1).
 const MAX_TABLE_NAME: usize = 63;
 
-/// The table of partition `p` of collection `c`: `c$p` (`$` cannot occur in either name).
-pub fn partition_table(c: &str, p: &str) -> Result<String> {
-    let t = format!("{c}${p}");
+/// The relation `c$child` (a partition table or an index of collection `c`; `$` cannot
+/// occur in either name), checked to fit PostgreSQL's name length.
+fn child_name(c: &str, child: &str, what: &str) -> Result<String> {
+    let t = format!("{c}${child}");
     if t.len() > MAX_TABLE_NAME {
         return Err(Error::param(format!(
-            "partition name \"{p}\" is too long for collection \"{c}\" (the two together must stay within {} characters)",
+            "{what} name \"{child}\" is too long for collection \"{c}\" (the two together must stay within {} characters)",
             MAX_TABLE_NAME - 1
         )));
     }
     Ok(t)
+}
+
+/// The table of partition `p` of collection `c`: `c$p`.
+pub fn partition_table(c: &str, p: &str) -> Result<String> {
+    child_name(c, p, "partition")
 }
 
 /// PostgreSQL column type of a field.
@@ -216,11 +222,7 @@ pub fn opclass(t: DataType, metric: MetricKind) -> Result<&'static str> {
 
 /// The PostgreSQL name of index `index_name` of collection `c`: `c$index_name`.
 pub fn index_relname(c: &str, index_name: &str) -> Result<String> {
-    let n = format!("{c}${index_name}");
-    if n.len() > MAX_TABLE_NAME {
-        return Err(Error::param(format!("index name \"{index_name}\" is too long for collection \"{c}\"")));
-    }
-    Ok(n)
+    child_name(c, index_name, "index")
 }
 
 pub fn create_index(def: &CollectionDef, r: &IndexRequest) -> Result<String> {

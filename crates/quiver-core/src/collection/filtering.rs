@@ -42,6 +42,11 @@ fn quoted_element(s: &str) -> String {
     format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
+/// A `text[]` literal (`{"a","b"}`) of `items`, every element quoted.
+pub fn text_array_literal(items: &[String]) -> String {
+    array_literal(items, |s| quoted_element(s))
+}
+
 /// A parameter's text form, parsed by the cast the compiled SQL puts on its placeholder.
 pub fn param_text(p: &Param) -> String {
     match p {
@@ -51,7 +56,7 @@ pub fn param_text(p: &Param) -> String {
         Param::Text(s) | Param::Json(s) => s.clone(),
         Param::IntArray(a) => array_literal(a, |i| i.to_string()),
         Param::FloatArray(a) => array_literal(a, |x| format!("{x:?}")),
-        Param::TextArray(a) => array_literal(a, |s| quoted_element(s)),
+        Param::TextArray(a) => text_array_literal(a),
         Param::BoolArray(a) => array_literal(a, |b| b.to_string()),
     }
 }

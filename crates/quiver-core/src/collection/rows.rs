@@ -12,6 +12,8 @@ use super::types::DataType;
 use super::ddl::column_type;
 use crate::error::{Error, ErrorKind, Result};
 use crate::limits::SPARSEVEC_MAX_DIM;
+use crate::sparse::SparseVec;
+use crate::text::{format_sparsevec, format_vector};
 
 /// Fixed dimension of sparse vectors stored from Milvus rows (Milvus sparse vectors have
 /// no declared dimension; indexes are 0-based and must stay below this).
@@ -204,20 +206,15 @@ pub fn dense_text(f: &FieldDef, t: DataType, v: &Value) -> Result<String> {
         return Err(Error::data(format!("expected {dim} dimensions, got {}", a.len())));
     }
     let limit = if t == DataType::Float16Vector { 65_504.0 } else { f32::MAX as f64 };
-    let mut s = String::with_capacity(dim * 10 + 2);
-    s.push('[');
+    let mut out = Vec::with_capacity(dim);
     for (j, x) in a.iter().enumerate() {
         let x = x.as_f64().ok_or_else(|| mismatch("numbers in the vector", x))?;
         if !x.is_finite() || x.abs() > limit {
             return Err(Error::data(format!("element {j} ({x}) is out of range")));
         }
-        if j > 0 {
-            s.push(',');
-        }
-        s.push_str(&format!("{}", x as f32));
+        out.push(x as f32);
     }
-    s.push(']');
-    Ok(s)
+    Ok(format_vector(&out))
 }
 
 /// A Milvus sparse vector (`{"index": value, ...}` or `{"indices": [...], "values": [...]}`,
@@ -245,8 +242,7 @@ pub fn sparse_text(v: &Value) -> Result<String> {
     if pairs.windows(2).any(|w| w[0].0 == w[1].0) {
         return Err(Error::data("duplicate sparse index"));
     }
-    let mut s = String::from("{");
-    let mut first = true;
+    let mut v = SparseVec { dim: SPARSE_DIM as u32, indices: Vec::with_capacity(pairs.len()), values: Vec::with_capacity(pairs.len()) };
     for (i, x) in pairs {
         if i as usize >= SPARSE_DIM {
             return Err(Error::data(format!("sparse index {i} must be below {SPARSE_DIM}")));
@@ -254,17 +250,13 @@ pub fn sparse_text(v: &Value) -> Result<String> {
         if !x.is_finite() || x.abs() > f32::MAX as f64 {
             return Err(Error::data(format!("sparse value {x} is out of range")));
         }
-        if x == 0.0 {
-            continue;
+        if x != 0.0 {
+            // i < SPARSE_DIM = 10^9 fits an i32.
+            v.indices.push(i as i32);
+            v.values.push(x as f32);
         }
-        if !first {
-            s.push(',');
-        }
-        first = false;
-        s.push_str(&format!("{}:{}", i + 1, x as f32));
     }
-    s.push_str(&format!("}}/{SPARSE_DIM}"));
-    Ok(s)
+    Ok(format_sparsevec(&v))
 }
 
 /// A binary vector as `bit` text: from a `"0101..."` string, an array of `dim` 0/1 values, or

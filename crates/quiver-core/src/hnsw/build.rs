@@ -5,7 +5,7 @@ use std::sync::{Mutex, RwLock};
 
 use rayon::prelude::*;
 
-use super::search::{find_neighbors, revise_list_lazy, select_neighbors_salted};
+use super::search::{find_neighbors, prune_list, revise_list_lazy};
 use super::{BitVisited, Candidate, Graph, HnswParams, NodeId, MAX_LEVEL};
 
 /// Extra room (percent of a level's capacity) a neighbour list may grow into during
@@ -63,6 +63,22 @@ impl MemGraph {
 
     fn set_entry(&self, e: Option<(u32, usize)>) {
         *self.entry.write().unwrap_or_else(|e| e.into_inner()) = e;
+    }
+
+    /// Prunes every list longer than its level's capacity with the selection heuristic
+    /// (lists may exceed it during a build, see [`SLACK_PERCENT`]).
+    fn prune_to_capacity(&self, params: &HnswParams, pair_dist: &(dyn Fn(u32, u32) -> f32 + Sync)) {
+        (0..self.len()).into_par_iter().for_each(|i| {
+            let mut lists = self.links[i].write().unwrap_or_else(|e| e.into_inner());
+            let mut d = |a: NodeId, b: NodeId| pair_dist(a as u32, b as u32);
+            for (level, list) in lists.iter_mut().enumerate() {
+                let cap = params.max_neighbors(level);
+                if list.len() > cap {
+                    let ids: Vec<NodeId> = list.iter().map(|&x| x as NodeId).collect();
+                    *list = prune_list(i as NodeId, &ids, None, cap, &mut d).iter().map(|&x| x as u32).collect();
+                }
+            }
+        });
     }
 
     /// Insert node `i` (its level was fixed at construction), linking it into the
@@ -138,30 +154,6 @@ impl MemGraph {
         if lvl > top {
             self.set_entry(Some((i, lvl)));
         }
-    }
-}
-
-impl MemGraph {
-    /// Prunes every list longer than its level's capacity with the selection heuristic
-    /// (lists may exceed it during a build, see [`SLACK_PERCENT`]).
-    fn prune_to_capacity(&self, params: &HnswParams, pair_dist: &(dyn Fn(u32, u32) -> f32 + Sync)) {
-        (0..self.len()).into_par_iter().for_each(|i| {
-            let mut lists = self.links[i].write().unwrap_or_else(|e| e.into_inner());
-            for (level, list) in lists.iter_mut().enumerate() {
-                let cap = params.max_neighbors(level);
-                if list.len() <= cap {
-                    continue;
-                }
-                let mut cands: Vec<Candidate> = list
-                    .iter()
-                    .map(|&x| Candidate::new(pair_dist(i as u32, x), x as NodeId))
-                    .collect();
-                cands.sort_by(Candidate::total_cmp);
-                let mut d = |a: NodeId, b: NodeId| pair_dist(a as u32, b as u32);
-                let chosen = select_neighbors_salted(&cands, cap, &mut d, i as NodeId);
-                *list = chosen.iter().map(|c| c.id as u32).collect();
-            }
-        });
     }
 }
 

@@ -468,21 +468,35 @@ pub(crate) fn revise_list_lazy(
         l.push(new.id);
         return Some(l);
     }
-    let mut cands: Vec<Candidate> = Vec::with_capacity(old.len() + 1);
-    for &x in old {
-        if x != node && !cands.iter().any(|c| c.id == x) {
-            cands.push(Candidate::new(pair_dist(node, x), x));
-        }
-    }
-    cands.push(new);
-    cands.sort_by(Candidate::total_cmp);
-    let chosen = select_neighbors_salted(&cands, cap, pair_dist, node);
-    let ids: Vec<NodeId> = chosen.iter().map(|c| c.id).collect();
+    let ids = prune_list(node, old, Some(new), cap, pair_dist);
     if ids.len() == old.len() && ids.iter().all(|id| old.contains(id)) {
         None
     } else {
         Some(ids)
     }
+}
+
+/// `node`'s list `ids` (plus `extra`, whose distance is known) cut to `cap` with the
+/// selection heuristic; duplicates and `node` itself are dropped.
+pub(crate) fn prune_list(
+    node: NodeId,
+    ids: &[NodeId],
+    extra: Option<Candidate>,
+    cap: usize,
+    pair_dist: &mut dyn FnMut(NodeId, NodeId) -> f32,
+) -> Vec<NodeId> {
+    let mut cands: Vec<Candidate> = Vec::with_capacity(ids.len() + 1);
+    for &x in ids {
+        if x != node && !cands.iter().any(|c| c.id == x) {
+            cands.push(Candidate::new(pair_dist(node, x), x));
+        }
+    }
+    cands.extend(extra);
+    cands.sort_by(Candidate::total_cmp);
+    select_neighbors_salted(&cands, cap, pair_dist, node)
+        .iter()
+        .map(|c| c.id)
+        .collect()
 }
 
 /// Plan the insertion of node `new_id` with level `new_level` into `g` (the
