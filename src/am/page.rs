@@ -49,6 +49,12 @@ impl Buf {
         }
     }
 
+    /// Lock a buffer this backend has already pinned; the pin passes to the returned `Buf`.
+    pub fn lock_pinned(buf: pg_sys::Buffer, lock: Lock) -> Buf {
+        unsafe { pg_sys::LockBuffer(buf, lock_mode(lock)) };
+        Buf { buf }
+    }
+
     /// Append a new block to `fork`, returned exclusively locked.
     pub fn extend(rel: pg_sys::Relation, fork: pg_sys::ForkNumber::Type) -> Buf {
         unsafe {

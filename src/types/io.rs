@@ -2,6 +2,7 @@
 //! Parsing and formatting live in quiver-core; this file moves bytes in and out of PostgreSQL.
 
 use super::dense::{Dense, Element, HalfVec, Vector};
+use super::input_memo::memoized_input;
 use super::sparse::Sparse;
 use crate::error::OrRaise;
 use pgrx::datum::Internal;
@@ -66,9 +67,12 @@ fn dense_apply_typmod<T: Element>(v: Dense<T>, typmod: i32) -> Dense<T> {
 // ---- vector ----
 
 #[pg_extern(immutable, strict, parallel_safe, sql = false)]
-fn vector_in(input: &CStr, _oid: pg_sys::Oid, typmod: i32) -> Vector {
-    let values = text::parse_vector_typmod(input_str(input, "vector"), typmod).or_raise();
-    Vector::from_slice(&values)
+fn vector_in(input: &CStr, _oid: pg_sys::Oid, typmod: i32, fcinfo: pg_sys::FunctionCallInfo) -> Vector {
+    let parse = || {
+        let values = text::parse_vector_typmod(input_str(input, "vector"), typmod).or_raise();
+        Vector::from_slice(&values).as_ptr()
+    };
+    Vector::from_raw(unsafe { memoized_input(fcinfo, input, typmod, parse) })
 }
 
 #[pg_extern(immutable, strict, parallel_safe, sql = false)]
@@ -101,9 +105,12 @@ fn vector_typmod(v: Vector, typmod: i32, _explicit: bool) -> Vector {
 // ---- halfvec ----
 
 #[pg_extern(immutable, strict, parallel_safe, sql = false)]
-fn halfvec_in(input: &CStr, _oid: pg_sys::Oid, typmod: i32) -> HalfVec {
-    let values = text::parse_halfvec_typmod(input_str(input, "halfvec"), typmod).or_raise();
-    HalfVec::from_slice(&values)
+fn halfvec_in(input: &CStr, _oid: pg_sys::Oid, typmod: i32, fcinfo: pg_sys::FunctionCallInfo) -> HalfVec {
+    let parse = || {
+        let values = text::parse_halfvec_typmod(input_str(input, "halfvec"), typmod).or_raise();
+        HalfVec::from_slice(&values).as_ptr()
+    };
+    HalfVec::from_raw(unsafe { memoized_input(fcinfo, input, typmod, parse) })
 }
 
 #[pg_extern(immutable, strict, parallel_safe, sql = false)]
@@ -135,9 +142,12 @@ fn halfvec_typmod(v: HalfVec, typmod: i32, _explicit: bool) -> HalfVec {
 // ---- sparsevec ----
 
 #[pg_extern(immutable, strict, parallel_safe, sql = false)]
-fn sparsevec_in(input: &CStr, _oid: pg_sys::Oid, typmod: i32) -> Sparse {
-    let v = text::parse_sparsevec_typmod(input_str(input, "sparsevec"), typmod).or_raise();
-    Sparse::from_core(&v)
+fn sparsevec_in(input: &CStr, _oid: pg_sys::Oid, typmod: i32, fcinfo: pg_sys::FunctionCallInfo) -> Sparse {
+    let parse = || {
+        let v = text::parse_sparsevec_typmod(input_str(input, "sparsevec"), typmod).or_raise();
+        Sparse::from_core(&v).as_ptr()
+    };
+    Sparse::from_raw(unsafe { memoized_input(fcinfo, input, typmod, parse) })
 }
 
 #[pg_extern(immutable, strict, parallel_safe, sql = false)]

@@ -4,6 +4,7 @@ pub mod agg;
 pub mod cast;
 pub mod cmp;
 pub mod dense;
+pub mod input_memo;
 pub mod io;
 pub mod ops;
 pub mod sparse;

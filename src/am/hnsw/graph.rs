@@ -3,6 +3,7 @@
 use super::layout::{node_blk, node_off, Meta, Node, KIND_META};
 use super::spec::IndexSpec;
 use crate::am::page::{self, Buf, Lock};
+use crate::am::recent::{prefetch_line, prefetch_range, RecentBuffers};
 use pgrx::pg_sys;
 use quiver_core::hnsw::{Graph, NodeId};
 use quiver_core::metric::index_distance;
@@ -34,13 +35,14 @@ pub struct DiskGraph {
     pub spec: IndexSpec,
     pub entry: Option<(NodeId, usize)>,
     nblocks: u32,
+    recent: RecentBuffers,
 }
 
 impl DiskGraph {
     pub fn open(index: pg_sys::Relation, spec: IndexSpec) -> DiskGraph {
         let meta = read_meta(index);
         let entry = (meta.has_entry != 0).then_some((meta.entry, meta.entry_level as usize));
-        DiskGraph { index, spec, entry, nblocks: page::nblocks(index) }
+        DiskGraph { index, spec, entry, nblocks: page::nblocks(index), recent: RecentBuffers::new(index) }
     }
 
     /// Run `f` on node `id` under a share lock; `None` if `id` does not name a node.
@@ -49,7 +51,7 @@ impl DiskGraph {
         if blk == META_BLOCK || (blk >= self.nblocks && blk >= page::nblocks(self.index)) {
             return None;
         }
-        let buf = Buf::read(self.index, blk, Lock::Share);
+        let buf = self.recent.read(blk, Lock::Share);
         // Node ids come from our own pages, so the page kind (in the special area, another
         // cache line) is not checked here; item() still bounds-checks the offset.
         let bytes = unsafe { page::item(buf.page(), node_off(id)) }?;
@@ -96,6 +98,39 @@ impl Graph for DiskGraph {
 
     fn neighbors(&self, node: NodeId, level: usize, out: &mut Vec<NodeId>) {
         self.with_node(node, |n| n.neighbors(level, out));
+    }
+
+    /// Bring the pages of `nodes` into the CPU cache before their distances are computed, so
+    /// that the memory latency of a batch of scattered nodes overlaps instead of adding up:
+    /// first each page's header and line pointers and its buffer header, then each node item.
+    fn prefetch(&self, nodes: &[NodeId]) {
+        const PAGE_HEADER: usize = std::mem::size_of::<pg_sys::PageHeaderData>();
+        const ITEM_ID: usize = std::mem::size_of::<pg_sys::ItemIdData>();
+        let line_pointer = |page: *const u8, id: NodeId| {
+            page.wrapping_add(PAGE_HEADER + (usize::from(node_off(id)).max(1) - 1) * ITEM_ID)
+        };
+        for &id in nodes {
+            if let Some(page) = self.recent.probable_page(node_blk(id)) {
+                prefetch_line(page);
+                prefetch_line(line_pointer(page, id));
+                self.recent.prefetch_header(node_blk(id));
+            }
+        }
+        for &id in nodes {
+            if let Some(page) = self.recent.probable_page(node_blk(id)) {
+                let lp = line_pointer(page, id);
+                if lp as usize + ITEM_ID > page as usize + page::BLCKSZ {
+                    continue;
+                }
+                // A racy read of a page we hold no lock on: it only picks an address to
+                // prefetch, never data (ItemIdData: lp_off:15, lp_flags:2, lp_len:15).
+                let raw = unsafe { std::ptr::read_volatile(lp as *const u32) };
+                let (off, len) = ((raw & 0x7fff) as usize, (raw >> 17) as usize);
+                if off + len <= page::BLCKSZ {
+                    prefetch_range(page.wrapping_add(off), len);
+                }
+            }
+        }
     }
 }
 

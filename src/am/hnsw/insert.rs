@@ -1,13 +1,19 @@
 //! INSERT into an indexed table: place the new node, link it into the graph (quiver-core's
 //! insert plan computed against the on-page graph), then update the entry point.
-//! Inserts into one index are serialised by a heavyweight lock; scans run concurrently.
+//!
+//! Concurrency: inserts hold a share lock on the index's update lock (a heavyweight lock on
+//! the meta block) and run side by side; each reverse-link change is merged under the page
+//! lock with what other inserts wrote since it was planned. An insert that becomes the new
+//! entry point (or the first node) takes the lock exclusively, as does VACUUM's repair pass,
+//! so the entry point only changes while no other insert is planning against it.
 
 use super::graph::{DiskGraph, META_BLOCK};
 use super::layout::Node;
 use super::spec::IndexSpec;
 use super::write;
 use pgrx::prelude::*;
-use quiver_core::hnsw::{plan_insert, HashVisited, IdBuildHasher};
+use quiver_core::hnsw::{plan_insert, Graph, HashVisited, IdBuildHasher, NodeId};
+use std::cell::RefCell;
 use std::collections::HashMap;
 use quiver_core::metric::index_distance;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -45,6 +51,27 @@ pub unsafe extern "C-unwind" fn aminsert(
     false
 }
 
+/// The on-page graph, remembering the last neighbour list read for each (node, level): the
+/// lists an insert plan revises, needed to merge the revision with concurrent changes.
+struct Recording<'a> {
+    graph: &'a DiskGraph,
+    seen: RefCell<HashMap<(NodeId, usize), Vec<NodeId>>>,
+}
+
+impl Graph for Recording<'_> {
+    fn entry(&self) -> Option<(NodeId, usize)> {
+        self.graph.entry()
+    }
+    fn neighbors(&self, node: NodeId, level: usize, out: &mut Vec<NodeId>) {
+        let start = out.len();
+        self.graph.neighbors(node, level, out);
+        self.seen.borrow_mut().insert((node, level), out[start..].to_vec());
+    }
+    fn prefetch(&self, nodes: &[NodeId]) {
+        self.graph.prefetch(nodes)
+    }
+}
+
 /// Stand-in id of the node being inserted while its links are planned (no real node id has
 /// all bits set: block numbers are below InvalidBlockNumber).
 const PENDING: u64 = u64::MAX;
@@ -52,38 +79,50 @@ const PENDING: u64 = u64::MAX;
 pub fn insert_payload(index: pg_sys::Relation, payload: &[u8], heap: (u32, u16)) {
     let spec = IndexSpec::of(index);
     let layout = spec.layout;
-    unsafe { pg_sys::LockPage(index, META_BLOCK, pg_sys::ExclusiveLock as pg_sys::LOCKMODE) };
-    let meta = super::graph::read_meta(index);
+    let mut lock_mode = pg_sys::ShareLock as pg_sys::LOCKMODE;
+    unsafe { pg_sys::LockPage(index, META_BLOCK, lock_mode) };
+    let mut meta = super::graph::read_meta(index);
 
     let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64);
     let seed = nanos ^ ((heap.0 as u64) << 16 | heap.1 as u64) ^ meta.nodes.rotate_left(17);
     let level = spec.params.level_for(uniform(seed));
+    if meta.has_entry == 0 || level > meta.entry_level as usize {
+        // this node becomes the entry point: wait until no other insert is planning
+        unsafe {
+            pg_sys::UnlockPage(index, META_BLOCK, lock_mode);
+            lock_mode = pg_sys::ExclusiveLock as pg_sys::LOCKMODE;
+            pg_sys::LockPage(index, META_BLOCK, lock_mode);
+        }
+        meta = super::graph::read_meta(index);
+    }
 
-    // 1. plan the links against the current graph (inserts are serialised, so it cannot
-    //    change before we write), with a placeholder id for the node not yet on a page
-    let graph = DiskGraph::open(index, spec);
+    // 1. plan the links against the current graph, with a placeholder id for the node not
+    //    yet on a page (the entry point cannot change under our lock; lists can)
+    let disk = DiskGraph::open(index, spec);
+    let graph = Recording { graph: &disk, seen: RefCell::new(HashMap::new()) };
+    let graph = &graph;
     let (kind, metric) = (spec.kind, spec.metric);
-    let mut dist_to_new = |id: u64| if id == PENDING { 0.0 } else { graph.distance(id, payload) };
+    let mut dist_to_new = |id: u64| if id == PENDING { 0.0 } else { disk.distance(id, payload) };
     // Pruning a full neighbour list compares its members pairwise: keep their payloads.
     let mut cache: HashMap<u64, Vec<u8>, IdBuildHasher> = HashMap::default();
     let mut pair_dist = |a: u64, b: u64| -> f32 {
         if a == PENDING {
-            graph.distance(b, payload)
+            disk.distance(b, payload)
         } else if b == PENDING {
-            graph.distance(a, payload)
+            disk.distance(a, payload)
         } else {
             if !cache.contains_key(&a) {
-                cache.insert(a, graph.payload(a));
+                cache.insert(a, disk.payload(a));
             }
             if !cache.contains_key(&b) {
-                cache.insert(b, graph.payload(b));
+                cache.insert(b, disk.payload(b));
             }
             index_distance(kind, metric, &cache[&a], &cache[&b])
         }
     };
     let mut visited = HashVisited::new();
     let plan = (meta.has_entry != 0)
-        .then(|| plan_insert(&graph, PENDING, level, &spec.params, &mut dist_to_new, &mut pair_dist, &mut visited));
+        .then(|| plan_insert(graph, PENDING, level, &spec.params, &mut dist_to_new, &mut pair_dist, &mut visited));
     let new_entry = plan.as_ref().is_none_or(|p| p.new_entry);
 
     // 2. the node with its own links, and the meta page (count, insert page, entry point),
@@ -110,12 +149,18 @@ pub fn insert_payload(index: pg_sys::Relation, payload: &[u8], heap: (u32, u16))
     // 3. reverse links from its neighbours (one WAL record per page). A crash part-way leaves
     //    a node of an uncommitted insert less reachable, never a dangling link.
     if let Some(plan) = plan {
-        let updates = plan
+        let mut seen = graph.seen.take();
+        let changes = plan
             .updates
             .into_iter()
-            .map(|(id, l, list)| (id, l, list.into_iter().map(|x| if x == PENDING { new_id } else { x }).collect()))
+            .map(|(node, level, list)| write::ListChange {
+                node,
+                level,
+                seen: seen.remove(&(node, level)).unwrap_or_default(),
+                planned: list.into_iter().map(|x| if x == PENDING { new_id } else { x }).collect(),
+            })
             .collect();
-        write::set_neighbor_lists(index, layout, updates);
+        write::merge_neighbor_lists(index, layout, new_id, changes);
     }
-    unsafe { pg_sys::UnlockPage(index, META_BLOCK, pg_sys::ExclusiveLock as pg_sys::LOCKMODE) };
+    unsafe { pg_sys::UnlockPage(index, META_BLOCK, lock_mode) };
 }

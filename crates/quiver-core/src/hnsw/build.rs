@@ -186,8 +186,10 @@ impl Graph for WithPrefetch<'_> {
     fn neighbors(&self, node: NodeId, level: usize, out: &mut Vec<NodeId>) {
         self.g.neighbors(node, level, out)
     }
-    fn prefetch(&self, node: NodeId) {
-        (self.prefetch)(node as u32)
+    fn prefetch(&self, nodes: &[NodeId]) {
+        for &node in nodes {
+            (self.prefetch)(node as u32)
+        }
     }
 }
 

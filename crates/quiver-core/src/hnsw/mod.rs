@@ -17,12 +17,14 @@
 //! * [`select_neighbors`] — the neighbour-selection heuristic (Algorithm 4);
 //! * [`plan_insert`] — what inserting one node into any [`Graph`] requires
 //!   (the new node's lists plus reverse-link updates), for single-row inserts;
+//! * [`merge_list`] — applying a planned list change to a list changed concurrently since;
 //! * [`IterativeSearch`] — resumable search returning successive batches;
 //! * [`MemGraph`], [`build_parallel`] — a lock-based in-memory graph built with rayon;
 //! * [`random_levels`], [`SplitMix64`] — deterministic level assignment.
 
 mod build;
 mod iterative;
+mod merge;
 mod rng;
 mod search;
 mod visited;
@@ -31,6 +33,7 @@ use std::cmp::Ordering;
 
 pub use build::{build_parallel, build_parallel_with_prefetch, MemGraph};
 pub use iterative::IterativeSearch;
+pub use merge::merge_list;
 pub use rng::{random_levels, SplitMix64};
 pub use search::{plan_insert, search, search_layer, select_neighbors, InsertPlan};
 pub use visited::{BitVisited, HashVisited, IdBuildHasher, IdHasher, Visited};
@@ -128,9 +131,9 @@ pub trait Graph {
     /// Append the neighbours of `node` at `level` to `out` (out is cleared by the caller).
     /// A node without a list at that level appends nothing.
     fn neighbors(&self, node: NodeId, level: usize, out: &mut Vec<NodeId>);
-    /// A hint that the distance to `node` is about to be computed (e.g. to prefetch its
-    /// vector into the CPU cache). The default does nothing.
-    fn prefetch(&self, _node: NodeId) {}
+    /// A hint that distances to `nodes` are about to be computed, in that order (e.g. to
+    /// prefetch their vectors into the CPU cache). The default does nothing.
+    fn prefetch(&self, _nodes: &[NodeId]) {}
 }
 
 impl<G: Graph + ?Sized> Graph for &G {
@@ -140,8 +143,8 @@ impl<G: Graph + ?Sized> Graph for &G {
     fn neighbors(&self, node: NodeId, level: usize, out: &mut Vec<NodeId>) {
         (**self).neighbors(node, level, out)
     }
-    fn prefetch(&self, node: NodeId) {
-        (**self).prefetch(node)
+    fn prefetch(&self, nodes: &[NodeId]) {
+        (**self).prefetch(nodes)
     }
 }
 

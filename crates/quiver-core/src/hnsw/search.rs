@@ -131,9 +131,7 @@ pub(crate) fn explore<G: Graph + ?Sized, V: Visited>(
         // First mark and announce the unvisited neighbours (so their vectors can be
         // prefetched while the earlier ones are being compared), then compute distances.
         buf.retain(|&e| visited.insert(e));
-        for &e in buf.iter() {
-            g.prefetch(e);
-        }
+        g.prefetch(buf);
         for &e in buf.iter() {
             let cand = keyed(Candidate::new(dist(e), e), salt);
             let admit = results.len() < ef
@@ -227,6 +225,7 @@ pub(crate) fn greedy_closest<G: Graph + ?Sized>(
     loop {
         buf.clear();
         g.neighbors(cur.id, level, buf);
+        g.prefetch(buf);
         let mut best = cur;
         for &e in buf.iter() {
             if e == cur.id {

@@ -1,0 +1,153 @@
+//! Remembered buffer numbers for an index's blocks, so that a graph walk can pin a page
+//! without a buffer-mapping lookup and can prefetch pages it is about to read.
+//!
+//! A graph search touches hundreds of scattered blocks per query. Pinning each through
+//! `ReadBufferExtended` costs a lookup in the shared buffer-mapping hash table (a cache
+//! miss in a large table, taken under a partition lock). [`RecentBuffers`] keeps, per
+//! block, the buffer that held it last time and pins it with `ReadRecentBuffer`, which
+//! checks the buffer's tag and falls back to a normal read when the buffer has since been
+//! reused. The numbers are only hints: a wrong one costs one failed check.
+//!
+//! The table survives from one scan to the next in a small per-backend registry keyed by
+//! the relation's file node, since a prepared query opens a new scan every execution.
+
+use super::page::{Buf, Lock, BLCKSZ};
+use pgrx::pg_sys;
+use std::cell::{Cell, RefCell};
+
+/// Relations whose tables are kept between scans.
+const REGISTRY_SIZE: usize = 8;
+/// Largest table kept (4 bytes per block: 2^22 blocks = 32 GB of index, 16 MB of hints).
+const MAX_BLOCKS: usize = 1 << 22;
+
+thread_local! {
+    static REGISTRY: RefCell<Vec<(FileNode, Vec<Cell<pg_sys::Buffer>>)>> = const { RefCell::new(Vec::new()) };
+}
+
+type FileNode = (u32, u32, u32);
+
+fn file_node(rel: pg_sys::Relation) -> (pg_sys::RelFileNode, FileNode) {
+    let n = unsafe { (*rel).rd_node };
+    (n, (n.spcNode.to_u32(), n.dbNode.to_u32(), n.relNode.to_u32()))
+}
+
+pub struct RecentBuffers {
+    rel: pg_sys::Relation,
+    node: pg_sys::RelFileNode,
+    key: FileNode,
+    slots: RefCell<Vec<Cell<pg_sys::Buffer>>>,
+}
+
+impl RecentBuffers {
+    /// The table for `rel`, taken from the registry (or empty).
+    pub fn new(rel: pg_sys::Relation) -> RecentBuffers {
+        let (node, key) = file_node(rel);
+        let slots = REGISTRY.with(|r| {
+            let mut r = r.borrow_mut();
+            match r.iter().position(|(k, _)| *k == key) {
+                Some(i) => r.swap_remove(i).1,
+                None => Vec::new(),
+            }
+        });
+        RecentBuffers { rel, node, key, slots: RefCell::new(slots) }
+    }
+
+    fn hint(&self, blk: u32) -> pg_sys::Buffer {
+        self.slots.borrow().get(blk as usize).map_or(0, Cell::get)
+    }
+
+    fn remember(&self, blk: u32, buf: pg_sys::Buffer) {
+        let i = blk as usize;
+        if buf <= 0 || i >= MAX_BLOCKS {
+            return; // local buffers (temporary indexes) are not remembered
+        }
+        let mut slots = self.slots.borrow_mut();
+        if i >= slots.len() {
+            slots.resize_with((i + 1).next_power_of_two().min(MAX_BLOCKS), || Cell::new(0));
+        }
+        slots[i].set(buf);
+    }
+
+    /// Read block `blk` of the main fork and lock it, like [`Buf::read`].
+    pub fn read(&self, blk: u32, lock: Lock) -> Buf {
+        let hint = self.hint(blk);
+        if hint > 0 && unsafe { pg_sys::ReadRecentBuffer(self.node, pg_sys::ForkNumber::MAIN_FORKNUM, blk, hint) } {
+            count_hit(self.rel);
+            return Buf::lock_pinned(hint, lock);
+        }
+        let buf = Buf::read(self.rel, blk, lock);
+        self.remember(blk, buf.raw());
+        buf
+    }
+
+    /// Where block `blk` probably is in shared memory (its last known buffer), for prefetching
+    /// only: the page may have been replaced or be changing, so it must never be read as data.
+    pub fn probable_page(&self, blk: u32) -> Option<*const u8> {
+        let hint = self.hint(blk);
+        if hint <= 0 {
+            return None;
+        }
+        // BufferGetBlock() for a shared buffer.
+        Some(unsafe { (pg_sys::BufferBlocks as *const u8).add((hint as usize - 1) * BLCKSZ) })
+    }
+
+    /// Prefetch the buffer header of block `blk`'s last known buffer (pinning touches it).
+    pub fn prefetch_header(&self, blk: u32) {
+        let hint = self.hint(blk);
+        if hint > 0 {
+            prefetch_line(unsafe { pg_sys::BufferDescriptors.add(hint as usize - 1) } as *const u8);
+        }
+    }
+}
+
+impl Drop for RecentBuffers {
+    fn drop(&mut self) {
+        let slots = std::mem::take(self.slots.get_mut());
+        if slots.is_empty() {
+            return;
+        }
+        let key = self.key;
+        REGISTRY.with(|r| {
+            let mut r = r.borrow_mut();
+            r.retain(|(k, _)| *k != key);
+            if r.len() >= REGISTRY_SIZE {
+                r.remove(0);
+            }
+            r.push((key, slots));
+        });
+    }
+}
+
+/// `pgstat_count_buffer_read` + `pgstat_count_buffer_hit`, which `ReadRecentBuffer` skips, so
+/// `pg_statio_*_indexes` keep counting these reads.
+fn count_hit(rel: pg_sys::Relation) {
+    unsafe {
+        let info = (*rel).pgstat_info;
+        if !info.is_null() {
+            (*info).t_counts.t_blocks_fetched += 1;
+            (*info).t_counts.t_blocks_hit += 1;
+        }
+    }
+}
+
+/// Hint the CPU to load the cache line at `p`. No effect on program state; `p` need not be
+/// valid memory.
+#[inline]
+pub fn prefetch_line(p: *const u8) {
+    #[cfg(target_arch = "x86_64")]
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p as *const i8);
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
+}
+
+/// Prefetch `len` bytes (at most 4 KB) from `p`.
+#[inline]
+pub fn prefetch_range(p: *const u8, len: usize) {
+    let mut off = 0;
+    while off < len.min(4096) {
+        prefetch_line(p.wrapping_add(off));
+        off += 64;
+    }
+}
