@@ -29,3 +29,25 @@ SELECT err($$SELECT ARRAY[100000]::halfvec$$);
 SELECT err($$SELECT '[1e10]'::vector::halfvec$$);
 SELECT err($$SELECT '[1,2]'::vector::halfvec(3)$$);
 SELECT err($$SELECT '{1:1}/3'::sparsevec::vector(2)$$);
+
+-- Text input remembers the last text per call site (a generic plan converts a parameter once
+-- per row): repeated, alternating and failing inputs must each give their own value.
+SELECT x, x::vector AS v, x::halfvec AS h
+FROM (VALUES ('[1,2]'), ('[1,2]'), ('[3,4]'), ('[1,2]'), ('[1,2]'), ('[ 1 , 2 ]')) t(x);
+SELECT x, x::sparsevec FROM (VALUES ('{1:1}/2'), ('{1:1}/2'), ('{2:5}/2'), ('{1:1}/2')) t(x);
+-- more than 8 different texts in a row (the call site stops remembering), then repeats
+SELECT i, ('[' || i || ']')::vector, '[7]'::text::vector FROM generate_series(1, 12) i;
+SELECT x::vector(2) FROM (VALUES ('[1,2]'), ('[1,2]')) t(x);
+SELECT err($$SELECT x::vector(2) FROM (VALUES ('[1,2]'), ('[1,2]'), ('[1,2,3]')) t(x)$$);
+SELECT err($$SELECT x::vector FROM (VALUES ('[1,2]'), ('[1,2]'), ('[1,x]')) t(x)$$);
+CREATE TABLE t_memo (id int, v vector(2));
+INSERT INTO t_memo VALUES (1, '[0,0]'), (2, '[1,1]'), (3, '[5,5]');
+SET plan_cache_mode = force_generic_plan;
+PREPARE memo_q(text) AS SELECT id, v <-> $1::text::vector AS d FROM t_memo ORDER BY v <-> $1::text::vector;
+EXECUTE memo_q('[0,0]');
+EXECUTE memo_q('[5,5]');
+EXECUTE memo_q('[5,5]');
+EXECUTE memo_q('[0,1]');
+DEALLOCATE memo_q;
+RESET plan_cache_mode;
+DROP TABLE t_memo;
