@@ -5,13 +5,14 @@ use super::layout::{node_id, Meta, Node, MAGIC, VERSION};
 use super::spec::IndexSpec;
 use super::write;
 use crate::am::page::{self, Buf, Wal, BLCKSZ, SPECIAL_SIZE};
+use crate::am::spill::Arena;
 use pgrx::prelude::*;
 use quiver_core::hnsw::{build_parallel_with_prefetch, random_levels};
 use quiver_core::metric::{f32_distance, f32_elements, index_distance, prefetch, VectorKind};
 
 /// Vectors read from the heap: payload bytes in one arena.
 struct Collected {
-    arena: Vec<u8>,
+    arena: Arena,
     offsets: Vec<(usize, usize)>,
     tids: Vec<(u32, u16)>,
     spec: IndexSpec,
@@ -19,7 +20,8 @@ struct Collected {
     limit: usize,
     /// Estimated bytes the in-memory build needs so far.
     used: usize,
-    /// Set once the limit was reached: remaining rows go through the on-disk insert path.
+    /// Set once even the graph's links reached the limit: remaining rows go through the
+    /// on-disk insert path.
     on_disk: bool,
     total: usize,
 }
@@ -46,15 +48,20 @@ pub unsafe extern "C-unwind" fn ambuildphasename(phase: i64) -> *mut std::ffi::c
     name.as_ptr() as *mut std::ffi::c_char
 }
 
-/// Estimated in-memory cost of one node: its payload, bookkeeping and its level-0 links.
-fn node_cost(spec: &IndexSpec, payload_len: usize) -> usize {
-    payload_len + 8 + 16 + 2 * spec.params.m * 4 * 5 / 4 + 96
+/// Estimated in-memory cost of one node without its vector: bookkeeping and level-0 links.
+fn link_cost(spec: &IndexSpec) -> usize {
+    8 + 16 + 2 * spec.params.m * 4 * 5 / 4 + 96
 }
 
 impl Collected {
     fn payload(&self, i: usize) -> &[u8] {
         let (at, len) = self.offsets[i];
-        &self.arena[at..at + len]
+        &self.arena.bytes()[at..at + len]
+    }
+
+    /// Estimated memory of one more node with a payload of `len` bytes.
+    fn cost(&self, len: usize) -> usize {
+        link_cost(&self.spec) + if self.arena.is_spilled() { 0 } else { len }
     }
 }
 
@@ -86,7 +93,23 @@ unsafe extern "C-unwind" fn collect_callback(
         let t = &*tid;
         let heap_tid = (((t.ip_blkid.bi_hi as u32) << 16) | t.ip_blkid.bi_lo as u32, t.ip_posid);
         c.total += 1;
-        if !c.on_disk && c.used + node_cost(&c.spec, payload.len()) > c.limit && !c.offsets.is_empty() {
+        if !c.on_disk && !c.arena.is_spilled() && c.used + c.cost(payload.len()) > c.limit && !c.offsets.is_empty() {
+            // 1. vectors move to a temporary file; the graph is still built in memory
+            pgrx::pg_sys::panic::ErrorReport::new(
+                PgSqlErrorCode::ERRCODE_SUCCESSFUL_COMPLETION,
+                format!(
+                    "hnsw build reached maintenance_work_mem ({} MB) after {} tuples; vectors are kept in a temporary file from now on",
+                    c.limit >> 20,
+                    c.offsets.len()
+                ),
+                "quiver",
+            )
+            .report(PgLogLevel::NOTICE);
+            c.arena.spill();
+            c.used = c.offsets.len() * link_cost(&c.spec);
+        }
+        if !c.on_disk && c.used + c.cost(payload.len()) > c.limit && !c.offsets.is_empty() {
+            // 2. not even the links fit: insert the rest one at a time into the written graph
             pgrx::pg_sys::panic::ErrorReport::new(
                 PgSqlErrorCode::ERRCODE_SUCCESSFUL_COMPLETION,
                 format!(
@@ -98,8 +121,9 @@ unsafe extern "C-unwind" fn collect_callback(
             )
             .set_hint("Increase maintenance_work_mem to build the whole graph in memory.")
             .report(PgLogLevel::NOTICE);
+            c.arena.seal();
             write_graph(index, &c.spec, c);
-            c.arena = Vec::new();
+            c.arena = Arena::default();
             c.offsets = Vec::new();
             c.tids = Vec::new();
             c.on_disk = true;
@@ -109,11 +133,8 @@ unsafe extern "C-unwind" fn collect_callback(
             super::insert::insert_payload(index, payload, heap_tid);
             return;
         }
-        c.used += node_cost(&c.spec, payload.len());
-        let at = c.arena.len();
-        c.arena.extend_from_slice(payload);
-        // keep every payload 8-byte aligned inside the arena
-        c.arena.resize((c.arena.len() + 7) & !7, 0);
+        c.used += c.cost(payload.len());
+        let at = c.arena.push(payload); // 8-byte aligned
         c.offsets.push((at, payload.len()));
         c.tids.push(heap_tid);
     }
@@ -141,7 +162,7 @@ pub unsafe extern "C-unwind" fn ambuild(
 
     let limit = unsafe { pg_sys::maintenance_work_mem }.max(1024) as usize * 1024;
     let mut c = Collected {
-        arena: Vec::new(),
+        arena: Arena::default(),
         offsets: Vec::new(),
         tids: Vec::new(),
         spec,
@@ -164,6 +185,7 @@ pub unsafe extern "C-unwind" fn ambuild(
         )
     };
     if !c.on_disk {
+        c.arena.seal();
         write_graph(index, &spec, &c);
     }
     let n = c.total;

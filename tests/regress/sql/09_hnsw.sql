@@ -165,13 +165,17 @@ SHOW hnsw.max_scan_tuples;
 SHOW hnsw.scan_mem_multiplier;
 SELECT count(*) AS unreachable_reports FROM quiver.index_check('hs_v_l2', reachability => true);
 
--- a graph larger than maintenance_work_mem: built partly in memory, the rest inserted on disk
+-- a graph larger than maintenance_work_mem: vectors move to a temporary file after about
+-- 1,950 rows (64 dimensions), then at about 3,700 rows not even the links fit and the rest
+-- is inserted into the written graph one row at a time
 CREATE TABLE mw AS
 SELECT i AS id, array(SELECT ctr[1 + (d - 1) % 24] + (random() + random() + random() - 1.5) * 0.3 FROM generate_series(1, 64) d)::vector(64) AS v
-FROM generate_series(1, 3000) i JOIN centres ON c = 1 + i % 40;
+FROM generate_series(1, 4500) i JOIN centres ON c = 1 + i % 40;
 SET maintenance_work_mem = '1MB';
 CREATE INDEX mw_idx ON mw USING hnsw (v) WITH (ef_construction = 128);
 RESET maintenance_work_mem;
+-- the temporary file was unlinked as soon as it was created
+SELECT count(*) AS temp_files_left FROM pg_ls_tmpdir() WHERE name LIKE 'pgsql_tmpquiver%';
 SELECT count(*) AS problems FROM quiver.index_check('mw_idx');
 SELECT count(*) AS indexed FROM (SELECT 1 FROM mw ORDER BY v <-> (SELECT v FROM mw WHERE id = 1) LIMIT 1) t;
 SET enable_seqscan = off;
