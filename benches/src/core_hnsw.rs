@@ -6,7 +6,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
-use quiver_core::hnsw::{build_parallel_with_prefetch, random_levels, search, BitVisited, HnswParams};
+use quiver_core::hnsw::{build_parallel_with, random_levels, search, BitVisited, BuildFns, HnswParams};
 use quiver_core::kernels::f32 as k;
 
 use crate::ann::dataset::{files, synthetic, Matrix};
@@ -23,10 +23,12 @@ struct Options {
     /// Seed of the random level assignment (recall on clustered data varies by about
     /// ±0.015 between draws: compare changes over several seeds).
     level_seed: u64,
+    /// Distances for the graph walk while building: exact f32, or over f16 / SQ8 copies.
+    search: String,
 }
 
 fn parse(args: &[String]) -> Result<Options, String> {
-    let mut o = Options { dataset: None, rows: 100_000, dim: 128, m: 16, ef_construction: 64, efs: vec![10, 20, 40, 80, 160], level_seed: 0x5eed };
+    let mut o = Options { dataset: None, rows: 100_000, dim: 128, m: 16, ef_construction: 64, efs: vec![10, 20, 40, 80, 160], level_seed: 0x5eed, search: "f32".into() };
     let mut it = args.iter();
     while let Some(a) = it.next() {
         let mut v = || it.next().ok_or_else(|| format!("{a} needs a value"));
@@ -38,6 +40,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "--m" => o.m = num(v()?)?,
             "--ef-construction" => o.ef_construction = num(v()?)?,
             "--level-seed" => o.level_seed = num(v()?)? as u64,
+            "--search" => o.search = v()?.clone(),
             "--ef" => o.efs = v()?.split(',').map(|x| x.trim().parse::<usize>().map_err(|e| format!("--ef: {e}"))).collect::<Result<_, _>>()?,
             _ => return Err(format!("core: unknown option {a}")),
         }
@@ -65,22 +68,51 @@ pub fn main(args: &[String]) -> Result<(), String> {
     let levels = random_levels(n, &params, o.level_seed);
     let evals = AtomicU64::new(0);
     let t = Instant::now();
-    let g = build_parallel_with_prefetch(
-        n,
-        &levels,
-        &params,
-        &|a, b| {
-            evals.fetch_add(1, Ordering::Relaxed);
-            l2(base.row(a as usize), base.row(b as usize))
-        },
-        // Prefetch each vector before its distance, as the index build does.
-        &|a| {
-            let r = base.row(a as usize);
-            // SAFETY: reinterpreting f32s as bytes for a prefetch hint only.
-            quiver_core::metric::prefetch(unsafe { std::slice::from_raw_parts(r.as_ptr() as *const u8, r.len() * 4) })
-        },
-        &|_| {},
-    );
+    let half: Vec<half::f16> = if o.search == "f16" {
+        (0..n).flat_map(|i| base.row(i).iter().map(|&x| half::f16::from_f32(x))).collect()
+    } else {
+        Vec::new()
+    };
+    let mut codes: Vec<i8> = Vec::new();
+    if o.search == "i8" {
+        let q = quiver_core::quant::Sq8::fit((0..n).map(|i| base.row(i)));
+        for i in 0..n {
+            q.encode_into(base.row(i), &mut codes);
+        }
+    }
+    let d = base.dim;
+    let half_row = |i: u32| &half[i as usize * d..(i as usize + 1) * d];
+    let code_row = |i: u32| &codes[i as usize * d..(i as usize + 1) * d];
+    let f16_dist = |a: u32, b: u32| {
+        evals.fetch_add(1, Ordering::Relaxed);
+        quiver_core::kernels::f16::l2_squared(half_row(a), half_row(b)) as f32
+    };
+    let i8_dist = |a: u32, b: u32| {
+        evals.fetch_add(1, Ordering::Relaxed);
+        quiver_core::quant::l2_squared_i8(code_row(a), code_row(b)) as f32
+    };
+    let pair_dist = |a: u32, b: u32| {
+        evals.fetch_add(1, Ordering::Relaxed);
+        l2(base.row(a as usize), base.row(b as usize))
+    };
+    // Prefetch each vector before its distance, as the index build does.
+    let prefetch = |a: u32| {
+        // SAFETY (all three): reinterpreting elements as bytes for a prefetch hint only.
+        let bytes: &[u8] = match o.search.as_str() {
+            "f16" => unsafe { std::slice::from_raw_parts(half_row(a).as_ptr() as *const u8, d * 2) },
+            "i8" => unsafe { std::slice::from_raw_parts(code_row(a).as_ptr() as *const u8, d) },
+            _ => unsafe { std::slice::from_raw_parts(base.row(a as usize).as_ptr() as *const u8, d * 4) },
+        };
+        quiver_core::metric::prefetch(bytes)
+    };
+    let search_dist: Option<&(dyn Fn(u32, u32) -> f32 + Sync)> = match o.search.as_str() {
+        "f32" => None,
+        "f16" => Some(&f16_dist),
+        "i8" => Some(&i8_dist),
+        other => return Err(format!("--search: unknown {other} (f32, f16 or i8)")),
+    };
+    let fns = BuildFns { pair_dist: &pair_dist, search_dist, prefetch: &prefetch, progress: &|_| {} };
+    let g = build_parallel_with(n, &levels, &params, &fns);
     let build = t.elapsed().as_secs_f64();
     let e = evals.load(Ordering::Relaxed);
     println!(

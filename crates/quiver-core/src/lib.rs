@@ -16,6 +16,7 @@ pub mod hnsw;
 pub mod kernels;
 pub mod limits;
 pub mod metric;
+pub mod quant;
 pub mod sparse;
 pub mod text;
 pub mod wire;

@@ -84,15 +84,8 @@ impl MemGraph {
     /// Insert node `i` (its level was fixed at construction), linking it into the
     /// graph. Safe to call concurrently for distinct nodes.
     #[allow(clippy::too_many_arguments)]
-    fn insert(
-        &self,
-        i: u32,
-        params: &HnswParams,
-        pair_dist: &(dyn Fn(u32, u32) -> f32 + Sync),
-        prefetch: &(dyn Fn(u32) + Sync),
-        visited: &mut BitVisited,
-        upgrade: &Mutex<()>,
-    ) {
+    fn insert(&self, i: u32, params: &HnswParams, fns: &BuildFns<'_>, visited: &mut BitVisited, upgrade: &Mutex<()>) {
+        let (pair_dist, prefetch) = (fns.pair_dist, fns.prefetch);
         let lvl = self.level(i);
         // A node that will raise the top level holds `upgrade` for its whole
         // insertion so that concurrent raises serialise.
@@ -104,19 +97,17 @@ impl MemGraph {
             self.set_entry(Some((i, lvl)));
             return;
         };
-        let mut d_new = |x: NodeId| pair_dist(i, x as u32);
+        let mut d_exact = |x: NodeId| pair_dist(i, x as u32);
         let mut d_pair = |a: NodeId, b: NodeId| pair_dist(a as u32, b as u32);
         let view = WithPrefetch { g: self, prefetch };
-        let found = find_neighbors(
-            &view,
-            (ep as NodeId, top),
-            i as NodeId,
-            lvl,
-            params,
-            &mut d_new,
-            &mut d_pair,
-            visited,
-        );
+        let found = match fns.search_dist {
+            None => find_neighbors(&view, (ep as NodeId, top), i as NodeId, lvl, params, &mut d_exact, None, &mut d_pair, visited),
+            Some(approx) => {
+                let mut d_approx = |x: NodeId| approx(i, x as u32);
+                let rescore: &mut dyn FnMut(NodeId) -> f32 = &mut d_exact;
+                find_neighbors(&view, (ep as NodeId, top), i as NodeId, lvl, params, &mut d_approx, Some(rescore), &mut d_pair, visited)
+            }
+        };
         {
             let mut own = self.links[i as usize]
                 .write()
@@ -224,6 +215,27 @@ pub fn build_parallel_with_prefetch(
     prefetch: &(dyn Fn(u32) + Sync),
     progress: &(dyn Fn(usize) + Sync),
 ) -> MemGraph {
+    build_parallel_with(n, levels, params, &BuildFns { pair_dist, search_dist: None, prefetch, progress })
+}
+
+/// What a parallel build computes with (all called from rayon's threads).
+pub struct BuildFns<'a> {
+    /// The exact (symmetric) distance between nodes `a` and `b`.
+    pub pair_dist: &'a (dyn Fn(u32, u32) -> f32 + Sync),
+    /// A cheaper approximation of `pair_dist` (e.g. over reduced-precision copies of the
+    /// vectors, which halve the memory traffic) used to walk the graph while looking for a
+    /// new node's neighbours; the candidates found are re-scored with `pair_dist` before
+    /// neighbours are selected, so links and pruning always use exact distances.
+    pub search_dist: Option<&'a (dyn Fn(u32, u32) -> f32 + Sync)>,
+    /// Called just before distances to a node are computed (to prefetch its vector).
+    pub prefetch: &'a (dyn Fn(u32) + Sync),
+    /// Called with the number of nodes inserted, about every 1024 and once at the end.
+    pub progress: &'a (dyn Fn(usize) + Sync),
+}
+
+/// [`build_parallel`] with everything [`BuildFns`] offers.
+pub fn build_parallel_with(n: usize, levels: &[usize], params: &HnswParams, fns: &BuildFns<'_>) -> MemGraph {
+    let (pair_dist, progress) = (fns.pair_dist, fns.progress);
     assert!(levels.len() >= n, "levels shorter than n");
     assert!(n <= u32::MAX as usize, "too many nodes for u32 ids");
     let g = MemGraph::with_levels(&levels[..n]);
@@ -243,7 +255,7 @@ pub fn build_parallel_with_prefetch(
             if i >= n {
                 break;
             }
-            g.insert(i as u32, params, pair_dist, prefetch, &mut visited, &upgrade);
+            g.insert(i as u32, params, fns, &mut visited, &upgrade);
             let d = done.fetch_add(1, AtomicOrdering::Relaxed) + 1;
             if d.is_multiple_of(1024) {
                 progress(d);

@@ -401,6 +401,7 @@ pub(crate) fn find_neighbors<G: Graph + ?Sized, V: Visited>(
     new_level: usize,
     params: &HnswParams,
     dist_to_new: &mut dyn FnMut(NodeId) -> f32,
+    mut rescore: Option<&mut dyn FnMut(NodeId) -> f32>,
     pair_dist: &mut dyn FnMut(NodeId, NodeId) -> f32,
     visited: &mut V,
 ) -> Vec<Vec<Candidate>> {
@@ -422,12 +423,15 @@ pub(crate) fn find_neighbors<G: Graph + ?Sized, V: Visited>(
             Some(new_id),
         );
         w.retain(|c| c.id != new_id);
-        let chosen = select_neighbors_salted(
-            &w,
-            params.new_links(level),
-            pair_dist,
-            new_id,
-        );
+        let chosen = match rescore.as_deref_mut() {
+            None => select_neighbors_salted(&w, params.new_links(level), pair_dist, new_id),
+            Some(exact) => {
+                // `w` was found with approximate distances: select over exact ones
+                let mut ex: Vec<Candidate> = w.iter().map(|c| Candidate::new(exact(c.id), c.id)).collect();
+                ex.sort_by(Candidate::total_cmp);
+                select_neighbors_salted(&ex, params.new_links(level), pair_dist, new_id)
+            }
+        };
         out[level] = chosen;
         if !w.is_empty() {
             eps = w;
@@ -534,6 +538,7 @@ pub fn plan_insert<G: Graph + ?Sized, V: Visited>(
         new_level,
         params,
         dist_to_new,
+        None,
         pair_dist,
         visited,
     );
