@@ -136,7 +136,9 @@ pub fn insert_payload(index: pg_sys::Relation, payload: &[u8], heap: (u32, u16))
             node.set_neighbors(l, &list.iter().map(|c| c.id).collect::<Vec<_>>());
         }
     }
-    let new_id = write::place_node(index, meta.insert_page, &item, |m, id| {
+    // the insert page as it is now: concurrent inserts may have moved on from a full page
+    let insert_page = super::graph::read_meta(index).insert_page;
+    let new_id = write::place_node(index, insert_page, &item, |m, id| {
         if new_entry {
             m.entry = id;
             m.entry_level = level as u32;
