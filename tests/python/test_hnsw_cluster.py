@@ -561,6 +561,54 @@ def test_concurrent_inserts_and_searches(dsn):
         conn.execute("DROP TABLE conc_hnsw")
 
 
+def test_build_cancels_while_building_the_graph(dsn):
+    """The graph is built on rayon threads, away from PostgreSQL; a cancel request must still
+    stop it promptly, not after the whole graph is built."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("DROP TABLE IF EXISTS cancel_hnsw")
+        conn.execute("CREATE TABLE cancel_hnsw (id int, v vector(32))")
+        conn.execute("SELECT setseed(0.5)")
+        conn.execute("INSERT INTO cancel_hnsw SELECT i, array(SELECT random() FROM generate_series(1, 32)"
+                     " WHERE i > 0)::vector FROM generate_series(1, 40000) i")
+    outcome = {}
+    builder = psycopg.connect(dsn, autocommit=True)
+    pid = builder.execute("SELECT pg_backend_pid()").fetchone()[0]
+
+    def build():
+        try:
+            builder.execute("SET maintenance_work_mem = '256MB'")
+            # slow on purpose: many seconds of graph building on any machine
+            builder.execute("CREATE INDEX cancel_hnsw_idx ON cancel_hnsw USING hnsw (v)"
+                            " WITH (m = 48, ef_construction = 1000)")
+            outcome["result"] = "finished"
+        except psycopg.Error as e:
+            outcome["result"] = e.sqlstate
+        outcome["at"] = time.monotonic()
+
+    th = threading.Thread(target=build, daemon=True)
+    th.start()
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        deadline = time.monotonic() + 60
+        phase = None
+        while time.monotonic() < deadline and th.is_alive():
+            row = conn.execute("SELECT phase FROM pg_stat_progress_create_index WHERE pid = %s", (pid,)).fetchone()
+            phase = row and row[0]
+            if phase and "building graph" in phase:
+                break
+            time.sleep(0.05)
+        assert phase and "building graph" in phase, phase
+        time.sleep(0.5)
+        cancelled_at = time.monotonic()
+        assert conn.execute("SELECT pg_cancel_backend(%s)", (pid,)).fetchone()[0]
+        th.join(120)
+        assert outcome.get("result") == "57014", outcome
+        assert outcome["at"] - cancelled_at < 3.0, f"cancel took {outcome['at'] - cancelled_at:.1f} s"
+        assert builder.execute("SELECT count(*) FROM cancel_hnsw").fetchone()[0] == 40000
+        assert conn.execute("SELECT count(*) FROM pg_class WHERE relname = 'cancel_hnsw_idx'").fetchone()[0] == 0
+        conn.execute("DROP TABLE cancel_hnsw")
+    builder.close()
+
+
 # --------------------------------------------------------------------------------------------
 # 4. pg_dump / pg_restore
 

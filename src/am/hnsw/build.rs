@@ -204,6 +204,17 @@ unsafe fn name_of(rel: pg_sys::Relation) -> String {
     unsafe { pgrx::name_data_to_str(&(*(*rel).rd_rel).relname).to_string() }
 }
 
+/// Whether a query cancel (Ctrl-C, `pg_cancel_backend`, `statement_timeout`) or a termination
+/// request is pending. Called from rayon's threads: it only reads the flags PostgreSQL's signal
+/// handlers set, and the backend thread acts on them once the build has stopped.
+fn build_cancelled() -> bool {
+    unsafe {
+        std::ptr::read_volatile(&raw const pg_sys::InterruptPending) != 0
+            && (std::ptr::read_volatile(&raw const pg_sys::QueryCancelPending) != 0
+                || std::ptr::read_volatile(&raw const pg_sys::ProcDiePending) != 0)
+    }
+}
+
 /// Build the graph over the collected vectors and write every page.
 fn write_graph(index: pg_sys::Relation, spec: &IndexSpec, c: &Collected) {
     let n = c.offsets.len();
@@ -248,8 +259,13 @@ fn write_graph(index: pg_sys::Relation, spec: &IndexSpec, c: &Collected) {
         search_dist: sq8.is_some().then_some(&approx as &(dyn Fn(u32, u32) -> f32 + Sync)),
         prefetch: &prefetch_node,
         progress: &|_done: usize| {},
+        cancelled: &build_cancelled,
     };
-    let graph = build_parallel_with(n, &levels, &spec.params, &fns);
+    let Ok(graph) = build_parallel_with(n, &levels, &spec.params, &fns) else {
+        // Back on the backend's thread: raise the pending cancel / termination.
+        pgrx::check_for_interrupts!();
+        crate::error::raise_code(PgSqlErrorCode::ERRCODE_QUERY_CANCELED, "canceling index build due to user request")
+    };
 
     pgrx::debug1!("hnsw build: graph of {n} nodes in {:.3} s", started.elapsed().as_secs_f64());
     let started = std::time::Instant::now();

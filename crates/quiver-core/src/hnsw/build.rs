@@ -1,6 +1,6 @@
 //! In-memory graph with per-node locks, built in parallel with rayon.
 
-use std::sync::atomic::{AtomicUsize, Ordering as AtomicOrdering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering as AtomicOrdering};
 use std::sync::{Mutex, RwLock};
 
 use rayon::prelude::*;
@@ -215,7 +215,11 @@ pub fn build_parallel_with_prefetch(
     prefetch: &(dyn Fn(u32) + Sync),
     progress: &(dyn Fn(usize) + Sync),
 ) -> MemGraph {
-    build_parallel_with(n, levels, params, &BuildFns { pair_dist, search_dist: None, prefetch, progress })
+    let fns = BuildFns { pair_dist, search_dist: None, prefetch, progress, cancelled: &|| false };
+    match build_parallel_with(n, levels, params, &fns) {
+        Ok(g) => g,
+        Err(Cancelled) => unreachable!("a build that is never cancelled"),
+    }
 }
 
 /// What a parallel build computes with (all called from rayon's threads).
@@ -231,28 +235,39 @@ pub struct BuildFns<'a> {
     pub prefetch: &'a (dyn Fn(u32) + Sync),
     /// Called with the number of nodes inserted, about every 1024 and once at the end.
     pub progress: &'a (dyn Fn(usize) + Sync),
+    /// Polled by every worker about every 64 insertions: `true` stops the build.
+    pub cancelled: &'a (dyn Fn() -> bool + Sync),
 }
 
+/// The build was stopped because [`BuildFns::cancelled`] returned `true`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cancelled;
+
 /// [`build_parallel`] with everything [`BuildFns`] offers.
-pub fn build_parallel_with(n: usize, levels: &[usize], params: &HnswParams, fns: &BuildFns<'_>) -> MemGraph {
+pub fn build_parallel_with(n: usize, levels: &[usize], params: &HnswParams, fns: &BuildFns<'_>) -> Result<MemGraph, Cancelled> {
     let (pair_dist, progress) = (fns.pair_dist, fns.progress);
     assert!(levels.len() >= n, "levels shorter than n");
     assert!(n <= u32::MAX as usize, "too many nodes for u32 ids");
     let g = MemGraph::with_levels(&levels[..n]);
     if n == 0 {
         progress(0);
-        return g;
+        return Ok(g);
     }
     g.set_entry(Some((0, g.level(0))));
     let next = AtomicUsize::new(1);
     let done = AtomicUsize::new(1);
     let upgrade = Mutex::new(());
+    let stop = AtomicBool::new(false);
     let workers = rayon::current_num_threads().clamp(1, n);
     (0..workers).into_par_iter().for_each(|_| {
         let mut visited = BitVisited::new(n);
         loop {
             let i = next.fetch_add(1, AtomicOrdering::Relaxed);
-            if i >= n {
+            if i >= n || stop.load(AtomicOrdering::Relaxed) {
+                break;
+            }
+            if i % 64 == 0 && (fns.cancelled)() {
+                stop.store(true, AtomicOrdering::Relaxed);
                 break;
             }
             g.insert(i as u32, params, fns, &mut visited, &upgrade);
@@ -262,7 +277,10 @@ pub fn build_parallel_with(n: usize, levels: &[usize], params: &HnswParams, fns:
             }
         }
     });
+    if stop.load(AtomicOrdering::Relaxed) {
+        return Err(Cancelled);
+    }
     g.prune_to_capacity(params, pair_dist);
     progress(n);
-    g
+    Ok(g)
 }

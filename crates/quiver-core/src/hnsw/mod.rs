@@ -31,7 +31,7 @@ mod visited;
 
 use std::cmp::Ordering;
 
-pub use build::{build_parallel, build_parallel_with, build_parallel_with_prefetch, BuildFns, MemGraph};
+pub use build::{build_parallel, build_parallel_with, build_parallel_with_prefetch, BuildFns, Cancelled, MemGraph};
 pub use iterative::IterativeSearch;
 pub use merge::merge_list;
 pub use rng::{random_levels, SplitMix64};
