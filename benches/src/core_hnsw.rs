@@ -111,8 +111,8 @@ pub fn main(args: &[String]) -> Result<(), String> {
         "i8" => Some(&i8_dist),
         other => return Err(format!("--search: unknown {other} (f32, f16 or i8)")),
     };
-    let fns = BuildFns { pair_dist: &pair_dist, search_dist, prefetch: &prefetch, progress: &|_| {}, cancelled: &|| false };
-    let g = build_parallel_with(n, &levels, &params, &fns).map_err(|_| "build cancelled".to_string())?;
+    let fns = BuildFns { pair_dist: &pair_dist, search_dist, prefetch: &prefetch, progress: &|_| {}, cancelled: &|| false, link_file: None };
+    let g = build_parallel_with(n, &levels, &params, &fns).map_err(|e| format!("build failed: {e:?}"))?;
     let build = t.elapsed().as_secs_f64();
     let e = evals.load(Ordering::Relaxed);
     println!(

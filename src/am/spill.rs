@@ -5,6 +5,7 @@
 //! under the data directory's `base/pgsql_tmp` and unlinked at once, so nothing is left behind
 //! after an error or a crash) and are read back through a memory map. The kernel's page cache
 //! then holds them as far as memory allows, without counting against the backend's budget.
+//! [`temp_file`] also serves other build structures that move out of memory (graph links).
 
 use memmap2::Mmap;
 use pgrx::pg_sys;
@@ -109,7 +110,7 @@ impl Arena {
 }
 
 /// A new temporary file under `base/pgsql_tmp` of the data directory, already unlinked.
-fn temp_file() -> File {
+pub fn temp_file() -> File {
     use std::sync::atomic::{AtomicU32, Ordering};
     static COUNTER: AtomicU32 = AtomicU32::new(0);
     let data_dir = unsafe { std::ffi::CStr::from_ptr(pg_sys::DataDir) }.to_string_lossy().into_owned();

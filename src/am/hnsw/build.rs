@@ -7,7 +7,7 @@ use super::write;
 use crate::am::page::{self, Buf, Wal, BLCKSZ, SPECIAL_SIZE};
 use crate::am::spill::Arena;
 use pgrx::prelude::*;
-use quiver_core::hnsw::{build_parallel_with, random_levels, BuildFns};
+use quiver_core::hnsw::{build_parallel_with, link_bytes_per_node, random_levels, BuildError, BuildFns};
 use quiver_core::quant;
 use quiver_core::metric::{f32_distance, f32_elements, index_distance, prefetch, VectorKind};
 
@@ -49,10 +49,9 @@ pub unsafe extern "C-unwind" fn ambuildphasename(phase: i64) -> *mut std::ffi::c
     name.as_ptr() as *mut std::ffi::c_char
 }
 
-/// Estimated in-memory cost of one node without its vector: bookkeeping and level-0 links.
-fn link_cost(spec: &IndexSpec) -> usize {
-    8 + 16 + 2 * spec.params.m * 4 * 5 / 4 + 96
-}
+/// Estimated memory per node besides its vector and level-0 links: offsets, heap TID, level,
+/// upper-level lists (on average).
+const BOOKKEEPING: usize = 48;
 
 impl Collected {
     fn payload(&self, i: usize) -> &[u8] {
@@ -60,9 +59,10 @@ impl Collected {
         &self.arena.bytes()[at..at + len]
     }
 
-    /// Estimated memory of one more node with a payload of `len` bytes.
+    /// Estimated memory of one more node with a payload of `len` bytes (once spilled, its
+    /// vector and level-0 links live in temporary files).
     fn cost(&self, len: usize) -> usize {
-        link_cost(&self.spec) + if self.arena.is_spilled() { 0 } else { len }
+        BOOKKEEPING + if self.arena.is_spilled() { 0 } else { len + link_bytes_per_node(&self.spec.params) }
     }
 }
 
@@ -99,7 +99,7 @@ unsafe extern "C-unwind" fn collect_callback(
             pgrx::pg_sys::panic::ErrorReport::new(
                 PgSqlErrorCode::ERRCODE_SUCCESSFUL_COMPLETION,
                 format!(
-                    "hnsw build reached maintenance_work_mem ({} MB) after {} tuples; vectors are kept in a temporary file from now on",
+                    "hnsw build reached maintenance_work_mem ({} MB) after {} tuples; vectors and links are kept in temporary files from now on",
                     c.limit >> 20,
                     c.offsets.len()
                 ),
@@ -107,10 +107,10 @@ unsafe extern "C-unwind" fn collect_callback(
             )
             .report(PgLogLevel::NOTICE);
             c.arena.spill();
-            c.used = c.offsets.len() * link_cost(&c.spec);
+            c.used = c.offsets.len() * BOOKKEEPING;
         }
         if !c.on_disk && c.used + c.cost(payload.len()) > c.limit && !c.offsets.is_empty() {
-            // 2. not even the links fit: insert the rest one at a time into the written graph
+            // 2. not even the bookkeeping fits: insert the rest one at a time into the graph
             pgrx::pg_sys::panic::ErrorReport::new(
                 PgSqlErrorCode::ERRCODE_SUCCESSFUL_COMPLETION,
                 format!(
@@ -254,17 +254,27 @@ fn write_graph(index: pg_sys::Relation, spec: &IndexSpec, c: &Collected) {
         Some(_) => prefetch(unsafe { std::slice::from_raw_parts(code(a).as_ptr() as *const u8, dim) }),
         None => prefetch(c.payload(a as usize)),
     };
+    // Level-0 links of a build whose vectors spilled go to a temporary file as well.
+    let link_file = c.arena.is_spilled().then(crate::am::spill::temp_file);
     let fns = BuildFns {
         pair_dist: &pair_distance,
         search_dist: sq8.is_some().then_some(&approx as &(dyn Fn(u32, u32) -> f32 + Sync)),
         prefetch: &prefetch_node,
         progress: &|_done: usize| {},
         cancelled: &build_cancelled,
+        link_file: link_file.as_ref(),
     };
-    let Ok(graph) = build_parallel_with(n, &levels, &spec.params, &fns) else {
-        // Back on the backend's thread: raise the pending cancel / termination.
-        pgrx::check_for_interrupts!();
-        crate::error::raise_code(PgSqlErrorCode::ERRCODE_QUERY_CANCELED, "canceling index build due to user request")
+    let graph = match build_parallel_with(n, &levels, &spec.params, &fns) {
+        Ok(g) => g,
+        Err(BuildError::Cancelled) => {
+            // Back on the backend's thread: raise the pending cancel / termination.
+            pgrx::check_for_interrupts!();
+            crate::error::raise_code(PgSqlErrorCode::ERRCODE_QUERY_CANCELED, "canceling index build due to user request")
+        }
+        Err(BuildError::LinkFile(e)) => crate::error::raise_code(
+            PgSqlErrorCode::ERRCODE_IO_ERROR,
+            format!("could not map temporary file for index build: {e}"),
+        ),
     };
 
     pgrx::debug1!("hnsw build: graph of {n} nodes in {:.3} s", started.elapsed().as_secs_f64());

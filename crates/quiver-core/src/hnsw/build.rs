@@ -1,40 +1,46 @@
 //! In-memory graph with per-node locks, built in parallel with rayon.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering as AtomicOrdering};
+use std::fs::File;
 use std::sync::{Mutex, RwLock};
 
 use rayon::prelude::*;
 
 use super::search::{find_neighbors, prune_list, revise_list_lazy};
+use super::links::Links;
 use super::{BitVisited, Candidate, Graph, HnswParams, NodeId, MAX_LEVEL};
 
 /// Extra room (percent of a level's capacity) a neighbour list may grow into during
 /// an in-memory build before it is pruned back; every list is pruned to capacity at the end.
 const SLACK_PERCENT: usize = 50;
 
-/// An HNSW graph held in memory: per node its level and, behind a `RwLock`, one
-/// neighbour list (`u32` ids) per level `0..=level`.
+/// An HNSW graph held in memory (its level-0 lists optionally in a mapped file, see
+/// [`super::links`]): per node its level and one neighbour list (`u32` ids) per level.
 #[derive(Debug)]
 pub struct MemGraph {
     levels: Vec<u8>,
-    links: Vec<RwLock<Vec<Vec<u32>>>>,
+    links: Links,
     entry: RwLock<Option<(u32, usize)>>,
 }
 
+/// Ids a level-0 list may hold during a build with these parameters.
+pub fn level0_room(params: &HnswParams) -> usize {
+    let cap = params.max_neighbors(0);
+    cap + cap * SLACK_PERCENT / 100
+}
+
+/// Bytes per node of the level-0 lists of a build (in memory, or in the link file).
+pub fn link_bytes_per_node(params: &HnswParams) -> usize {
+    super::links::slab_bytes_per_node(level0_room(params))
+}
+
 impl MemGraph {
-    /// A graph with no links and no entry point for nodes with the given levels
-    /// (each capped at [`MAX_LEVEL`]).
-    pub fn with_levels(levels: &[usize]) -> Self {
+    /// A graph with no links and no entry point for nodes with the given levels (each
+    /// capped at [`MAX_LEVEL`]); level-0 lists in `link_file` when given.
+    pub fn new(levels: &[usize], params: &HnswParams, link_file: Option<&File>) -> std::io::Result<Self> {
         let levels: Vec<u8> = levels.iter().map(|&l| l.min(MAX_LEVEL) as u8).collect();
-        let links = levels
-            .iter()
-            .map(|&l| RwLock::new(vec![Vec::new(); l as usize + 1]))
-            .collect();
-        MemGraph {
-            levels,
-            links,
-            entry: RwLock::new(None),
-        }
+        let links = Links::new(&levels, level0_room(params), link_file)?;
+        Ok(MemGraph { levels, links, entry: RwLock::new(None) })
     }
 
     pub fn len(&self) -> usize {
@@ -51,10 +57,9 @@ impl MemGraph {
 
     /// A copy of `node`'s neighbours at `level` (empty above its level).
     pub fn neighbors_of(&self, node: u32, level: usize) -> Vec<u32> {
-        let l = self.links[node as usize]
-            .read()
-            .unwrap_or_else(|e| e.into_inner());
-        l.get(level).cloned().unwrap_or_default()
+        let mut out = Vec::new();
+        self.links.read(node, level, &mut out);
+        out
     }
 
     pub fn entry_point(&self) -> Option<(u32, usize)> {
@@ -69,14 +74,15 @@ impl MemGraph {
     /// (lists may exceed it during a build, see [`SLACK_PERCENT`]).
     fn prune_to_capacity(&self, params: &HnswParams, pair_dist: &(dyn Fn(u32, u32) -> f32 + Sync)) {
         (0..self.len()).into_par_iter().for_each(|i| {
-            let mut lists = self.links[i].write().unwrap_or_else(|e| e.into_inner());
             let mut d = |a: NodeId, b: NodeId| pair_dist(a as u32, b as u32);
-            for (level, list) in lists.iter_mut().enumerate() {
+            for level in 0..=self.level(i as u32) {
                 let cap = params.max_neighbors(level);
-                if list.len() > cap {
-                    let ids: Vec<NodeId> = list.iter().map(|&x| x as NodeId).collect();
-                    *list = prune_list(i as NodeId, &ids, None, cap, &mut d).iter().map(|&x| x as u32).collect();
-                }
+                self.links.update(i as u32, level, |list| {
+                    if list.len() > cap {
+                        let ids: Vec<NodeId> = list.iter().map(|&x| x as NodeId).collect();
+                        *list = prune_list(i as NodeId, &ids, None, cap, &mut d).iter().map(|&x| x as u32).collect();
+                    }
+                });
             }
         });
     }
@@ -108,38 +114,27 @@ impl MemGraph {
                 find_neighbors(&view, (ep as NodeId, top), i as NodeId, lvl, params, &mut d_approx, Some(rescore), &mut d_pair, visited)
             }
         };
-        {
-            let mut own = self.links[i as usize]
-                .write()
-                .unwrap_or_else(|e| e.into_inner());
-            for (level, list) in found.iter().enumerate() {
-                own[level] = list.iter().map(|c| c.id as u32).collect();
-            }
+        for (level, list) in found.iter().enumerate() {
+            self.links.update(i, level, |own| {
+                own.clear();
+                own.extend(list.iter().map(|c| c.id as u32));
+            });
         }
         let mut old: Vec<NodeId> = Vec::new();
         for (level, list) in found.iter().enumerate() {
             let cap = params.max_neighbors(level);
-            let room = cap + cap * SLACK_PERCENT / 100;
+            let room = if level == 0 { level0_room(params) } else { cap + cap * SLACK_PERCENT / 100 };
             for c in list {
-                let mut nl = self.links[c.id as usize]
-                    .write()
-                    .unwrap_or_else(|e| e.into_inner());
-                let Some(cur) = nl.get_mut(level) else {
-                    continue;
-                };
-                old.clear();
-                old.extend(cur.iter().map(|&x| x as NodeId));
-                if let Some(new_list) = revise_list_lazy(
-                    c.id,
-                    &old,
-                    Candidate::new(c.dist, i as NodeId),
-                    cap,
-                    room,
-                    &mut d_pair,
-                ) {
-                    cur.clear();
-                    cur.extend(new_list.iter().map(|&x| x as u32));
-                }
+                self.links.update(c.id as u32, level, |cur| {
+                    old.clear();
+                    old.extend(cur.iter().map(|&x| x as NodeId));
+                    if let Some(new_list) =
+                        revise_list_lazy(c.id, &old, Candidate::new(c.dist, i as NodeId), cap, room, &mut d_pair)
+                    {
+                        cur.clear();
+                        cur.extend(new_list.iter().map(|&x| x as u32));
+                    }
+                });
             }
         }
         if lvl > top {
@@ -154,13 +149,8 @@ impl Graph for MemGraph {
     }
 
     fn neighbors(&self, node: NodeId, level: usize, out: &mut Vec<NodeId>) {
-        let Some(lock) = self.links.get(node as usize) else {
-            return;
-        };
-        let l = lock.read().unwrap_or_else(|e| e.into_inner());
-        if let Some(list) = l.get(level) {
-            out.extend(list.iter().map(|&x| x as NodeId));
-        }
+        let Ok(node) = u32::try_from(node) else { return };
+        self.links.read(node, level, out);
     }
 }
 
@@ -215,10 +205,10 @@ pub fn build_parallel_with_prefetch(
     prefetch: &(dyn Fn(u32) + Sync),
     progress: &(dyn Fn(usize) + Sync),
 ) -> MemGraph {
-    let fns = BuildFns { pair_dist, search_dist: None, prefetch, progress, cancelled: &|| false };
+    let fns = BuildFns { pair_dist, search_dist: None, prefetch, progress, cancelled: &|| false, link_file: None };
     match build_parallel_with(n, levels, params, &fns) {
         Ok(g) => g,
-        Err(Cancelled) => unreachable!("a build that is never cancelled"),
+        Err(e) => unreachable!("an in-memory build that is never cancelled failed: {e:?}"),
     }
 }
 
@@ -237,18 +227,26 @@ pub struct BuildFns<'a> {
     pub progress: &'a (dyn Fn(usize) + Sync),
     /// Polled by every worker about every 64 insertions: `true` stops the build.
     pub cancelled: &'a (dyn Fn() -> bool + Sync),
+    /// A file private to the build to hold the level-0 lists (mapped into memory) instead of
+    /// process memory; it is resized to `n ×` [`link_bytes_per_node`].
+    pub link_file: Option<&'a File>,
 }
 
-/// The build was stopped because [`BuildFns::cancelled`] returned `true`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Cancelled;
+/// Why [`build_parallel_with`] returned no graph.
+#[derive(Debug)]
+pub enum BuildError {
+    /// [`BuildFns::cancelled`] returned `true`.
+    Cancelled,
+    /// The link file could not be sized or mapped.
+    LinkFile(std::io::Error),
+}
 
 /// [`build_parallel`] with everything [`BuildFns`] offers.
-pub fn build_parallel_with(n: usize, levels: &[usize], params: &HnswParams, fns: &BuildFns<'_>) -> Result<MemGraph, Cancelled> {
+pub fn build_parallel_with(n: usize, levels: &[usize], params: &HnswParams, fns: &BuildFns<'_>) -> Result<MemGraph, BuildError> {
     let (pair_dist, progress) = (fns.pair_dist, fns.progress);
     assert!(levels.len() >= n, "levels shorter than n");
     assert!(n <= u32::MAX as usize, "too many nodes for u32 ids");
-    let g = MemGraph::with_levels(&levels[..n]);
+    let g = MemGraph::new(&levels[..n], params, fns.link_file).map_err(BuildError::LinkFile)?;
     if n == 0 {
         progress(0);
         return Ok(g);
@@ -278,7 +276,7 @@ pub fn build_parallel_with(n: usize, levels: &[usize], params: &HnswParams, fns:
         }
     });
     if stop.load(AtomicOrdering::Relaxed) {
-        return Err(Cancelled);
+        return Err(BuildError::Cancelled);
     }
     g.prune_to_capacity(params, pair_dist);
     progress(n);

@@ -24,6 +24,7 @@
 
 mod build;
 mod iterative;
+mod links;
 mod merge;
 mod rng;
 mod search;
@@ -31,7 +32,7 @@ mod visited;
 
 use std::cmp::Ordering;
 
-pub use build::{build_parallel, build_parallel_with, build_parallel_with_prefetch, BuildFns, Cancelled, MemGraph};
+pub use build::{build_parallel, build_parallel_with, build_parallel_with_prefetch, link_bytes_per_node, BuildError, BuildFns, MemGraph};
 pub use iterative::IterativeSearch;
 pub use merge::merge_list;
 pub use rng::{random_levels, SplitMix64};
