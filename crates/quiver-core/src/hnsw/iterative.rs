@@ -2,7 +2,7 @@
 
 use std::collections::BinaryHeap;
 
-use super::search::{descend, explore, keyed, sorted, Far, Near};
+use super::search::{descend_to_entries, explore, keyed, sorted, Far, Near};
 use super::{Candidate, Graph, HashVisited, NodeId, Visited};
 
 /// A level-0 best-first search that can be resumed batch after batch.
@@ -22,8 +22,8 @@ pub struct IterativeSearch {
     /// Evaluated nodes not yet returned.
     discarded: BinaryHeap<Near>,
     visited: HashVisited,
-    /// The level-0 starting point, consumed by the first batch.
-    start: Option<Candidate>,
+    /// The level-0 starting points, consumed by the first batch.
+    start: Vec<Candidate>,
     buf: Vec<NodeId>,
     returned: usize,
 }
@@ -36,15 +36,17 @@ impl IterativeSearch {
             cands: BinaryHeap::new(),
             discarded: BinaryHeap::new(),
             visited: HashVisited::with_capacity(ef.max(1) * 8),
-            start: None,
+            start: Vec::new(),
             buf: Vec::new(),
             returned: 0,
         };
         if let Some(entry) = g.entry() {
-            let cur = descend(g, entry, 1, dist, &mut s.buf);
-            s.visited.insert(cur.id);
-            s.cands.push(Near(keyed(cur, None)));
-            s.start = Some(cur);
+            for cur in descend_to_entries(g, entry, s.ef, dist, &mut s.buf) {
+                if s.visited.insert(cur.id) {
+                    s.cands.push(Near(keyed(cur, None)));
+                    s.start.push(cur);
+                }
+            }
         }
         s
     }
@@ -57,8 +59,14 @@ impl IterativeSearch {
         dist: &mut dyn FnMut(NodeId) -> f32,
     ) -> Vec<Candidate> {
         let mut results: BinaryHeap<Far> = BinaryHeap::with_capacity(self.ef + 1);
-        if let Some(start) = self.start.take() {
-            results.push(Far(keyed(start, None)));
+        if !self.start.is_empty() {
+            for start in std::mem::take(&mut self.start) {
+                results.push(Far(keyed(start, None)));
+                if results.len() > self.ef {
+                    let Far(out) = results.pop().expect("non-empty");
+                    self.discarded.push(Near(out));
+                }
+            }
         } else {
             while results.len() < self.ef {
                 match self.discarded.pop() {
@@ -85,7 +93,7 @@ impl IterativeSearch {
 
     /// True once every reachable node has been returned.
     pub fn is_exhausted(&self) -> bool {
-        self.start.is_none() && self.cands.is_empty() && self.discarded.is_empty()
+        self.start.is_empty() && self.cands.is_empty() && self.discarded.is_empty()
     }
 
     /// Number of nodes whose distance has been computed so far.

@@ -273,7 +273,7 @@ pub(crate) fn descend<G: Graph + ?Sized>(
     cur
 }
 
-/// Full k-NN search: greedy descent (ef = 1) from the entry point to level 1,
+/// Full k-NN search: descent from the entry point to level 1 ([`descend_to_entries`]),
 /// then [`search_layer`] at level 0 with `max(ef, k)`; returns the best `k`
 /// ascending. Empty for an empty graph or `k == 0`.
 pub fn search<G: Graph + ?Sized, V: Visited>(
@@ -290,10 +290,38 @@ pub fn search<G: Graph + ?Sized, V: Visited>(
         return Vec::new();
     };
     let mut buf = Vec::new();
-    let cur = descend(g, entry, 1, dist, &mut buf);
-    let mut res = search_layer(g, &[cur], ef.max(k), 0, dist, visited);
+    let entries = descend_to_entries(g, entry, ef.max(k), dist, &mut buf);
+    let mut res = search_layer(g, &entries, ef.max(k), 0, dist, visited);
     res.truncate(k);
     res
+}
+
+/// The level-0 entry points of a search with candidate list size `ef`: a greedy descent to
+/// level 1, then a beam of `max(8, ef / 4)` at level 1 whose every result enters level 0.
+///
+/// On clustered data a single entry point sometimes lies in the wrong cluster, and a large
+/// `ef` at level 0 cannot make up for it; several level-1 entries, more of them for a larger
+/// `ef`, can. In process on 300k × 128 clustered vectors this lifts recall@10 at ef 100 from
+/// 0.95 to 0.98 (and at ef 400 from 0.984 to 0.991) for 1–5% more distance evaluations; on
+/// docs-minilm it changes recall by +0.0003 for about 1% more.
+pub(crate) fn descend_to_entries<G: Graph + ?Sized>(
+    g: &G,
+    entry: (NodeId, usize),
+    ef: usize,
+    dist: &mut dyn FnMut(NodeId) -> f32,
+    buf: &mut Vec<NodeId>,
+) -> Vec<Candidate> {
+    let (ep, top) = entry;
+    let mut cur = Candidate::new(dist(ep), ep);
+    for level in (2..=top).rev() {
+        cur = greedy_closest(g, cur, level, dist, buf);
+    }
+    if top == 0 {
+        return vec![cur];
+    }
+    let upper_ef = UPPER_EF.max(ef / 4);
+    let mut v = super::HashVisited::with_capacity(upper_ef * 16);
+    search_layer(g, &[cur], upper_ef, 1, dist, &mut v)
 }
 
 /// The neighbour-selection heuristic (paper Algorithm 4, without extending the
