@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use quiver_core::hnsw::{build_parallel_with, random_levels, search, BitVisited, BuildFns, HnswParams};
 use quiver_core::kernels::f32 as k;
+use quiver_core::quant::CodeTable;
 
 use crate::ann::dataset::{files, synthetic, Matrix};
 use crate::ann::metric::Metric;
@@ -68,48 +69,47 @@ pub fn main(args: &[String]) -> Result<(), String> {
     let levels = random_levels(n, &params, o.level_seed);
     let evals = AtomicU64::new(0);
     let t = Instant::now();
-    let half: Vec<half::f16> = if o.search == "f16" {
-        (0..n).flat_map(|i| base.row(i).iter().map(|&x| half::f16::from_f32(x))).collect()
-    } else {
-        Vec::new()
-    };
-    let mut codes: Vec<i8> = Vec::new();
-    if o.search == "i8" {
-        let q = quiver_core::quant::Sq8::fit((0..n).map(|i| base.row(i)));
-        for i in 0..n {
-            q.encode_into(base.row(i), &mut codes);
-        }
+    if !["f32", "f16", "i8"].contains(&o.search.as_str()) {
+        return Err(format!("--search: unknown {} (f32, f16 or i8)", o.search));
     }
     let d = base.dim;
+    let half: Vec<half::f16> = match o.search.as_str() {
+        "f16" => (0..n).flat_map(|i| base.row(i).iter().map(|&x| half::f16::from_f32(x))).collect(),
+        _ => Vec::new(),
+    };
     let half_row = |i: u32| &half[i as usize * d..(i as usize + 1) * d];
-    let code_row = |i: u32| &codes[i as usize * d..(i as usize + 1) * d];
+    let codes = match o.search.as_str() {
+        "i8" => CodeTable::encode(&(0..n).map(|i| base.row(i)).collect::<Vec<_>>()),
+        _ => None,
+    };
     let f16_dist = |a: u32, b: u32| {
         evals.fetch_add(1, Ordering::Relaxed);
         quiver_core::kernels::f16::l2_squared(half_row(a), half_row(b)) as f32
     };
-    let i8_dist = |a: u32, b: u32| {
-        evals.fetch_add(1, Ordering::Relaxed);
-        quiver_core::quant::l2_squared_i8(code_row(a), code_row(b)) as f32
-    };
+    let i8_dist = codes.as_ref().map(|t| {
+        let evals = &evals;
+        move |a: u32, b: u32| {
+            evals.fetch_add(1, Ordering::Relaxed);
+            quiver_core::quant::l2_squared_i8(t.row(a as usize), t.row(b as usize)) as f32
+        }
+    });
     let pair_dist = |a: u32, b: u32| {
         evals.fetch_add(1, Ordering::Relaxed);
         l2(base.row(a as usize), base.row(b as usize))
     };
     // Prefetch each vector before its distance, as the index build does.
     let prefetch = |a: u32| {
-        // SAFETY (all three): reinterpreting elements as bytes for a prefetch hint only.
-        let bytes: &[u8] = match o.search.as_str() {
-            "f16" => unsafe { std::slice::from_raw_parts(half_row(a).as_ptr() as *const u8, d * 2) },
-            "i8" => unsafe { std::slice::from_raw_parts(code_row(a).as_ptr() as *const u8, d) },
-            _ => unsafe { std::slice::from_raw_parts(base.row(a as usize).as_ptr() as *const u8, d * 4) },
+        let (ptr, len) = match (&codes, o.search.as_str()) {
+            (Some(t), _) => (t.row_bytes(a as usize).as_ptr(), d),
+            (None, "f16") => (half_row(a).as_ptr() as *const u8, d * 2),
+            _ => (base.row(a as usize).as_ptr() as *const u8, d * 4),
         };
-        quiver_core::metric::prefetch(bytes)
+        quiver_core::metric::prefetch_ptr(ptr, len)
     };
-    let search_dist: Option<&(dyn Fn(u32, u32) -> f32 + Sync)> = match o.search.as_str() {
-        "f32" => None,
-        "f16" => Some(&f16_dist),
-        "i8" => Some(&i8_dist),
-        other => return Err(format!("--search: unknown {other} (f32, f16 or i8)")),
+    let search_dist: Option<&(dyn Fn(u32, u32) -> f32 + Sync)> = match (&i8_dist, o.search.as_str()) {
+        (Some(f), _) => Some(f),
+        (None, "f16") => Some(&f16_dist),
+        _ => None,
     };
     let fns = BuildFns { pair_dist: &pair_dist, search_dist, prefetch: &prefetch, progress: &|_| {}, cancelled: &|| false, link_file: None };
     let g = build_parallel_with(n, &levels, &params, &fns).map_err(|e| format!("build failed: {e:?}"))?;

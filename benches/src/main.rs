@@ -28,6 +28,7 @@ subcommands:
   report FILE.json [DIR]  re-render a saved run's markdown table and plots
   core      in-process HNSW (no PostgreSQL): [--dataset DIR | --rows N --dim D]
             [--m 16] [--ef-construction 64] [--ef 10,20,40,80,160] [--level-seed N]
+            [--search f32|f16|i8]  (distances of the build's graph walk)
   help      show this text
 
 kernels options:

@@ -13,7 +13,8 @@
 
 use super::page::{Buf, Lock, BLCKSZ};
 use pgrx::pg_sys;
-use std::cell::{Cell, RefCell};
+use quiver_core::metric::prefetch_ptr;
+use std::cell::RefCell;
 
 /// Relations whose tables are kept between scans.
 const REGISTRY_SIZE: usize = 8;
@@ -21,7 +22,7 @@ const REGISTRY_SIZE: usize = 8;
 const MAX_BLOCKS: usize = 1 << 22;
 
 thread_local! {
-    static REGISTRY: RefCell<Vec<(FileNode, Vec<Cell<pg_sys::Buffer>>)>> = const { RefCell::new(Vec::new()) };
+    static REGISTRY: RefCell<Vec<(FileNode, Vec<pg_sys::Buffer>)>> = const { RefCell::new(Vec::new()) };
 }
 
 type FileNode = (u32, u32, u32);
@@ -35,7 +36,7 @@ pub struct RecentBuffers {
     rel: pg_sys::Relation,
     node: pg_sys::RelFileNode,
     key: FileNode,
-    slots: RefCell<Vec<Cell<pg_sys::Buffer>>>,
+    slots: RefCell<Vec<pg_sys::Buffer>>,
 }
 
 impl RecentBuffers {
@@ -53,7 +54,7 @@ impl RecentBuffers {
     }
 
     fn hint(&self, blk: u32) -> pg_sys::Buffer {
-        self.slots.borrow().get(blk as usize).map_or(0, Cell::get)
+        self.slots.borrow().get(blk as usize).copied().unwrap_or(0)
     }
 
     fn remember(&self, blk: u32, buf: pg_sys::Buffer) {
@@ -63,9 +64,9 @@ impl RecentBuffers {
         }
         let mut slots = self.slots.borrow_mut();
         if i >= slots.len() {
-            slots.resize_with((i + 1).next_power_of_two().min(MAX_BLOCKS), || Cell::new(0));
+            slots.resize((i + 1).next_power_of_two().min(MAX_BLOCKS), 0);
         }
-        slots[i].set(buf);
+        slots[i] = buf;
     }
 
     /// Read block `blk` of the main fork and lock it, like [`Buf::read`].
@@ -84,19 +85,18 @@ impl RecentBuffers {
     /// only: the page may have been replaced or be changing, so it must never be read as data.
     pub fn probable_page(&self, blk: u32) -> Option<*const u8> {
         let hint = self.hint(blk);
-        if hint <= 0 {
-            return None;
-        }
         // BufferGetBlock() for a shared buffer.
-        Some(unsafe { (pg_sys::BufferBlocks as *const u8).add((hint as usize - 1) * BLCKSZ) })
+        (hint > 0).then(|| unsafe { (pg_sys::BufferBlocks as *const u8).add((hint as usize - 1) * BLCKSZ) })
     }
 
-    /// Prefetch the buffer header of block `blk`'s last known buffer (pinning touches it).
-    pub fn prefetch_header(&self, blk: u32) {
-        let hint = self.hint(blk);
-        if hint > 0 {
-            prefetch_line(unsafe { pg_sys::BufferDescriptors.add(hint as usize - 1) } as *const u8);
-        }
+    /// Prefetch what pinning block `blk` and reading its page header touches (its last known
+    /// buffer's header and the page's first cache line); returns the page's probable address.
+    pub fn prefetch_block(&self, blk: u32) -> Option<*const u8> {
+        let page = self.probable_page(blk)?;
+        let hint = self.hint(blk) as usize;
+        prefetch_ptr(unsafe { pg_sys::BufferDescriptors.add(hint - 1) } as *const u8, 64);
+        prefetch_ptr(page, 64);
+        Some(page)
     }
 }
 
@@ -127,27 +127,5 @@ fn count_hit(rel: pg_sys::Relation) {
             (*info).t_counts.t_blocks_fetched += 1;
             (*info).t_counts.t_blocks_hit += 1;
         }
-    }
-}
-
-/// Hint the CPU to load the cache line at `p`. No effect on program state; `p` need not be
-/// valid memory.
-#[inline]
-pub fn prefetch_line(p: *const u8) {
-    #[cfg(target_arch = "x86_64")]
-    unsafe {
-        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p as *const i8);
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = p;
-}
-
-/// Prefetch `len` bytes (at most 4 KB) from `p`.
-#[inline]
-pub fn prefetch_range(p: *const u8, len: usize) {
-    let mut off = 0;
-    while off < len.min(4096) {
-        prefetch_line(p.wrapping_add(off));
-        off += 64;
     }
 }

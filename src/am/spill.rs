@@ -40,11 +40,6 @@ impl Default for Arena {
 }
 
 impl Arena {
-    /// Bytes pushed so far (padding included).
-    pub fn len(&self) -> usize {
-        self.len
-    }
-
     pub fn is_spilled(&self) -> bool {
         !matches!(self.store, Store::Memory(_))
     }
@@ -85,14 +80,16 @@ impl Arena {
 
     /// Finish writing; after this the arena is read-only.
     pub fn seal(&mut self) {
-        if let Store::Writing(_) = self.store {
-            let Store::Writing(w) = std::mem::replace(&mut self.store, Store::Empty) else { unreachable!() };
-            let file = w.into_inner().unwrap_or_else(|e| io_error("write", e.into_error()));
-            if self.len > 0 {
-                // SAFETY: the file is private to this backend (unlinked, never written again).
-                let map = unsafe { Mmap::map(&file) }.unwrap_or_else(|e| io_error("map", e));
-                self.store = Store::Mapped(map);
+        match std::mem::replace(&mut self.store, Store::Empty) {
+            Store::Writing(w) => {
+                let file = w.into_inner().unwrap_or_else(|e| io_error("write", e.into_error()));
+                if self.len > 0 {
+                    // SAFETY: the file is private to this backend (unlinked, never written again).
+                    let map = unsafe { Mmap::map(&file) }.unwrap_or_else(|e| io_error("map", e));
+                    self.store = Store::Mapped(map);
+                }
             }
+            other => self.store = other,
         }
     }
 

@@ -84,22 +84,27 @@ pub fn payload_dims(kind: VectorKind, p: &[u8]) -> usize {
 /// Hint the CPU to bring `bytes` (its first 4 KB) into cache: a vector about to be compared.
 #[inline]
 pub fn prefetch(bytes: &[u8]) {
+    prefetch_ptr(bytes.as_ptr(), bytes.len())
+}
+
+/// Hint the CPU to bring `len` bytes (at most 4 KB) at `p` into cache. Prefetching has no
+/// architectural effect, so `p` need not point at valid memory: callers may prefetch memory
+/// they may not read yet (e.g. a shared page before it is pinned).
+#[inline]
+pub fn prefetch_ptr(p: *const u8, len: usize) {
     #[cfg(target_arch = "x86_64")]
     {
-        let len = bytes.len().min(4096);
         let mut off = 0;
-        while off < len {
-            // SAFETY: prefetching has no architectural effect; the address is inside `bytes`.
+        while off < len.min(4096) {
+            // SAFETY: a prefetch never faults and changes no program state.
             unsafe {
-                std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
-                    bytes.as_ptr().add(off) as *const i8,
-                )
+                std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p.wrapping_add(off) as *const i8)
             };
             off += 64;
         }
     }
     #[cfg(not(target_arch = "x86_64"))]
-    let _ = bytes;
+    let _ = (p, len);
 }
 
 /// The elements of an `F32` payload, if they are suitably aligned to be borrowed in place.

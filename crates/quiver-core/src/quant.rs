@@ -45,6 +45,40 @@ impl Sq8 {
     }
 }
 
+/// The SQ8 codes of a set of equal-length vectors (one quantiser fitted to all of them),
+/// row by row.
+pub struct CodeTable {
+    dim: usize,
+    codes: Vec<i8>,
+}
+
+impl CodeTable {
+    /// Encode `vectors`; `None` if their lengths differ.
+    pub fn encode(vectors: &[&[f32]]) -> Option<CodeTable> {
+        let dim = vectors.first().map_or(0, |v| v.len());
+        if vectors.iter().any(|v| v.len() != dim) {
+            return None;
+        }
+        let q = Sq8::fit(vectors.iter().copied());
+        let mut codes = Vec::with_capacity(vectors.len() * dim);
+        for v in vectors {
+            q.encode_into(v, &mut codes);
+        }
+        Some(CodeTable { dim, codes })
+    }
+
+    pub fn row(&self, i: usize) -> &[i8] {
+        &self.codes[i * self.dim..(i + 1) * self.dim]
+    }
+
+    /// Row `i` as bytes (e.g. to prefetch it).
+    pub fn row_bytes(&self, i: usize) -> &[u8] {
+        let r = self.row(i);
+        // SAFETY: i8 and u8 have the same size and alignment, and every bit pattern is valid.
+        unsafe { std::slice::from_raw_parts(r.as_ptr() as *const u8, r.len()) }
+    }
+}
+
 /// Squared Euclidean distance between two code vectors (exact integer arithmetic).
 #[inline]
 pub fn l2_squared_i8(a: &[i8], b: &[i8]) -> f64 {
@@ -112,6 +146,16 @@ mod tests {
         let nb: i64 = b.iter().map(|&x| i64::from(x).pow(2)).sum();
         let cos = 1.0 - dot as f64 / ((na as f64) * (nb as f64)).sqrt();
         assert!((cosine_i8(&a, &b) - cos).abs() < 1e-3, "{} vs {cos}", cosine_i8(&a, &b));
+    }
+
+    #[test]
+    fn code_table_rows() {
+        let (a, b) = ([1.0f32, -0.5], [0.25f32, 0.0]);
+        let t = CodeTable::encode(&[&a, &b]).unwrap();
+        assert_eq!(t.row(0), &[127, -64]);
+        assert_eq!(t.row(1), &[32, 0]);
+        assert_eq!(t.row_bytes(0), &[127u8, 192]);
+        assert!(CodeTable::encode(&[&a, &[1.0f32]]).is_none());
     }
 
     #[test]

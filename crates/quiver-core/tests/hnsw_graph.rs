@@ -138,9 +138,9 @@ impl SimpleGraph {
                 .map(|l| l.iter().map(|c| c.id).collect())
                 .collect(),
         );
-        for (node, lvl, list) in plan.updates {
-            assert!(lvl < self.lists[node as usize].len());
-            self.lists[node as usize][lvl] = list;
+        for u in plan.updates {
+            assert!(u.level < self.lists[u.node as usize].len());
+            self.lists[u.node as usize][u.level] = u.list;
         }
         if plan.new_entry {
             self.entry = Some((id, level));

@@ -237,28 +237,19 @@ fn write_graph(index: pg_sys::Relation, spec: &IndexSpec, c: &Collected) {
     // are re-scored exactly before links are chosen.
     let dim = dense.as_ref().and_then(|v| v.first()).map_or(0, |v| v.len());
     let sq8 = match (&dense, quant::code_distance(metric)) {
-        (Some(v), Some(f)) if c.used + n * dim <= c.limit && v.iter().all(|x| x.len() == dim) => {
-            let q = quant::Sq8::fit(v.iter().copied());
-            let mut codes = Vec::with_capacity(n * dim);
-            for x in v {
-                q.encode_into(x, &mut codes);
-            }
-            Some((codes, f))
-        }
+        (Some(v), Some(f)) if c.used + n * dim <= c.limit => quant::CodeTable::encode(v).map(|t| (t, f)),
         _ => None,
     };
-    let code = |i: u32| sq8.as_ref().map_or(&[][..], |(codes, _)| &codes[i as usize * dim..(i as usize + 1) * dim]);
-    let approx = |a: u32, b: u32| sq8.as_ref().map_or(f32::INFINITY, |(_, f)| f(code(a), code(b)));
+    let approx = sq8.as_ref().map(|(t, f)| move |a: u32, b: u32| f(t.row(a as usize), t.row(b as usize)));
     let prefetch_node = |a: u32| match &sq8 {
-        // SAFETY: reinterpreting i8 codes as bytes for a prefetch hint only.
-        Some(_) => prefetch(unsafe { std::slice::from_raw_parts(code(a).as_ptr() as *const u8, dim) }),
+        Some((t, _)) => prefetch(t.row_bytes(a as usize)),
         None => prefetch(c.payload(a as usize)),
     };
     // Level-0 links of a build whose vectors spilled go to a temporary file as well.
     let link_file = c.arena.is_spilled().then(crate::am::spill::temp_file);
     let fns = BuildFns {
         pair_dist: &pair_distance,
-        search_dist: sq8.is_some().then_some(&approx as &(dyn Fn(u32, u32) -> f32 + Sync)),
+        search_dist: approx.as_ref().map(|f| f as &(dyn Fn(u32, u32) -> f32 + Sync)),
         prefetch: &prefetch_node,
         progress: &|_done: usize| {},
         cancelled: &build_cancelled,

@@ -3,7 +3,8 @@
 use super::layout::{node_blk, node_off, Meta, Node, KIND_META};
 use super::spec::IndexSpec;
 use crate::am::page::{self, Buf, Lock};
-use crate::am::recent::{prefetch_line, prefetch_range, RecentBuffers};
+use crate::am::recent::RecentBuffers;
+use quiver_core::metric::prefetch_ptr;
 use pgrx::pg_sys;
 use quiver_core::hnsw::{Graph, NodeId};
 use quiver_core::metric::index_distance;
@@ -110,10 +111,8 @@ impl Graph for DiskGraph {
             page.wrapping_add(PAGE_HEADER + (usize::from(node_off(id)).max(1) - 1) * ITEM_ID)
         };
         for &id in nodes {
-            if let Some(page) = self.recent.probable_page(node_blk(id)) {
-                prefetch_line(page);
-                prefetch_line(line_pointer(page, id));
-                self.recent.prefetch_header(node_blk(id));
+            if let Some(page) = self.recent.prefetch_block(node_blk(id)) {
+                prefetch_ptr(line_pointer(page, id), ITEM_ID);
             }
         }
         for &id in nodes {
@@ -127,7 +126,7 @@ impl Graph for DiskGraph {
                 let raw = unsafe { std::ptr::read_volatile(lp as *const u32) };
                 let (off, len) = ((raw & 0x7fff) as usize, (raw >> 17) as usize);
                 if off + len <= page::BLCKSZ {
-                    prefetch_range(page.wrapping_add(off), len);
+                    prefetch_ptr(page.wrapping_add(off), len);
                 }
             }
         }

@@ -12,8 +12,7 @@ use super::layout::Node;
 use super::spec::IndexSpec;
 use super::write;
 use pgrx::prelude::*;
-use quiver_core::hnsw::{plan_insert, Graph, HashVisited, IdBuildHasher, NodeId};
-use std::cell::RefCell;
+use quiver_core::hnsw::{merge_list, plan_insert, HashVisited, IdBuildHasher};
 use std::collections::HashMap;
 use quiver_core::metric::index_distance;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -51,27 +50,6 @@ pub unsafe extern "C-unwind" fn aminsert(
     false
 }
 
-/// The on-page graph, remembering the last neighbour list read for each (node, level): the
-/// lists an insert plan revises, needed to merge the revision with concurrent changes.
-struct Recording<'a> {
-    graph: &'a DiskGraph,
-    seen: RefCell<HashMap<(NodeId, usize), Vec<NodeId>>>,
-}
-
-impl Graph for Recording<'_> {
-    fn entry(&self) -> Option<(NodeId, usize)> {
-        self.graph.entry()
-    }
-    fn neighbors(&self, node: NodeId, level: usize, out: &mut Vec<NodeId>) {
-        let start = out.len();
-        self.graph.neighbors(node, level, out);
-        self.seen.borrow_mut().insert((node, level), out[start..].to_vec());
-    }
-    fn prefetch(&self, nodes: &[NodeId]) {
-        self.graph.prefetch(nodes)
-    }
-}
-
 /// Stand-in id of the node being inserted while its links are planned (no real node id has
 /// all bits set: block numbers are below InvalidBlockNumber).
 const PENDING: u64 = u64::MAX;
@@ -98,31 +76,29 @@ pub fn insert_payload(index: pg_sys::Relation, payload: &[u8], heap: (u32, u16))
 
     // 1. plan the links against the current graph, with a placeholder id for the node not
     //    yet on a page (the entry point cannot change under our lock; lists can)
-    let disk = DiskGraph::open(index, spec);
-    let graph = Recording { graph: &disk, seen: RefCell::new(HashMap::new()) };
-    let graph = &graph;
+    let graph = DiskGraph::open(index, spec);
     let (kind, metric) = (spec.kind, spec.metric);
-    let mut dist_to_new = |id: u64| if id == PENDING { 0.0 } else { disk.distance(id, payload) };
+    let mut dist_to_new = |id: u64| if id == PENDING { 0.0 } else { graph.distance(id, payload) };
     // Pruning a full neighbour list compares its members pairwise: keep their payloads.
     let mut cache: HashMap<u64, Vec<u8>, IdBuildHasher> = HashMap::default();
     let mut pair_dist = |a: u64, b: u64| -> f32 {
         if a == PENDING {
-            disk.distance(b, payload)
+            graph.distance(b, payload)
         } else if b == PENDING {
-            disk.distance(a, payload)
+            graph.distance(a, payload)
         } else {
             if !cache.contains_key(&a) {
-                cache.insert(a, disk.payload(a));
+                cache.insert(a, graph.payload(a));
             }
             if !cache.contains_key(&b) {
-                cache.insert(b, disk.payload(b));
+                cache.insert(b, graph.payload(b));
             }
             index_distance(kind, metric, &cache[&a], &cache[&b])
         }
     };
     let mut visited = HashVisited::new();
     let plan = (meta.has_entry != 0)
-        .then(|| plan_insert(graph, PENDING, level, &spec.params, &mut dist_to_new, &mut pair_dist, &mut visited));
+        .then(|| plan_insert(&graph, PENDING, level, &spec.params, &mut dist_to_new, &mut pair_dist, &mut visited));
     let new_entry = plan.as_ref().is_none_or(|p| p.new_entry);
 
     // 2. the node with its own links, and the meta page (count, insert page, entry point),
@@ -151,18 +127,18 @@ pub fn insert_payload(index: pg_sys::Relation, payload: &[u8], heap: (u32, u16))
     // 3. reverse links from its neighbours (one WAL record per page). A crash part-way leaves
     //    a node of an uncommitted insert less reachable, never a dangling link.
     if let Some(plan) = plan {
-        let mut seen = graph.seen.take();
         let changes = plan
             .updates
             .into_iter()
-            .map(|(node, level, list)| write::ListChange {
-                node,
-                level,
-                seen: seen.remove(&(node, level)).unwrap_or_default(),
-                planned: list.into_iter().map(|x| if x == PENDING { new_id } else { x }).collect(),
+            .map(|u| {
+                let planned: Vec<u64> = u.list.into_iter().map(|x| if x == PENDING { new_id } else { x }).collect();
+                (u.node, u.level, (u.seen, planned))
             })
             .collect();
-        write::merge_neighbor_lists(index, layout, new_id, changes);
+        // merged under the page lock with what concurrent inserts wrote since the plan
+        write::rewrite_neighbor_lists(index, layout, changes, |current, level, (seen, planned)| {
+            merge_list(seen, planned, current, new_id, layout.capacity(level))
+        });
     }
     unsafe { pg_sys::UnlockPage(index, META_BLOCK, lock_mode) };
 }

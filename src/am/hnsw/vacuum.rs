@@ -182,7 +182,7 @@ fn repair(index: pg_sys::Relation) {
             updates.push((id, level, chosen.iter().map(|c| c.id).collect::<Vec<_>>()));
         }
     }
-    write::set_neighbor_lists(index, spec.layout, updates);
+    write::rewrite_neighbor_lists(index, spec.layout, updates, |_, _, list: &Vec<u64>| Some(list.clone()));
 
     let meta = read_meta(index);
     if meta.has_entry != 0 && !is_live(&meta.entry) {

@@ -93,71 +93,42 @@ pub fn place_node(index: pg_sys::Relation, insert_page: u32, item: &[u8], f: imp
     id
 }
 
-/// One planned reverse-link change of an insert: node, level, its list as the plan saw it and
-/// the list the plan wants.
-pub struct ListChange {
-    pub node: u64,
-    pub level: usize,
-    pub seen: Vec<u64>,
-    pub planned: Vec<u64>,
-}
-
-/// Apply an insert's reverse-link changes for new node `new_id`, one WAL record per page
-/// touched. Each change is merged under the page lock with whatever concurrent inserts wrote
-/// since it was planned ([`quiver_core::hnsw::merge_list`]).
-pub fn merge_neighbor_lists(index: pg_sys::Relation, layout: NodeLayout, new_id: u64, mut changes: Vec<ListChange>) {
-    changes.sort_by_key(|c| (node_blk(c.node), node_off(c.node), c.level));
-    for page_changes in changes.chunk_by(|a, b| node_blk(a.node) == node_blk(b.node)) {
-        let buf = Buf::read(index, node_blk(page_changes[0].node), Lock::Exclusive);
+/// Rewrite neighbour lists, one WAL record per page touched. Each item names a node, a level
+/// and some data `T`; under the page's exclusive lock, `new_list(current, level, data)` gives
+/// the list to store (`None`: leave it as it is).
+pub fn rewrite_neighbor_lists<T>(
+    index: pg_sys::Relation,
+    layout: NodeLayout,
+    mut items: Vec<(u64, usize, T)>,
+    mut new_list: impl FnMut(&[u64], usize, &T) -> Option<Vec<u64>>,
+) {
+    items.sort_by_key(|(id, level, _)| (node_blk(*id), node_off(*id), *level));
+    for page_items in items.chunk_by(|a, b| node_blk(a.0) == node_blk(b.0)) {
+        let buf = Buf::read(index, node_blk(page_items[0].0), Lock::Exclusive);
         if page::page_kind(buf.page()) != KIND_NODES {
             continue;
         }
-        let mut merged = Vec::new();
+        let mut lists = Vec::new();
         let mut current = Vec::new();
-        for c in page_changes {
-            if let Some(bytes) = unsafe { page::item(buf.page(), node_off(c.node)) } {
+        for (id, level, data) in page_items {
+            if let Some(bytes) = unsafe { page::item(buf.page(), node_off(*id)) } {
                 current.clear();
-                Node { bytes, layout }.neighbors(c.level, &mut current);
-                if let Some(list) = quiver_core::hnsw::merge_list(&c.seen, &c.planned, &current, new_id, layout.capacity(c.level)) {
-                    merged.push((c.node, c.level, list));
+                Node { bytes, layout }.neighbors(*level, &mut current);
+                if let Some(list) = new_list(&current, *level, data) {
+                    lists.push((*id, *level, list));
                 }
             }
         }
-        if merged.is_empty() {
+        if lists.is_empty() {
             continue;
         }
         let mut wal = Wal::start(index);
         let p = wal.register(&buf, false);
-        for (id, level, list) in &merged {
+        for (id, level, list) in &lists {
             if let Some(bytes) = unsafe { page::item(p, node_off(*id)) } {
                 Node { bytes, layout }.set_neighbors(*level, list);
             }
         }
         wal.finish();
-    }
-}
-
-/// Replace the neighbour lists of nodes, one WAL record per page touched.
-pub fn set_neighbor_lists(index: pg_sys::Relation, layout: NodeLayout, mut updates: Vec<(u64, usize, Vec<u64>)>) {
-    updates.sort_by_key(|(id, level, _)| (node_blk(*id), node_off(*id), *level));
-    let mut i = 0;
-    while i < updates.len() {
-        let blk = node_blk(updates[i].0);
-        let mut j = i;
-        while j < updates.len() && node_blk(updates[j].0) == blk {
-            j += 1;
-        }
-        let buf = Buf::read(index, blk, Lock::Exclusive);
-        if page::page_kind(buf.page()) == KIND_NODES {
-            let mut wal = Wal::start(index);
-            let p = wal.register(&buf, false);
-            for (id, level, list) in &updates[i..j] {
-                if let Some(bytes) = unsafe { page::item(p, node_off(*id)) } {
-                    Node { bytes, layout }.set_neighbors(*level, list);
-                }
-            }
-            wal.finish();
-        }
-        i = j;
     }
 }

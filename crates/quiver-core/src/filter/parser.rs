@@ -292,39 +292,27 @@ impl Parser<'_> {
         Ok(items)
     }
 
-    /// `lhs (op rhs)*` for `+ -` (operands: `* / %` level) or `* / %` (operands: unary).
+    /// `lhs (op rhs)*` for `+ -` (operands: the `* / %` level).
     fn parse_add(&mut self) -> FilterResult<Expr> {
-        let mut lhs = self.parse_mul()?;
-        loop {
-            let op = match self.peek().tok {
-                Tok::Plus => ArithOp::Add,
-                Tok::Minus => ArithOp::Sub,
-                _ => return Ok(lhs),
-            };
-            let pos = self.bump().pos;
-            let rhs = self.parse_mul()?;
-            lhs = self.node(
-                ExprKind::Arith {
-                    op,
-                    lhs: Box::new(lhs),
-                    rhs: Box::new(rhs),
-                },
-                pos,
-            )?;
-        }
+        self.parse_arith(true)
     }
 
-    fn parse_mul(&mut self) -> FilterResult<Expr> {
-        let mut lhs = self.parse_unary()?;
+    /// `lhs (op rhs)*` at one precedence level: `+ -` when `additive` (operands: the `* / %`
+    /// level), else `* / %` (operands: unary).
+    fn parse_arith(&mut self, additive: bool) -> FilterResult<Expr> {
+        let operand = |p: &mut Self| if additive { p.parse_arith(false) } else { p.parse_unary() };
+        let mut lhs = operand(self)?;
         loop {
-            let op = match self.peek().tok {
-                Tok::Star => ArithOp::Mul,
-                Tok::Slash => ArithOp::Div,
-                Tok::Percent => ArithOp::Mod,
+            let op = match (additive, &self.peek().tok) {
+                (true, Tok::Plus) => ArithOp::Add,
+                (true, Tok::Minus) => ArithOp::Sub,
+                (false, Tok::Star) => ArithOp::Mul,
+                (false, Tok::Slash) => ArithOp::Div,
+                (false, Tok::Percent) => ArithOp::Mod,
                 _ => return Ok(lhs),
             };
             let pos = self.bump().pos;
-            let rhs = self.parse_unary()?;
+            let rhs = operand(self)?;
             lhs = self.node(
                 ExprKind::Arith {
                     op,

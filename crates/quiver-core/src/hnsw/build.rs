@@ -23,15 +23,15 @@ pub struct MemGraph {
     entry: RwLock<Option<(u32, usize)>>,
 }
 
-/// Ids a level-0 list may hold during a build with these parameters.
-pub fn level0_room(params: &HnswParams) -> usize {
-    let cap = params.max_neighbors(0);
+/// Ids a list at `level` may hold during a build with these parameters.
+fn room(params: &HnswParams, level: usize) -> usize {
+    let cap = params.max_neighbors(level);
     cap + cap * SLACK_PERCENT / 100
 }
 
 /// Bytes per node of the level-0 lists of a build (in memory, or in the link file).
 pub fn link_bytes_per_node(params: &HnswParams) -> usize {
-    super::links::slab_bytes_per_node(level0_room(params))
+    super::links::slab_bytes_per_node(room(params, 0))
 }
 
 impl MemGraph {
@@ -39,7 +39,7 @@ impl MemGraph {
     /// capped at [`MAX_LEVEL`]); level-0 lists in `link_file` when given.
     pub fn new(levels: &[usize], params: &HnswParams, link_file: Option<&File>) -> std::io::Result<Self> {
         let levels: Vec<u8> = levels.iter().map(|&l| l.min(MAX_LEVEL) as u8).collect();
-        let links = Links::new(&levels, level0_room(params), link_file)?;
+        let links = Links::new(&levels, room(params, 0), link_file)?;
         Ok(MemGraph { levels, links, entry: RwLock::new(None) })
     }
 
@@ -89,7 +89,6 @@ impl MemGraph {
 
     /// Insert node `i` (its level was fixed at construction), linking it into the
     /// graph. Safe to call concurrently for distinct nodes.
-    #[allow(clippy::too_many_arguments)]
     fn insert(&self, i: u32, params: &HnswParams, fns: &BuildFns<'_>, visited: &mut BitVisited, upgrade: &Mutex<()>) {
         let (pair_dist, prefetch) = (fns.pair_dist, fns.prefetch);
         let lvl = self.level(i);
@@ -106,14 +105,14 @@ impl MemGraph {
         let mut d_exact = |x: NodeId| pair_dist(i, x as u32);
         let mut d_pair = |a: NodeId, b: NodeId| pair_dist(a as u32, b as u32);
         let view = WithPrefetch { g: self, prefetch };
-        let found = match fns.search_dist {
-            None => find_neighbors(&view, (ep as NodeId, top), i as NodeId, lvl, params, &mut d_exact, None, &mut d_pair, visited),
-            Some(approx) => {
-                let mut d_approx = |x: NodeId| approx(i, x as u32);
-                let rescore: &mut dyn FnMut(NodeId) -> f32 = &mut d_exact;
-                find_neighbors(&view, (ep as NodeId, top), i as NodeId, lvl, params, &mut d_approx, Some(rescore), &mut d_pair, visited)
-            }
-        };
+        // With an approximate search distance, candidates are re-scored exactly.
+        let mut d_approx = fns.search_dist.map(|approx| move |x: NodeId| approx(i, x as u32));
+        let (search_dist, rescore): (&mut dyn FnMut(NodeId) -> f32, Option<&mut dyn FnMut(NodeId) -> f32>) =
+            match d_approx.as_mut() {
+                None => (&mut d_exact, None),
+                Some(approx) => (approx, Some(&mut d_exact)),
+            };
+        let found = find_neighbors(&view, (ep as NodeId, top), i as NodeId, lvl, params, search_dist, rescore, &mut d_pair, visited);
         for (level, list) in found.iter().enumerate() {
             self.links.update(i, level, |own| {
                 own.clear();
@@ -123,7 +122,7 @@ impl MemGraph {
         let mut old: Vec<NodeId> = Vec::new();
         for (level, list) in found.iter().enumerate() {
             let cap = params.max_neighbors(level);
-            let room = if level == 0 { level0_room(params) } else { cap + cap * SLACK_PERCENT / 100 };
+            let room = room(params, level);
             for c in list {
                 self.links.update(c.id as u32, level, |cur| {
                     old.clear();

@@ -248,9 +248,31 @@ pub(crate) fn greedy_closest<G: Graph + ?Sized>(
 /// recall; a small beam at level 1 finds the nearest level-1 node far more often.
 const UPPER_EF: usize = 8;
 
-/// Greedy descent from the entry point down to (and including) `to_level`
-/// (`to_level >= 1` normally). Returns the closest node found, or `None` for an
-/// empty graph. Also returns the entry level.
+/// Greedy walk from the entry point through levels `top` down to `lowest` (nothing when
+/// `top < lowest`).
+fn greedy_descent<G: Graph + ?Sized>(
+    g: &G,
+    (ep, top): (NodeId, usize),
+    lowest: usize,
+    dist: &mut dyn FnMut(NodeId) -> f32,
+    buf: &mut Vec<NodeId>,
+) -> Candidate {
+    let mut cur = Candidate::new(dist(ep), ep);
+    for level in (lowest..=top).rev() {
+        cur = greedy_closest(g, cur, level, dist, buf);
+    }
+    cur
+}
+
+/// A beam of `ef` candidates at level 1 from `start`.
+fn level1_beam<G: Graph + ?Sized>(g: &G, start: Candidate, ef: usize, dist: &mut dyn FnMut(NodeId) -> f32) -> Vec<Candidate> {
+    let mut v = super::HashVisited::with_capacity(ef * 16);
+    search_layer(g, &[start], ef, 1, dist, &mut v)
+}
+
+/// Descent from the entry point down to (and including) `to_level` (`to_level >= 1`
+/// normally): greedy above level 1, a beam of [`UPPER_EF`] at level 1. Returns the closest
+/// node found.
 pub(crate) fn descend<G: Graph + ?Sized>(
     g: &G,
     entry: (NodeId, usize),
@@ -258,19 +280,11 @@ pub(crate) fn descend<G: Graph + ?Sized>(
     dist: &mut dyn FnMut(NodeId) -> f32,
     buf: &mut Vec<NodeId>,
 ) -> Candidate {
-    let (ep, top) = entry;
-    let mut cur = Candidate::new(dist(ep), ep);
-    let mut level = top;
-    while level >= to_level && level > 0 {
-        cur = if level == 1 && UPPER_EF > 1 {
-            let mut v = super::HashVisited::with_capacity(UPPER_EF * 16);
-            search_layer(g, &[cur], UPPER_EF, 1, dist, &mut v).first().copied().unwrap_or(cur)
-        } else {
-            greedy_closest(g, cur, level, dist, buf)
-        };
-        level -= 1;
+    let cur = greedy_descent(g, entry, to_level.max(2), dist, buf);
+    if to_level >= 2 || entry.1 == 0 {
+        return cur;
     }
-    cur
+    level1_beam(g, cur, UPPER_EF, dist).first().copied().unwrap_or(cur)
 }
 
 /// Full k-NN search: descent from the entry point to level 1 ([`descend_to_entries`]),
@@ -311,17 +325,11 @@ pub(crate) fn descend_to_entries<G: Graph + ?Sized>(
     dist: &mut dyn FnMut(NodeId) -> f32,
     buf: &mut Vec<NodeId>,
 ) -> Vec<Candidate> {
-    let (ep, top) = entry;
-    let mut cur = Candidate::new(dist(ep), ep);
-    for level in (2..=top).rev() {
-        cur = greedy_closest(g, cur, level, dist, buf);
-    }
-    if top == 0 {
+    let cur = greedy_descent(g, entry, 2, dist, buf);
+    if entry.1 == 0 {
         return vec![cur];
     }
-    let upper_ef = UPPER_EF.max(ef / 4);
-    let mut v = super::HashVisited::with_capacity(upper_ef * 16);
-    search_layer(g, &[cur], upper_ef, 1, dist, &mut v)
+    level1_beam(g, cur, UPPER_EF.max(ef / 4), dist)
 }
 
 /// The neighbour-selection heuristic (paper Algorithm 4, without extending the
@@ -403,6 +411,17 @@ pub(crate) fn select_neighbors_salted(
     selected
 }
 
+/// One reverse-link update of an [`InsertPlan`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct ListUpdate {
+    pub node: NodeId,
+    pub level: usize,
+    /// The list as the plan read it (to merge with concurrent changes, see [`super::merge_list`]).
+    pub seen: Vec<NodeId>,
+    /// The complete new list.
+    pub list: Vec<NodeId>,
+}
+
 /// What inserting a new node requires, computed against any [`Graph`].
 #[derive(Clone, Debug, Default)]
 pub struct InsertPlan {
@@ -411,10 +430,10 @@ pub struct InsertPlan {
     /// at level 0, which has room for `2*m`; later insertions fill it through reverse links). Levels above
     /// the current entry level are empty.
     pub new_neighbors: Vec<Vec<Candidate>>,
-    /// Reverse-link updates: `(existing node, level, its complete new neighbour list)` for
-    /// every neighbour whose list changes (new node appended if capacity allows,
-    /// otherwise the list re-selected with [`select_neighbors`] over old ∪ {new}).
-    pub updates: Vec<(NodeId, usize, Vec<NodeId>)>,
+    /// Reverse-link updates for every neighbour whose list changes (new node appended if
+    /// capacity allows, otherwise the list re-selected with [`select_neighbors`] over
+    /// old ∪ {new}).
+    pub updates: Vec<ListUpdate>,
     /// Whether the new node becomes the entry point (`new_level` > current entry level, or graph empty).
     pub new_entry: bool,
 }
@@ -579,7 +598,7 @@ pub fn plan_insert<G: Graph + ?Sized, V: Visited>(
             g.neighbors(c.id, level, &mut buf);
             if let Some(l) = revise_list(c.id, &buf, Candidate::new(c.dist, new_id), cap, pair_dist)
             {
-                updates.push((c.id, level, l));
+                updates.push(ListUpdate { node: c.id, level, seen: buf.clone(), list: l });
             }
         }
     }
