@@ -53,4 +53,6 @@ CREATE FUNCTION quiver.index_check(index regclass, reachability boolean DEFAULT 
 COMMENT ON FUNCTION quiver.index_check(regclass, boolean) IS
     'Verifies the structure of an hnsw index; returns one row per problem found (none when healthy). '
     'With reachability => true also reports live nodes no search can reach from the entry point and links to deleted nodes that VACUUM has not removed yet (recall issues, not corruption).';
+-- like amcheck's functions: a superuser grants it to the roles that may run it
+REVOKE EXECUTE ON FUNCTION quiver.index_check(regclass, boolean) FROM PUBLIC;
 

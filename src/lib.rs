@@ -14,6 +14,7 @@ pub mod types;
 #[pg_guard]
 pub extern "C-unwind" fn _PG_init() {
     am::hnsw::options::init();
+    am::threads::init_gucs();
 }
 
 // The whole SQL surface is hand-written (every #[pg_extern] above uses `sql = false`), so the

@@ -36,14 +36,20 @@ impl Buf {
     }
 
     pub fn read_fork(rel: pg_sys::Relation, fork: pg_sys::ForkNumber::Type, blkno: u32, lock: Lock) -> Buf {
+        Self::read_with(rel, fork, blkno, lock, std::ptr::null_mut())
+    }
+
+    /// Read block `blkno` through a buffer access strategy (VACUUM's ring, so a pass over a
+    /// large index does not evict the rest of shared buffers), and lock it.
+    pub fn read_with(
+        rel: pg_sys::Relation,
+        fork: pg_sys::ForkNumber::Type,
+        blkno: u32,
+        lock: Lock,
+        strategy: pg_sys::BufferAccessStrategy,
+    ) -> Buf {
         unsafe {
-            let buf = pg_sys::ReadBufferExtended(
-                rel,
-                fork,
-                blkno,
-                pg_sys::ReadBufferMode::RBM_NORMAL,
-                std::ptr::null_mut(),
-            );
+            let buf = pg_sys::ReadBufferExtended(rel, fork, blkno, pg_sys::ReadBufferMode::RBM_NORMAL, strategy);
             pg_sys::LockBuffer(buf, lock_mode(lock));
             Buf { buf }
         }
@@ -96,6 +102,46 @@ fn lock_mode(lock: Lock) -> i32 {
     match lock {
         Lock::Share => pg_sys::BUFFER_LOCK_SHARE as i32,
         Lock::Exclusive => pg_sys::BUFFER_LOCK_EXCLUSIVE as i32,
+    }
+}
+
+/// The relation's name (for messages).
+pub fn rel_name(rel: pg_sys::Relation) -> String {
+    unsafe { pgrx::name_data_to_str(&(*(*rel).rd_rel).relname).to_string() }
+}
+
+/// WAL-log every page of `fork` as a full image. Used for the init fork of an unlogged
+/// index: its relation is not WAL-logged (Generic WAL skips it), yet the init fork must
+/// survive a crash and reach standbys, because the main fork is reset from it at recovery
+/// and at promotion. The buffers are dirty and permanent, so checkpoints write them too.
+pub fn log_fork(rel: pg_sys::Relation, fork: pg_sys::ForkNumber::Type) {
+    unsafe {
+        let n = pg_sys::RelationGetNumberOfBlocksInFork(rel, fork);
+        if n > 0 {
+            pg_sys::log_newpage_range(rel, fork, 0, n, true);
+        }
+    }
+}
+
+/// The free space map of an index: pages with room for new items, recorded by VACUUM.
+/// Hints only (not WAL-logged, as in PostgreSQL): a page taken from it is checked again
+/// under its lock.
+pub mod fsm {
+    use pgrx::pg_sys;
+
+    /// A page that probably has `need` bytes free, if any.
+    pub fn page_with_space(rel: pg_sys::Relation, need: usize) -> Option<u32> {
+        let blk = unsafe { pg_sys::GetPageWithFreeSpace(rel, need) };
+        (blk != pg_sys::InvalidBlockNumber).then_some(blk)
+    }
+
+    pub fn record(rel: pg_sys::Relation, blk: u32, free: usize) {
+        unsafe { pg_sys::RecordPageWithFreeSpace(rel, blk, free) }
+    }
+
+    /// Propagate recorded values to the map's upper levels (after a VACUUM pass).
+    pub fn vacuum(rel: pg_sys::Relation) {
+        unsafe { pg_sys::FreeSpaceMapVacuum(rel) }
     }
 }
 
@@ -171,6 +217,22 @@ pub fn add_item(page: pg_sys::Page, item: &[u8]) -> Option<u16> {
         pg_sys::PageAddItemExtended(page, item.as_ptr() as *mut std::ffi::c_char as pg_sys::Item, item.len(), 0, 0)
     };
     (off != 0).then_some(off)
+}
+
+/// Remove item `off`, keeping every other item's offset (so ids naming them stay valid) and
+/// letting a later [`add_item`] reuse the line pointer.
+pub fn delete_item(page: pg_sys::Page, off: u16) {
+    unsafe {
+        pg_sys::PageIndexTupleDeleteNoCompact(page, off);
+        let header = page as *mut pg_sys::PageHeaderData;
+        (*header).pd_flags |= pg_sys::PD_HAS_FREE_LINES as u16;
+    }
+}
+
+/// Replace item `off` by `item`, which may be larger (when the page has room); false when it
+/// does not fit. Other items keep their offsets.
+pub fn overwrite_item(page: pg_sys::Page, off: u16, item: &[u8]) -> bool {
+    unsafe { pg_sys::PageIndexTupleOverwrite(page, off, item.as_ptr() as pg_sys::Item, item.len()) }
 }
 
 /// Free space for one more item.

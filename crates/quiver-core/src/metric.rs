@@ -131,6 +131,30 @@ pub fn f32_distance(metric: Metric, x: &[f32], y: &[f32]) -> f32 {
     }
 }
 
+/// Squared Euclidean norm of a payload (bits: the number of bits set). Zero means the vector
+/// has no cosine distance to anything (NaN), so indexes keep it outside their graphs.
+pub fn payload_norm_squared(kind: VectorKind, p: &[u8]) -> f64 {
+    match kind {
+        VectorKind::F32 => {
+            let x = elems::<f32>(p, 4, read_i16(p, 0));
+            x.iter().map(|&v| v as f64 * v as f64).sum()
+        }
+        VectorKind::F16 => {
+            let x = elems::<f16>(p, 4, read_i16(p, 0));
+            x.iter().map(|v| v.to_f64() * v.to_f64()).sum()
+        }
+        VectorKind::Sparse => {
+            let n = read_i32(p, 4);
+            let v = elems::<f32>(p, 12 + 4 * n, n);
+            v.iter().map(|&v| v as f64 * v as f64).sum()
+        }
+        VectorKind::Bit => {
+            let len = read_i32(p, 0).div_ceil(8);
+            p.get(4..4 + len).unwrap_or(&[]).iter().map(|b| b.count_ones() as f64).sum()
+        }
+    }
+}
+
 /// Distance between two payloads of the same kind, as used inside an index.
 pub fn index_distance(kind: VectorKind, metric: Metric, a: &[u8], b: &[u8]) -> f32 {
     let d = match kind {
@@ -228,6 +252,16 @@ mod tests {
             p
         };
         assert_eq!(index_distance(VectorKind::Bit, Metric::Hamming, &bits(0b1010_0000), &bits(0b0110_0000)), 2.0);
+    }
+
+    #[test]
+    fn norms() {
+        assert_eq!(payload_norm_squared(VectorKind::F32, &dense_payload(&[3.0, 4.0])), 25.0);
+        assert_eq!(payload_norm_squared(VectorKind::F32, &dense_payload(&[0.0, 0.0])), 0.0);
+        assert_eq!(payload_norm_squared(VectorKind::F32, &[]), 0.0);
+        let mut bits = 8i32.to_ne_bytes().to_vec();
+        bits.push(0b1010_0001);
+        assert_eq!(payload_norm_squared(VectorKind::Bit, &bits), 3.0);
     }
 
     #[test]

@@ -1,31 +1,23 @@
-//! CREATE INDEX: read the heap, build the graph in memory on all cores (rayon, plain Rust
+//! CREATE INDEX: read the heap, build the graph in memory on the build's own threads (plain Rust
 //! data only), then lay the nodes out on pages and write them with Generic WAL.
+//!
+//! Rows whose vectors are byte-for-byte equal become one element holding all their heap TIDs
+//! (duplicates stay findable and cost one node). NULL vectors, and zero vectors under cosine
+//! distance, become elements outside the graph.
 
-use super::layout::{node_id, Meta, Node, MAGIC, VERSION};
+use super::layout::{node_id, HeapTid, NewNode, Node, KIND_NODES, KIND_OVERFLOW, MAX_TIDS};
 use super::spec::IndexSpec;
 use super::write;
 use crate::am::page::{self, Buf, Wal, BLCKSZ, SPECIAL_SIZE};
-use crate::am::spill::Arena;
+use crate::am::payload::{self, Detoaster};
+use crate::am::spill::{Arena, TempFile};
+use crate::am::threads;
 use pgrx::prelude::*;
 use quiver_core::hnsw::{build_parallel_with, link_bytes_per_node, random_levels, BuildError, BuildFns};
-use quiver_core::quant;
 use quiver_core::metric::{f32_distance, f32_elements, index_distance, prefetch, VectorKind};
-
-/// Vectors read from the heap: payload bytes in one arena.
-struct Collected {
-    arena: Arena,
-    offsets: Vec<(usize, usize)>,
-    tids: Vec<(u32, u16)>,
-    spec: IndexSpec,
-    /// maintenance_work_mem in bytes: the in-memory graph build stays below it.
-    limit: usize,
-    /// Estimated bytes the in-memory build needs so far.
-    used: usize,
-    /// Set once even the graph's links reached the limit: remaining rows go through the
-    /// on-disk insert path.
-    on_disk: bool,
-    total: usize,
-}
+use quiver_core::quant;
+use std::hash::Hasher;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Build sub-phases reported in pg_stat_progress_create_index (after PostgreSQL's "initializing").
 pub const PHASE_LOAD: i64 = 2;
@@ -35,6 +27,15 @@ pub const PHASE_INSERT: i64 = 5;
 
 fn report_phase(phase: i64) {
     unsafe { pg_sys::pgstat_progress_update_param(pg_sys::PROGRESS_CREATEIDX_SUBPHASE as i32, phase) };
+}
+
+fn report_tuples(total: Option<usize>, done: usize) {
+    unsafe {
+        if let Some(t) = total {
+            pg_sys::pgstat_progress_update_param(pg_sys::PROGRESS_CREATEIDX_TUPLES_TOTAL as i32, t as i64);
+        }
+        pg_sys::pgstat_progress_update_param(pg_sys::PROGRESS_CREATEIDX_TUPLES_DONE as i32, done as i64);
+    }
 }
 
 #[pg_guard]
@@ -49,9 +50,29 @@ pub unsafe extern "C-unwind" fn ambuildphasename(phase: i64) -> *mut std::ffi::c
     name.as_ptr() as *mut std::ffi::c_char
 }
 
-/// Estimated memory per node besides its vector and level-0 links: offsets, heap TID, level,
-/// upper-level lists (on average).
-const BOOKKEEPING: usize = 48;
+/// Estimated memory per row besides its vector and level-0 links: offsets, heap TID, hash,
+/// level, grouping, upper-level lists (on average).
+const BOOKKEEPING: usize = 64;
+
+/// Vectors read from the heap: payload bytes in one arena.
+struct Collected {
+    arena: Arena,
+    offsets: Vec<(usize, usize)>,
+    tids: Vec<HeapTid>,
+    hashes: Vec<u64>,
+    /// Rows the graph cannot order: with no distance under the metric, and NULL.
+    outside: Vec<HeapTid>,
+    nulls: Vec<HeapTid>,
+    spec: IndexSpec,
+    /// maintenance_work_mem in bytes: the in-memory graph build stays below it.
+    limit: usize,
+    /// Estimated bytes the in-memory build needs so far.
+    used: usize,
+    /// Set once even the graph's bookkeeping reached the limit: remaining rows go through the
+    /// on-disk insert path.
+    on_disk: bool,
+    total: usize,
+}
 
 impl Collected {
     fn payload(&self, i: usize) -> &[u8] {
@@ -59,21 +80,78 @@ impl Collected {
         &self.arena.bytes()[at..at + len]
     }
 
-    /// Estimated memory of one more node with a payload of `len` bytes (once spilled, its
+    /// Estimated memory of one more row with a payload of `len` bytes (once spilled, its
     /// vector and level-0 links live in temporary files).
     fn cost(&self, len: usize) -> usize {
         BOOKKEEPING + if self.arena.is_spilled() { 0 } else { len + link_bytes_per_node(&self.spec.params) }
     }
+
+    fn add(&mut self, index: pg_sys::Relation, payload: Option<&[u8]>, tid: HeapTid) {
+        self.total += 1;
+        let Some(payload) = payload.filter(|p| payload::orderable(self.spec.kind, self.spec.metric, p)) else {
+            if self.on_disk {
+                super::insert::insert_row(index, &self.spec, payload, tid);
+            } else {
+                if payload.is_some() { &mut self.outside } else { &mut self.nulls }.push(tid);
+                self.used += 8;
+            }
+            return;
+        };
+        if !self.on_disk && !self.arena.is_spilled() && self.used + self.cost(payload.len()) > self.limit && !self.offsets.is_empty() {
+            // 1. vectors move to a temporary file; the graph is still built in memory
+            notice(format!(
+                "hnsw build reached maintenance_work_mem ({} MB) after {} tuples; vectors and links are kept in temporary files from now on",
+                self.limit >> 20,
+                self.offsets.len()
+            ));
+            self.arena.spill();
+            self.used = self.offsets.len() * BOOKKEEPING + (self.outside.len() + self.nulls.len()) * 8;
+        }
+        if !self.on_disk && self.used + self.cost(payload.len()) > self.limit && !self.offsets.is_empty() {
+            // 2. not even the bookkeeping fits: insert the rest one at a time into the graph
+            pgrx::pg_sys::panic::ErrorReport::new(
+                PgSqlErrorCode::ERRCODE_SUCCESSFUL_COMPLETION,
+                format!(
+                    "hnsw graph reached maintenance_work_mem ({} MB) after {} tuples; the remaining tuples are inserted one at a time, which is slower",
+                    self.limit >> 20,
+                    self.offsets.len()
+                ),
+                "quiver",
+            )
+            .set_hint("Increase maintenance_work_mem to build the whole graph in memory.")
+            .report(PgLogLevel::NOTICE);
+            self.arena.seal();
+            write_graph(index, self);
+            self.arena = Arena::default();
+            self.offsets = Vec::new();
+            self.tids = Vec::new();
+            self.hashes = Vec::new();
+            self.outside = Vec::new();
+            self.nulls = Vec::new();
+            self.on_disk = true;
+            report_phase(PHASE_INSERT);
+        }
+        if self.on_disk {
+            super::insert::insert_row(index, &self.spec, Some(payload), tid);
+            return;
+        }
+        self.used += self.cost(payload.len());
+        let at = self.arena.push(payload); // 8-byte aligned
+        self.offsets.push((at, payload.len()));
+        self.tids.push(tid);
+        let mut h = std::hash::DefaultHasher::new();
+        h.write(payload);
+        self.hashes.push(h.finish());
+    }
 }
 
-/// The payload of a vector datum: the detoasted varlena without its 4-byte length word.
-/// The returned slice lives in the current memory context.
-pub unsafe fn datum_payload<'a>(datum: pg_sys::Datum) -> &'a [u8] {
-    unsafe {
-        let v = pg_sys::pg_detoast_datum(datum.cast_mut_ptr::<pg_sys::varlena>()) as *const u8;
-        let total = (v as *const u32).read_unaligned() as usize >> 2; // 4-byte header, little-endian
-        std::slice::from_raw_parts(v.add(4), total.saturating_sub(4))
-    }
+fn notice(msg: String) {
+    pgrx::pg_sys::panic::ErrorReport::new(PgSqlErrorCode::ERRCODE_SUCCESSFUL_COMPLETION, msg, "quiver").report(PgLogLevel::NOTICE);
+}
+
+struct BuildState {
+    c: Collected,
+    detoast: Detoaster,
 }
 
 #[pg_guard]
@@ -86,58 +164,13 @@ unsafe extern "C-unwind" fn collect_callback(
     state: *mut std::ffi::c_void,
 ) {
     unsafe {
+        let st = &mut *(state as *mut BuildState);
+        let heap_tid = payload::heap_tid(&*tid);
         if *isnull {
-            return;
+            st.c.add(index, None, heap_tid);
+        } else {
+            st.detoast.with(*values, |p| st.c.add(index, Some(p), heap_tid));
         }
-        let c = &mut *(state as *mut Collected);
-        let payload = datum_payload(*values);
-        let t = &*tid;
-        let heap_tid = (((t.ip_blkid.bi_hi as u32) << 16) | t.ip_blkid.bi_lo as u32, t.ip_posid);
-        c.total += 1;
-        if !c.on_disk && !c.arena.is_spilled() && c.used + c.cost(payload.len()) > c.limit && !c.offsets.is_empty() {
-            // 1. vectors move to a temporary file; the graph is still built in memory
-            pgrx::pg_sys::panic::ErrorReport::new(
-                PgSqlErrorCode::ERRCODE_SUCCESSFUL_COMPLETION,
-                format!(
-                    "hnsw build reached maintenance_work_mem ({} MB) after {} tuples; vectors and links are kept in temporary files from now on",
-                    c.limit >> 20,
-                    c.offsets.len()
-                ),
-                "quiver",
-            )
-            .report(PgLogLevel::NOTICE);
-            c.arena.spill();
-            c.used = c.offsets.len() * BOOKKEEPING;
-        }
-        if !c.on_disk && c.used + c.cost(payload.len()) > c.limit && !c.offsets.is_empty() {
-            // 2. not even the bookkeeping fits: insert the rest one at a time into the graph
-            pgrx::pg_sys::panic::ErrorReport::new(
-                PgSqlErrorCode::ERRCODE_SUCCESSFUL_COMPLETION,
-                format!(
-                    "hnsw graph reached maintenance_work_mem ({} MB) after {} tuples; the remaining tuples are inserted one at a time, which is slower",
-                    c.limit >> 20,
-                    c.offsets.len()
-                ),
-                "quiver",
-            )
-            .set_hint("Increase maintenance_work_mem to build the whole graph in memory.")
-            .report(PgLogLevel::NOTICE);
-            c.arena.seal();
-            write_graph(index, &c.spec, c);
-            c.arena = Arena::default();
-            c.offsets = Vec::new();
-            c.tids = Vec::new();
-            c.on_disk = true;
-            report_phase(PHASE_INSERT);
-        }
-        if c.on_disk {
-            super::insert::insert_payload(index, payload, heap_tid);
-            return;
-        }
-        c.used += c.cost(payload.len());
-        let at = c.arena.push(payload); // 8-byte aligned
-        c.offsets.push((at, payload.len()));
-        c.tids.push(heap_tid);
     }
 }
 
@@ -147,30 +180,30 @@ pub unsafe extern "C-unwind" fn ambuild(
     index: pg_sys::Relation,
     index_info: *mut pg_sys::IndexInfo,
 ) -> *mut pg_sys::IndexBuildResult {
-    let spec = IndexSpec::of(index);
-    if spec.params.ef_construction < 2 * spec.params.m {
-        crate::error::raise_code(
-            PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
-            "ef_construction must be greater than or equal to 2 * m",
-        );
-    }
+    let spec = IndexSpec::for_build(index);
     if page::nblocks(index) != 0 {
         crate::error::raise_code(
-            PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
-            format!("index \"{}\" already contains data", unsafe { name_of(index) }),
+            PgSqlErrorCode::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+            format!("index \"{}\" already contains data", page::rel_name(index)),
         );
     }
 
     let limit = unsafe { pg_sys::maintenance_work_mem }.max(1024) as usize * 1024;
-    let mut c = Collected {
-        arena: Arena::default(),
-        offsets: Vec::new(),
-        tids: Vec::new(),
-        spec,
-        limit,
-        used: 0,
-        on_disk: false,
-        total: 0,
+    let mut st = BuildState {
+        c: Collected {
+            arena: Arena::default(),
+            offsets: Vec::new(),
+            tids: Vec::new(),
+            hashes: Vec::new(),
+            outside: Vec::new(),
+            nulls: Vec::new(),
+            spec,
+            limit,
+            used: 0,
+            on_disk: false,
+            total: 0,
+        },
+        detoast: Detoaster::new(),
     };
     report_phase(PHASE_LOAD);
     let heap_tuples = unsafe {
@@ -181,13 +214,14 @@ pub unsafe extern "C-unwind" fn ambuild(
             true,
             true,
             Some(collect_callback),
-            &mut c as *mut Collected as *mut std::ffi::c_void,
+            &mut st as *mut BuildState as *mut std::ffi::c_void,
             std::ptr::null_mut(),
         )
     };
+    let c = &mut st.c;
     if !c.on_disk {
         c.arena.seal();
-        write_graph(index, &spec, &c);
+        write_graph(index, c);
     }
     let n = c.total;
 
@@ -200,37 +234,66 @@ pub unsafe extern "C-unwind" fn ambuild(
     result
 }
 
-unsafe fn name_of(rel: pg_sys::Relation) -> String {
-    unsafe { pgrx::name_data_to_str(&(*(*rel).rd_rel).relname).to_string() }
+/// Graph elements: each distinct vector (its first row) with the rows that share it.
+struct Elements {
+    /// Per element: (row whose payload it stores, range in `rows`).
+    elems: Vec<(u32, std::ops::Range<usize>)>,
+    /// Rows grouped by element.
+    rows: Vec<u32>,
 }
 
-/// Whether a query cancel (Ctrl-C, `pg_cancel_backend`, `statement_timeout`) or a termination
-/// request is pending. Called from rayon's threads: it only reads the flags PostgreSQL's signal
-/// handlers set, and the backend thread acts on them once the build has stopped.
-fn build_cancelled() -> bool {
-    unsafe {
-        std::ptr::read_volatile(&raw const pg_sys::InterruptPending) != 0
-            && (std::ptr::read_volatile(&raw const pg_sys::QueryCancelPending) != 0
-                || std::ptr::read_volatile(&raw const pg_sys::ProcDiePending) != 0)
+/// Group rows with byte-for-byte equal vectors (at most MAX_TIDS rows per element).
+fn group_duplicates(c: &Collected) -> Elements {
+    let n = c.offsets.len();
+    let mut order: Vec<u32> = (0..n as u32).collect();
+    order.sort_unstable_by_key(|&i| (c.hashes[i as usize], i));
+    let mut elems = Vec::new();
+    let mut rows = Vec::with_capacity(n);
+    let mut i = 0;
+    while i < n {
+        let h = c.hashes[order[i] as usize];
+        let mut j = i;
+        while j < n && c.hashes[order[j] as usize] == h {
+            j += 1;
+        }
+        // rows i..j share a hash; split them into runs of equal payloads
+        let mut pending: Vec<u32> = order[i..j].to_vec();
+        while let Some(&first) = pending.first() {
+            let p = c.payload(first as usize);
+            let (same, rest): (Vec<u32>, Vec<u32>) = pending.iter().partition(|&&r| c.payload(r as usize) == p);
+            for chunk in same.chunks(MAX_TIDS) {
+                let start = rows.len();
+                rows.extend_from_slice(chunk);
+                elems.push((chunk[0], start..rows.len()));
+            }
+            pending = rest;
+        }
+        i = j;
     }
+    // elements in heap order of their first row (pages then follow the table's order)
+    elems.sort_unstable_by_key(|e| e.0);
+    Elements { elems, rows }
 }
 
 /// Build the graph over the collected vectors and write every page.
-fn write_graph(index: pg_sys::Relation, spec: &IndexSpec, c: &Collected) {
-    let n = c.offsets.len();
+fn write_graph(index: pg_sys::Relation, c: &Collected) {
+    let spec = &c.spec;
+    let el = group_duplicates(c);
+    let n = el.elems.len();
+    let payload_of = |e: u32| c.payload(el.elems[e as usize].0 as usize);
     let (kind, metric) = (spec.kind, spec.metric);
     report_phase(PHASE_GRAPH);
+    report_tuples(Some(n), 0);
     let started = std::time::Instant::now();
     let levels = random_levels(n, &spec.params, 0x5155_4956_4552 ^ n as u64);
-    // Runs on rayon's threads: plain Rust data only, no PostgreSQL calls.
     // `vector` columns: borrow every vector's f32 elements once instead of decoding payloads
     // on each of the millions of distance evaluations.
     let dense: Option<Vec<&[f32]>> = (kind == VectorKind::F32)
-        .then(|| (0..n).map(|i| f32_elements(c.payload(i))).collect::<Option<Vec<_>>>())
+        .then(|| (0..n as u32).map(|e| f32_elements(payload_of(e))).collect::<Option<Vec<_>>>())
         .flatten();
     let pair_distance = |a: u32, b: u32| match &dense {
         Some(v) => f32_distance(metric, v[a as usize], v[b as usize]),
-        None => index_distance(kind, metric, c.payload(a as usize), c.payload(b as usize)),
+        None => index_distance(kind, metric, payload_of(a), payload_of(b)),
     };
     // The graph walk that finds each node's candidates runs over SQ8 copies of the vectors
     // (a quarter of the memory traffic) when they fit in maintenance_work_mem; candidates
@@ -243,22 +306,33 @@ fn write_graph(index: pg_sys::Relation, spec: &IndexSpec, c: &Collected) {
     let approx = sq8.as_ref().map(|(t, f)| move |a: u32, b: u32| f(t.row(a as usize), t.row(b as usize)));
     let prefetch_node = |a: u32| match &sq8 {
         Some((t, _)) => prefetch(t.row_bytes(a as usize)),
-        None => prefetch(c.payload(a as usize)),
+        None => prefetch(payload_of(a)),
     };
-    // Level-0 links of a build whose vectors spilled go to a temporary file as well.
-    let link_file = c.arena.is_spilled().then(crate::am::spill::temp_file);
+    // Level-0 links of a build whose vectors spilled go to a temporary file as well, written
+    // (allocated) here so that a full disk is an error now rather than a fault later.
+    let link_file = c.arena.is_spilled().then(|| {
+        let mut f = TempFile::create();
+        f.append_zeros((n * link_bytes_per_node(&spec.params)) as u64);
+        f
+    });
+    let link_std = link_file.as_ref().map(TempFile::std_file);
+    let done = AtomicUsize::new(0);
     let fns = BuildFns {
         pair_dist: &pair_distance,
         search_dist: approx.as_ref().map(|f| f as &(dyn Fn(u32, u32) -> f32 + Sync)),
         prefetch: &prefetch_node,
-        progress: &|_done: usize| {},
-        cancelled: &build_cancelled,
-        link_file: link_file.as_ref(),
+        progress: &|d: usize| done.store(d, Ordering::Relaxed),
+        cancelled: &threads::cancel_requested,
+        link_file: link_std.as_ref(),
     };
-    let graph = match build_parallel_with(n, &levels, &spec.params, &fns) {
+    let pool = threads::pool(threads::build_threads());
+    let built = threads::run(&pool, || build_parallel_with(n, &levels, &spec.params, &fns), || report_tuples(None, done.load(Ordering::Relaxed)));
+    drop(pool);
+    let graph = match built {
         Ok(g) => g,
         Err(BuildError::Cancelled) => {
-            // Back on the backend's thread: raise the pending cancel / termination.
+            // Back on the backend's thread with the workers stopped: raise the pending
+            // cancel / termination.
             pgrx::check_for_interrupts!();
             crate::error::raise_code(PgSqlErrorCode::ERRCODE_QUERY_CANCELED, "canceling index build due to user request")
         }
@@ -267,18 +341,29 @@ fn write_graph(index: pg_sys::Relation, spec: &IndexSpec, c: &Collected) {
             format!("could not map temporary file for index build: {e}"),
         ),
     };
-
-    pgrx::debug1!("hnsw build: graph of {n} nodes in {:.3} s", started.elapsed().as_secs_f64());
+    pgrx::debug1!("hnsw build: graph of {n} elements in {:.3} s", started.elapsed().as_secs_f64());
     let started = std::time::Instant::now();
-    // Lay nodes out on pages (block 1 onwards) so every node has its id before writing.
+
+    // Lay items out on pages (block 1 onwards) so every node has its id before writing:
+    // graph elements, then the elements outside the graph.
     let layout = spec.layout;
+    let tids_of = |e: usize| -> Vec<HeapTid> { el.rows[el.elems[e].1.clone()].iter().map(|&r| c.tids[r as usize]).collect() };
+    let outside: Vec<(&[HeapTid], bool)> =
+        c.outside.chunks(MAX_TIDS).map(|t| (t, false)).chain(c.nulls.chunks(MAX_TIDS).map(|t| (t, true))).collect();
+    let sizes: Vec<(usize, bool)> = (0..n)
+        .map(|e| {
+            let t = el.elems[e].1.len();
+            let len = payload_of(e as u32).len();
+            let overflow = write::needs_overflow(&layout, t, levels[e], len);
+            (layout.item_size(t, levels[e], len, overflow), overflow)
+        })
+        .chain(outside.iter().map(|(t, _)| (layout.outside_size(t.len()), false)))
+        .collect();
     let header = std::mem::size_of::<pg_sys::PageHeaderData>();
-    let mut ids = Vec::with_capacity(n);
+    let mut ids = Vec::with_capacity(sizes.len());
     let mut pages: Vec<Vec<usize>> = Vec::new();
     let mut used = BLCKSZ; // force a new page first
-    for i in 0..n {
-        let overflow = write::needs_overflow(&layout, levels[i], c.offsets[i].1);
-        let size = layout.item_size(levels[i], c.offsets[i].1, overflow);
+    for (i, &(size, _)) in sizes.iter().enumerate() {
         let need = 4 + ((size + 7) & !7);
         if used + need > BLCKSZ - SPECIAL_SIZE {
             pages.push(Vec::new());
@@ -291,25 +376,17 @@ fn write_graph(index: pg_sys::Relation, spec: &IndexSpec, c: &Collected) {
         ids.push(node_id(page_no, last.len() as u16));
     }
 
-    // Meta page first (block 0), then node pages in order, then overflow chains.
-    write::init_meta(
-        index,
-        pg_sys::ForkNumber::MAIN_FORKNUM,
-        &Meta { magic: MAGIC, version: VERSION, m: spec.params.m as u32, ef_construction: spec.params.ef_construction as u32, insert_page: pg_sys::InvalidBlockNumber, ..Default::default() },
-    );
+    write::init_meta(index, pg_sys::ForkNumber::MAIN_FORKNUM, &spec.new_meta());
     report_phase(PHASE_WRITE);
-    unsafe {
-        pg_sys::pgstat_progress_update_param(pg_sys::PROGRESS_CREATEIDX_TUPLES_TOTAL as i32, n as i64);
-    }
+    report_tuples(Some(sizes.len()), 0);
     let first_overflow = pages.len() as u32 + 1;
     let mut overflow_at = vec![None; n];
     {
         let mut next_blk = first_overflow;
-        for i in 0..n {
-            let len = c.offsets[i].1;
-            if write::needs_overflow(&layout, levels[i], len) {
-                overflow_at[i] = Some(next_blk);
-                next_blk += len.div_ceil(write::CHUNK) as u32;
+        for e in 0..n {
+            if sizes[e].1 {
+                overflow_at[e] = Some(next_blk);
+                next_blk += payload_of(e as u32).len().div_ceil(write::CHUNK) as u32;
             }
         }
     }
@@ -317,37 +394,40 @@ fn write_graph(index: pg_sys::Relation, spec: &IndexSpec, c: &Collected) {
     let mut list = Vec::new();
     for (p, members) in pages.iter().enumerate() {
         let buf = Buf::extend(index, pg_sys::ForkNumber::MAIN_FORKNUM);
-        debug_assert_eq!(buf.blkno(), p as u32 + 1);
+        if buf.blkno() != p as u32 + 1 {
+            crate::error::raise_code(PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, "hnsw build: page layout mismatch");
+        }
         let mut wal = Wal::start(index);
         let pg = wal.register(&buf, true);
-        page::init_page(pg, super::layout::KIND_NODES);
+        page::init_page(pg, KIND_NODES);
         for &i in members {
-            let level = levels[i];
-            let payload = c.payload(i);
-            item.resize(layout.item_size(level, payload.len(), overflow_at[i].is_some()), 0);
-            let mut node = Node::init(&mut item, layout, c.tids[i], level, payload, overflow_at[i]);
-            for l in 0..=level {
-                list.clear();
-                list.extend(graph.neighbors_of(i as u32, l).iter().map(|&j| ids[j as usize]));
-                node.set_neighbors(l, &list);
+            item.clear();
+            item.resize(sizes[i].0, 0);
+            if i < n {
+                let tids = tids_of(i);
+                let new = NewNode { tids: &tids, tid_slots: tids.len(), level: levels[i], payload: Some(payload_of(i as u32)), overflow_blk: overflow_at[i], null: false };
+                let mut node = Node::init(&mut item, layout, &new);
+                for l in 0..=levels[i] {
+                    list.clear();
+                    list.extend(graph.neighbors_of(i as u32, l).iter().map(|&j| ids[j as usize]));
+                    node.set_neighbors(l, &list);
+                }
+            } else {
+                let (tids, null) = outside[i - n];
+                Node::init(&mut item, layout, &NewNode { tids, tid_slots: tids.len(), level: 0, payload: None, overflow_blk: None, null });
             }
             if page::add_item(pg, &item).is_none() {
                 crate::error::raise_code(PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, "hnsw build: page layout mismatch");
             }
         }
         wal.finish();
-        unsafe {
-            pg_sys::pgstat_progress_update_param(
-                pg_sys::PROGRESS_CREATEIDX_TUPLES_DONE as i32,
-                members.last().map_or(0, |&i| i as i64 + 1),
-            );
-        }
+        report_tuples(None, members.last().map_or(0, |&i| i + 1));
         pgrx::check_for_interrupts!();
     }
-    for i in 0..n {
-        if let Some(expected) = overflow_at[i] {
+    for e in 0..n {
+        if let Some(expected) = overflow_at[e] {
             // Chains are written front to back here so the block numbers match the plan.
-            write_overflow_in_order(index, c.payload(i), expected);
+            write_overflow_in_order(index, payload_of(e as u32), expected);
         }
     }
 
@@ -361,7 +441,7 @@ fn write_graph(index: pg_sys::Relation, spec: &IndexSpec, c: &Collected) {
             m.has_entry = 1;
         }
         m.insert_page = last_node_page;
-        m.nodes = n as u64;
+        m.nodes = sizes.len() as u64;
     });
 }
 
@@ -375,7 +455,7 @@ fn write_overflow_in_order(index: pg_sys::Relation, payload: &[u8], expected_fir
         }
         let mut wal = Wal::start(index);
         let pg = wal.register(&buf, true);
-        page::init_page(pg, super::layout::KIND_OVERFLOW);
+        page::init_page(pg, KIND_OVERFLOW);
         let next = if k + 1 < chunks.len() { buf.blkno() + 1 } else { pg_sys::InvalidBlockNumber };
         page::set_next_block(pg, next);
         page::add_item(pg, chunk);
@@ -383,12 +463,12 @@ fn write_overflow_in_order(index: pg_sys::Relation, payload: &[u8], expected_fir
     }
 }
 
+/// The init fork of an UNLOGGED index: an empty index (its meta page). It is WAL-logged and
+/// written like PostgreSQL's own index methods do it, so that after a crash (or on a promoted
+/// standby) the main fork is reset to a valid empty index.
 #[pg_guard]
 pub unsafe extern "C-unwind" fn ambuildempty(index: pg_sys::Relation) {
-    let spec = IndexSpec::of(index);
-    write::init_meta(
-        index,
-        pg_sys::ForkNumber::INIT_FORKNUM,
-        &Meta { magic: MAGIC, version: VERSION, m: spec.params.m as u32, ef_construction: spec.params.ef_construction as u32, insert_page: pg_sys::InvalidBlockNumber, ..Default::default() },
-    );
+    let spec = IndexSpec::for_build(index);
+    write::init_meta(index, pg_sys::ForkNumber::INIT_FORKNUM, &spec.new_meta());
+    page::log_fork(index, pg_sys::ForkNumber::INIT_FORKNUM);
 }

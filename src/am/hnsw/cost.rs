@@ -1,13 +1,26 @@
-//! Planner cost estimate: cheap for `ORDER BY <distance> LIMIT k` (the search touches a few
-//! hundred nodes), impossible for anything else (the index cannot answer plain quals).
+//! Planner cost estimate.
+//!
+//! * Startup cost: one graph search of `hnsw.ef_search` candidates (a few hundred distance
+//!   evaluations and node pages), after which rows stream out.
+//! * Total cost: walking the whole graph (every distance, every page). The planner charges a
+//!   `LIMIT k` query the startup cost plus the share of the rest that k rows need, so when a
+//!   selective `WHERE` clause means many graph rows must be visited per row returned, an exact
+//!   plan (a sequential or bitmap scan and a sort) wins, as it should.
+//! * Without iterative scans the index returns at most `ef_search` rows. When a filter and a
+//!   LIMIT make that too few, the scan would answer with fewer rows than asked: it is then
+//!   costed as the full walk, so any exact plan is preferred.
+//! * Large vectors live in TOAST, which a sequential scan's cost does not count; the index's
+//!   own page reads are counted on the same footing (sequential, and no more than the heap's
+//!   pages), so that a 1,536-dimension table still uses its index for `ORDER BY ... LIMIT`.
 
-use super::options::EF_SEARCH;
+use super::graph::read_meta;
+use super::options::{IterativeScan, EF_SEARCH, ITERATIVE_SCAN};
 use pgrx::prelude::*;
 
 #[pg_guard]
 #[allow(clippy::too_many_arguments)]
 pub unsafe extern "C-unwind" fn amcostestimate(
-    _root: *mut pg_sys::PlannerInfo,
+    root: *mut pg_sys::PlannerInfo,
     path: *mut pg_sys::IndexPath,
     _loop_count: f64,
     startup: *mut pg_sys::Cost,
@@ -28,16 +41,50 @@ pub unsafe extern "C-unwind" fn amcostestimate(
             return;
         }
         let info = (*path).indexinfo;
+        let rel = (*info).rel;
         let tuples = (*info).tuples.max(1.0);
-        let index_pages = (*info).pages as f64;
+        let index_pages = ((*info).pages as f64).max(1.0);
+        let heap_pages = ((*rel).pages as f64).max(1.0);
+        let m = {
+            let index = pg_sys::index_open((*info).indexoid, pg_sys::NoLock as pg_sys::LOCKMODE);
+            let m = if pgrx::pg_sys::RelationGetNumberOfBlocksInFork(index, pg_sys::ForkNumber::MAIN_FORKNUM) > 0 {
+                read_meta(index).m.max(2) as f64
+            } else {
+                16.0
+            };
+            pg_sys::index_close(index, pg_sys::NoLock as pg_sys::LOCKMODE);
+            m
+        };
         let ef = EF_SEARCH.get().max(1) as f64;
-        // Nodes whose distance is computed: about ef × average degree, growing with log(n).
-        let visits = (ef * 8.0 * (1.0 + tuples.ln() / 8.0)).min(tuples * 2.0);
-        let pages_read = visits.min(index_pages.max(1.0));
-        let cost = visits * pg_sys::cpu_operator_cost * 10.0
-            + pages_read * pg_sys::random_page_cost * 0.1;
-        *startup = cost;
-        *total = cost;
-        *pages = pages_read;
+        let (mut random_page, mut seq_page) = (0.0, 0.0);
+        pg_sys::get_tablespace_page_costs((*info).reltablespace, &mut random_page, &mut seq_page);
+
+        // Distances computed by one search: the descent through the upper levels, then about
+        // ef candidates expanded at level 0, each with up to 2m neighbours of which a
+        // fraction is new (the fraction shrinks as the graph grows).
+        let levels = tuples.ln() / m.ln();
+        let visits = (levels * m + ef * 2.0 * m * (0.25 + 2.0 / (1.0 + ef.ln()))).min(tuples);
+        let per_visit = pg_sys::cpu_operator_cost + pg_sys::cpu_index_tuple_cost;
+        let pages_per_visit = index_pages / tuples;
+        let first_pages = (visits * pages_per_visit).min(index_pages);
+        let toasted = index_pages > heap_pages;
+        let first_page_cost = if toasted { first_pages.min(heap_pages) * seq_page } else { first_pages * random_page };
+        let walk_page_cost = if toasted { heap_pages * seq_page } else { index_pages * random_page };
+
+        let startup_cost = visits * per_visit + first_page_cost;
+        let total_cost = tuples * per_visit + walk_page_cost;
+        let mut startup_cost = startup_cost.min(total_cost);
+
+        // Without iterative scans the index yields at most ef rows before any filter.
+        if ITERATIVE_SCAN.get() == IterativeScan::Off {
+            let filter = if (*rel).tuples > 0.0 { ((*rel).rows / (*rel).tuples).clamp(0.0, 1.0) } else { 1.0 };
+            let wanted = (*root).limit_tuples;
+            if filter < 1.0 && wanted > 0.0 && ef * filter < wanted {
+                startup_cost = total_cost;
+            }
+        }
+        *startup = startup_cost;
+        *total = total_cost;
+        *pages = index_pages;
     }
 }

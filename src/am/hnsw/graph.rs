@@ -1,34 +1,55 @@
 //! The hnsw graph as stored in index pages, seen through quiver-core's `Graph` trait.
 
-use super::layout::{node_blk, node_off, Meta, Node, KIND_META};
+use super::layout::{node_blk, node_off, HeapTid, Meta, Node, KIND_META, KIND_NODES, KIND_OVERFLOW, MAX_PAYLOAD};
 use super::spec::IndexSpec;
 use crate::am::page::{self, Buf, Lock};
 use crate::am::recent::RecentBuffers;
-use quiver_core::metric::prefetch_ptr;
 use pgrx::pg_sys;
+use pgrx::PgSqlErrorCode;
 use quiver_core::hnsw::{Graph, NodeId};
-use quiver_core::metric::index_distance;
+use quiver_core::metric::{index_distance, prefetch_ptr};
+use std::cell::RefCell;
 
 pub const META_BLOCK: u32 = 0;
 
+fn corrupted(msg: String) -> ! {
+    crate::error::raise_code(PgSqlErrorCode::ERRCODE_INDEX_CORRUPTED, msg)
+}
+
 /// Read the meta page.
 pub fn read_meta(index: pg_sys::Relation) -> Meta {
+    if page::nblocks(index) == 0 {
+        corrupted(format!("hnsw index \"{}\" has no meta page", page::rel_name(index)));
+    }
     let buf = Buf::read(index, META_BLOCK, Lock::Share);
     let meta = unsafe { page::item(buf.page(), 1) }.and_then(|b| Meta::from_bytes(b));
     match meta {
-        Some(m) if page::page_kind(buf.page()) == KIND_META => m,
-        _ => crate::error::raise_code(
-            pgrx::PgSqlErrorCode::ERRCODE_INDEX_CORRUPTED,
-            "hnsw index meta page is missing or corrupted",
-        ),
+        Some(Ok(m)) if page::page_kind(buf.page()) == KIND_META => m,
+        Some(Err(version)) => {
+            pgrx::pg_sys::panic::ErrorReport::new(
+                PgSqlErrorCode::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+                format!(
+                    "hnsw index \"{}\" has on-disk format version {version}; this quiver reads version {}",
+                    page::rel_name(index),
+                    super::layout::VERSION
+                ),
+                "quiver",
+            )
+            .set_hint("REINDEX the index.")
+            .report(pgrx::PgLogLevel::ERROR);
+            unreachable!()
+        }
+        _ => corrupted(format!("hnsw index \"{}\" meta page is missing or corrupted", page::rel_name(index))),
     }
 }
 
 /// Facts about one node, copied out of its page.
+#[derive(Default)]
 pub struct NodeInfo {
-    pub heap: (u32, u16),
+    pub tids: Vec<HeapTid>,
     pub level: usize,
     pub deleted: bool,
+    pub outside: bool,
 }
 
 pub struct DiskGraph {
@@ -37,13 +58,29 @@ pub struct DiskGraph {
     pub entry: Option<(NodeId, usize)>,
     nblocks: u32,
     recent: RecentBuffers,
+    /// With `Some`, every deleted node met while computing distances is recorded, so that
+    /// inserts and repairs never choose one as a neighbour.
+    deleted_seen: Option<RefCell<std::collections::HashSet<NodeId, quiver_core::hnsw::IdBuildHasher>>>,
 }
 
 impl DiskGraph {
     pub fn open(index: pg_sys::Relation, spec: IndexSpec) -> DiskGraph {
-        let meta = read_meta(index);
+        Self::open_with_meta(index, spec, &read_meta(index))
+    }
+
+    pub fn open_with_meta(index: pg_sys::Relation, spec: IndexSpec, meta: &Meta) -> DiskGraph {
         let entry = (meta.has_entry != 0).then_some((meta.entry, meta.entry_level as usize));
-        DiskGraph { index, spec, entry, nblocks: page::nblocks(index), recent: RecentBuffers::new(index) }
+        DiskGraph { index, spec, entry, nblocks: page::nblocks(index), recent: RecentBuffers::new(index), deleted_seen: None }
+    }
+
+    /// Record deleted nodes met by [`DiskGraph::distance`] (see [`DiskGraph::is_deleted_seen`]).
+    pub fn track_deleted(mut self) -> Self {
+        self.deleted_seen = Some(RefCell::new(Default::default()));
+        self
+    }
+
+    pub fn is_deleted_seen(&self, id: NodeId) -> bool {
+        self.deleted_seen.as_ref().is_some_and(|s| s.borrow().contains(&id))
     }
 
     /// Run `f` on node `id` under a share lock; `None` if `id` does not name a node.
@@ -53,32 +90,45 @@ impl DiskGraph {
             return None;
         }
         let buf = self.recent.read(blk, Lock::Share);
-        // Node ids come from our own pages, so the page kind (in the special area, another
-        // cache line) is not checked here; item() still bounds-checks the offset.
+        // Node ids only ever point at node pages (node pages are never reused for anything
+        // else), so the page kind (in the special area, another cache line) is not checked
+        // here; item() bounds-checks the offset and every Node accessor its item.
         let bytes = unsafe { page::item(buf.page(), node_off(id)) }?;
         let node = Node { bytes, layout: self.spec.layout };
         Some(f(&node))
     }
 
     pub fn info(&self, id: NodeId) -> Option<NodeInfo> {
-        self.with_node(id, |n| NodeInfo { heap: n.heap_tid(), level: n.level(), deleted: n.is_deleted() })
+        self.with_node(id, |n| NodeInfo { tids: n.tids().collect(), level: n.level(), deleted: n.is_deleted(), outside: n.is_outside() })
     }
 
-    /// Distance from `query` (a payload) to node `id`; infinity for a missing node.
+    /// Distance from `query` (a payload) to node `id`; infinity for a missing node or one
+    /// outside the graph.
     pub fn distance(&self, id: NodeId, query: &[u8]) -> f32 {
         let (kind, metric) = (self.spec.kind, self.spec.metric);
-        let inline = self.with_node(id, |n| match n.overflow_block() {
-            None => Ok(index_distance(kind, metric, query, n.inline_payload())),
-            Some(first) => Err((first, n.payload_len())),
+        let inline = self.with_node(id, |n| {
+            if n.is_deleted() {
+                if let Some(s) = &self.deleted_seen {
+                    s.borrow_mut().insert(id);
+                }
+            }
+            match (n.is_outside(), n.overflow_block()) {
+                (true, _) => Ok(f32::INFINITY),
+                (false, None) => Ok(index_distance(kind, metric, query, n.inline_payload())),
+                (false, Some(first)) => Err((first, n.payload_len())),
+            }
         });
         match inline {
             Some(Ok(d)) => d,
-            Some(Err((first, len))) => index_distance(kind, metric, query, &read_overflow(self.index, first, len)),
+            Some(Err((first, len))) => match read_overflow(self.index, id, first, len) {
+                Ok(p) => index_distance(kind, metric, query, &p),
+                Err(_) => f32::INFINITY,
+            },
             None => f32::INFINITY,
         }
     }
 
-    /// The payload of node `id` (copied).
+    /// The payload of node `id` (copied; empty for a missing node or one outside the graph).
     pub fn payload(&self, id: NodeId) -> Vec<u8> {
         let inline = self.with_node(id, |n| match n.overflow_block() {
             None => Ok(n.inline_payload().to_vec()),
@@ -86,7 +136,7 @@ impl DiskGraph {
         });
         match inline {
             Some(Ok(p)) => p,
-            Some(Err((first, len))) => read_overflow(self.index, first, len),
+            Some(Err((first, len))) => read_overflow(self.index, id, first, len).unwrap_or_default(),
             None => Vec::new(),
         }
     }
@@ -133,22 +183,44 @@ impl Graph for DiskGraph {
     }
 }
 
-/// Reassemble a payload stored in a chain of overflow pages.
-pub fn read_overflow(index: pg_sys::Relation, first: u32, len: usize) -> Vec<u8> {
+/// Reassemble the payload of node `id` stored in a chain of overflow pages. A node claiming
+/// more than [`MAX_PAYLOAD`] bytes is corruption (an error naming it, before any allocation).
+/// A chain that ends early, loops or leaves the relation gives `Err` (a scan treats the node
+/// as infinitely far: a concurrent VACUUM may have freed and reused the chain since the node
+/// was read; `index_check` reports it as a problem).
+pub fn read_overflow(index: pg_sys::Relation, id: NodeId, first: u32, len: usize) -> Result<Vec<u8>, String> {
+    if len > MAX_PAYLOAD {
+        corrupted(format!(
+            "hnsw index \"{}\": node ({},{}) claims a vector of {len} bytes",
+            page::rel_name(index),
+            node_blk(id),
+            node_off(id)
+        ));
+    }
     let mut out = Vec::with_capacity(len);
     let mut blk = first;
     let total = page::nblocks(index);
-    while out.len() < len && blk != pg_sys::InvalidBlockNumber && blk < total {
+    let mut hops = 0usize;
+    while out.len() < len {
+        let at = || format!("overflow chain of node ({},{}) is broken at block {blk}", node_blk(id), node_off(id));
+        if blk == META_BLOCK || blk >= total || hops > len / 64 + 1 {
+            return Err(at());
+        }
         let buf = Buf::read(index, blk, Lock::Share);
-        if page::page_kind(buf.page()) != super::layout::KIND_OVERFLOW {
-            break;
+        if page::page_kind(buf.page()) != KIND_OVERFLOW {
+            return Err(at());
         }
         match unsafe { page::item(buf.page(), 1) } {
-            Some(chunk) => out.extend_from_slice(chunk),
-            None => break,
+            Some(chunk) if !chunk.is_empty() => out.extend_from_slice(&chunk[..chunk.len().min(len - out.len())]),
+            _ => return Err(at()),
         }
         blk = page::next_block(buf.page());
+        hops += 1;
     }
-    out.truncate(len);
-    out
+    Ok(out)
+}
+
+/// Whether block `blk` of `index` is a node page (read under a share lock).
+pub fn is_node_page(page: pg_sys::Page) -> bool {
+    page::page_kind(page) == KIND_NODES
 }

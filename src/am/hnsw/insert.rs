@@ -1,20 +1,28 @@
 //! INSERT into an indexed table: place the new node, link it into the graph (quiver-core's
 //! insert plan computed against the on-page graph), then update the entry point.
 //!
+//! A row whose vector equals an existing element's byte for byte joins that element (its heap
+//! TID is added there) instead of becoming a new node. NULL vectors, and vectors without a
+//! distance under the metric, become elements outside the graph.
+//!
 //! Concurrency: inserts hold a share lock on the index's update lock (a heavyweight lock on
 //! the meta block) and run side by side; each reverse-link change is merged under the page
 //! lock with what other inserts wrote since it was planned. An insert that becomes the new
-//! entry point (or the first node) takes the lock exclusively, as does VACUUM's repair pass,
-//! so the entry point only changes while no other insert is planning against it.
+//! entry point (or the first node) takes the lock exclusively, as does VACUUM while it moves
+//! the entry point, so the entry point only changes while no other insert is planning against
+//! it. VACUUM also takes and releases the lock exclusively after marking nodes deleted, so
+//! that every insert that may have chosen one of them as a neighbour has finished; inserts
+//! never choose deleted nodes.
 
 use super::graph::{DiskGraph, META_BLOCK};
-use super::layout::Node;
+use super::layout::{HeapTid, NewNode, Node};
 use super::spec::IndexSpec;
 use super::write;
+use crate::am::payload::{self, Detoaster};
 use pgrx::prelude::*;
-use quiver_core::hnsw::{merge_list, plan_insert, HashVisited, IdBuildHasher};
-use std::collections::HashMap;
+use quiver_core::hnsw::{merge_list, plan_insert_with, HashVisited, IdBuildHasher, InsertOpts};
 use quiver_core::metric::index_distance;
+use std::collections::HashMap;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Pseudo-random number in (0, 1] for the new node's level.
@@ -39,13 +47,13 @@ pub unsafe extern "C-unwind" fn aminsert(
     _index_info: *mut pg_sys::IndexInfo,
 ) -> bool {
     unsafe {
+        let spec = IndexSpec::of(index);
+        let tid = payload::heap_tid(&*heap_tid);
         if *isnull {
-            return false;
+            insert_row(index, &spec, None, tid);
+        } else {
+            Detoaster::new().with(*values, |p| insert_row(index, &spec, Some(p), tid));
         }
-        let payload = super::build::datum_payload(*values).to_vec();
-        let t = &*heap_tid;
-        let heap = (((t.ip_blkid.bi_hi as u32) << 16) | t.ip_blkid.bi_lo as u32, t.ip_posid);
-        insert_payload(index, &payload, heap);
     }
     false
 }
@@ -54,8 +62,27 @@ pub unsafe extern "C-unwind" fn aminsert(
 /// all bits set: block numbers are below InvalidBlockNumber).
 const PENDING: u64 = u64::MAX;
 
-pub fn insert_payload(index: pg_sys::Relation, payload: &[u8], heap: (u32, u16)) {
-    let spec = IndexSpec::of(index);
+/// Insert one heap row (`None`: a NULL vector).
+pub fn insert_row(index: pg_sys::Relation, spec: &IndexSpec, payload: Option<&[u8]>, tid: HeapTid) {
+    match payload {
+        Some(p) if payload::orderable(spec.kind, spec.metric, p) => {
+            payload::check_query_dims(spec.kind, spec.dims, p);
+            insert_vector(index, spec, p, tid)
+        }
+        _ => insert_outside(index, spec, tid, payload.is_none()),
+    }
+}
+
+/// A row the graph cannot order: an element outside the graph.
+fn insert_outside(index: pg_sys::Relation, spec: &IndexSpec, tid: HeapTid, null: bool) {
+    let tids = [tid];
+    let new = NewNode { tids: &tids, tid_slots: 1, level: 0, payload: None, overflow_blk: None, null };
+    let mut item = vec![0u8; new.size(&spec.layout)];
+    Node::init(&mut item, spec.layout, &new);
+    write::place_node(index, &item, |m, _| m.nodes += 1);
+}
+
+fn insert_vector(index: pg_sys::Relation, spec: &IndexSpec, payload: &[u8], heap: HeapTid) {
     let layout = spec.layout;
     let mut lock_mode = pg_sys::ShareLock as pg_sys::LOCKMODE;
     unsafe { pg_sys::LockPage(index, META_BLOCK, lock_mode) };
@@ -76,7 +103,7 @@ pub fn insert_payload(index: pg_sys::Relation, payload: &[u8], heap: (u32, u16))
 
     // 1. plan the links against the current graph, with a placeholder id for the node not
     //    yet on a page (the entry point cannot change under our lock; lists can)
-    let graph = DiskGraph::open(index, spec);
+    let graph = DiskGraph::open_with_meta(index, *spec, &meta).track_deleted();
     let (kind, metric) = (spec.kind, spec.metric);
     let mut dist_to_new = |id: u64| if id == PENDING { 0.0 } else { graph.distance(id, payload) };
     // Pruning a full neighbour list compares its members pairwise: keep their payloads.
@@ -97,34 +124,47 @@ pub fn insert_payload(index: pg_sys::Relation, payload: &[u8], heap: (u32, u16))
         }
     };
     let mut visited = HashVisited::new();
+    let exclude = |id: u64| graph.is_deleted_seen(id);
+    let opts = InsertOpts { exclude: Some(&exclude), extra: None };
     let plan = (meta.has_entry != 0)
-        .then(|| plan_insert(&graph, PENDING, level, &spec.params, &mut dist_to_new, &mut pair_dist, &mut visited));
+        .then(|| plan_insert_with(&graph, PENDING, level, &spec.params, &mut dist_to_new, &mut pair_dist, &mut visited, &opts));
+
+    // 2. a duplicate of an existing element joins it (an identical vector is at exactly the
+    //    distance the kernel computes from the vector to itself: 0, or -|v|² for inner product)
+    if let Some(found) = plan.as_ref().and_then(|p| p.new_neighbors.first()) {
+        let self_dist = index_distance(kind, metric, payload, payload);
+        let twins: Vec<u64> = found.iter().filter(|c| c.dist == self_dist).map(|c| c.id).collect();
+        for id in twins {
+            if graph.payload(id) == payload && write::add_duplicate_tid(index, layout, id, payload, heap) {
+                unsafe { pg_sys::UnlockPage(index, META_BLOCK, lock_mode) };
+                return;
+            }
+        }
+    }
     let new_entry = plan.as_ref().is_none_or(|p| p.new_entry);
 
-    // 2. the node with its own links, and the meta page (count, insert page, entry point),
-    //    in one WAL record
-    let overflow = write::needs_overflow(&layout, level, payload.len());
+    // 3. the node with its own links, and the meta page (count, entry point), in one WAL record
+    let overflow = write::needs_overflow(&layout, 1, level, payload.len());
     let overflow_blk = overflow.then(|| write::write_overflow(index, payload));
-    let mut item = vec![0u8; layout.item_size(level, payload.len(), overflow)];
-    let mut node = Node::init(&mut item, layout, heap, level, payload, overflow_blk);
+    let tids = [heap];
+    let new = NewNode { tids: &tids, tid_slots: 1, level, payload: Some(payload), overflow_blk, null: false };
+    let mut item = vec![0u8; new.size(&layout)];
+    let mut node = Node::init(&mut item, layout, &new);
     if let Some(plan) = &plan {
         for (l, list) in plan.new_neighbors.iter().enumerate() {
             node.set_neighbors(l, &list.iter().map(|c| c.id).collect::<Vec<_>>());
         }
     }
-    // the insert page as it is now: concurrent inserts may have moved on from a full page
-    let insert_page = super::graph::read_meta(index).insert_page;
-    let new_id = write::place_node(index, insert_page, &item, |m, id| {
+    let new_id = write::place_node(index, &item, |m, id| {
         if new_entry {
             m.entry = id;
             m.entry_level = level as u32;
             m.has_entry = 1;
         }
-        m.insert_page = super::layout::node_blk(id);
         m.nodes += 1;
     });
 
-    // 3. reverse links from its neighbours (one WAL record per page). A crash part-way leaves
+    // 4. reverse links from its neighbours (one WAL record per page). A crash part-way leaves
     //    a node of an uncommitted insert less reachable, never a dangling link.
     if let Some(plan) = plan {
         let changes = plan

@@ -1,35 +1,55 @@
-//! On-page layout of an hnsw index (quiver's own format).
+//! On-page layout of an hnsw index (quiver's own format, version 2).
 //!
-//! * Block 0, the meta page: one item holding [`Meta`].
-//! * Node pages (kind [`KIND_NODES`]): one item per graph node, see [`NodeLayout`].
+//! * Block 0, the meta page: one item holding [`Meta`]. Everything that shapes the pages (`m`,
+//!   the dimensions) is read from here, never from reloptions, which `ALTER INDEX ... SET`
+//!   can change after the build (a changed option takes effect at REINDEX).
+//! * Node pages (kind [`KIND_NODES`]): one item per element, see below. Node pages stay node
+//!   pages for the life of the index (a stale node id can only ever meet a node or nothing).
 //! * Overflow pages (kind [`KIND_OVERFLOW`]): one item each holding a chunk of a vector too
 //!   large to sit inline in its node; chunks are chained through the pages' next-block field.
+//!   Chains of freed nodes go onto a free list whose head is in the meta page.
 //!
 //! A node is identified by `(block << 16) | offset`. A node item is:
 //!
 //! ```text
-//!  0  heap TID: block (u32) + offset (u16)      6 bytes
-//!  6  level (u8)
-//!  7  flags (u8): 1 = deleted, 2 = vector stored in overflow pages
-//!  8  payload length (u32)
-//! 12  first overflow block (u32), or InvalidBlockNumber
-//! 16  per level 0..=level: count (u16) + capacity × (block u32, offset u16)
+//!  0  flags (u8): 1 deleted, 2 vector in overflow pages, 4 outside the graph, 8 NULL vector
+//!  1  level (u8)
+//!  2  heap TIDs in use (u8)
+//!  3  heap TID slots (u8)
+//!  4  payload length (u32)
+//!  8  first overflow block (u32), or InvalidBlockNumber
+//! 12  heap TID slots × (block u32, offset u16)
+//!  …  per level 0..=level: count (u16) + capacity × (block u32, offset u16)
 //!  …  padding to 8, then the vector payload (inline case)
 //! ```
+//!
+//! One element holds every heap row whose vector is byte-for-byte the same (up to
+//! [`MAX_TIDS`]), so duplicates are one graph node and stay findable. Elements "outside the
+//! graph" hold rows the graph cannot order: NULL vectors, and under cosine distance vectors
+//! of norm zero (whose distance to anything is NaN); scans return them after every graph row,
+//! as a sequential scan sorts NaN and NULL last.
 //!
 //! Neighbour slots have a fixed capacity per level (2·m at level 0, m above), so adding or
 //! replacing a neighbour rewrites bytes in place.
 
 pub const MAGIC: u32 = 0x5156_484e; // "QVHN"
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 pub const KIND_META: u16 = 0x5101;
 pub const KIND_NODES: u16 = 0x5102;
 pub const KIND_OVERFLOW: u16 = 0x5103;
 
 pub const FLAG_DELETED: u8 = 1;
 pub const FLAG_OVERFLOW: u8 = 2;
+pub const FLAG_OUTSIDE: u8 = 4;
+pub const FLAG_NULL: u8 = 8;
 
-const HEADER: usize = 16;
+/// Heap TIDs one element can hold.
+pub const MAX_TIDS: usize = 255;
+/// Largest vector payload an index page may claim (16,000 sparse elements are 128 KB):
+/// anything larger read from a page is corruption, not a vector.
+pub const MAX_PAYLOAD: usize = 1 << 20;
+
+const HEADER: usize = 12;
 const SLOT: usize = 6;
 
 pub fn node_id(blk: u32, off: u16) -> u64 {
@@ -44,6 +64,9 @@ pub fn node_off(id: u64) -> u16 {
     (id & 0xffff) as u16
 }
 
+/// A heap row: (block, offset).
+pub type HeapTid = (u32, u16);
+
 /// The meta page contents.
 #[derive(Clone, Copy, Debug, Default)]
 #[repr(C)]
@@ -52,27 +75,41 @@ pub struct Meta {
     pub version: u32,
     pub m: u32,
     pub ef_construction: u32,
-    pub entry: u64,
+    /// Dimensions of the indexed column (its type modifier).
+    pub dims: u32,
     pub entry_level: u32,
-    /// Last node page, where inserts try first.
-    pub insert_page: u32,
+    pub entry: u64,
     pub has_entry: u32,
+    /// Last node page, where inserts try first when the free space map has nothing.
+    pub insert_page: u32,
+    /// First page of the free overflow-page list (InvalidBlockNumber: empty).
+    pub free_overflow: u32,
     pub _pad: u32,
+    /// Node items on the pages (graph, outside-the-graph and deleted ones).
     pub nodes: u64,
 }
 
 impl Meta {
     pub fn to_bytes(&self) -> Vec<u8> {
         let p = self as *const Meta as *const u8;
+        // SAFETY: Meta is repr(C) plain old data.
         unsafe { std::slice::from_raw_parts(p, std::mem::size_of::<Meta>()) }.to_vec()
     }
 
-    pub fn from_bytes(b: &[u8]) -> Option<Meta> {
-        if b.len() < std::mem::size_of::<Meta>() {
+    /// The meta page item, or `Err(version)` for a page of another format version.
+    pub fn from_bytes(b: &[u8]) -> Option<Result<Meta, u32>> {
+        if b.len() < 8 {
             return None;
         }
-        let meta = unsafe { (b.as_ptr() as *const Meta).read_unaligned() };
-        (meta.magic == MAGIC).then_some(meta)
+        let word = |at: usize| u32::from_ne_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]]);
+        if word(0) != MAGIC {
+            return None;
+        }
+        if word(4) != VERSION || b.len() < std::mem::size_of::<Meta>() {
+            return Some(Err(word(4)));
+        }
+        // SAFETY: length checked; Meta is plain old data, read unaligned.
+        Some(Ok(unsafe { (b.as_ptr() as *const Meta).read_unaligned() }))
     }
 }
 
@@ -88,22 +125,28 @@ impl NodeLayout {
         quiver_core::hnsw::HnswParams { m: self.m, ef_construction: 0 }.max_neighbors(level)
     }
 
-    /// Byte offset of level `level`'s neighbour list.
-    pub fn level_offset(&self, level: usize) -> usize {
-        HEADER + (0..level).map(|l| 2 + SLOT * self.capacity(l)).sum::<usize>()
+    /// Byte offset of level `level`'s neighbour list in a node with `tids` TID slots.
+    pub fn level_offset(&self, tids: usize, level: usize) -> usize {
+        HEADER + SLOT * tids + (0..level).map(|l| 2 + SLOT * self.capacity(l)).sum::<usize>()
     }
 
-    /// Byte offset of the inline payload for a node of `level`.
-    pub fn payload_offset(&self, level: usize) -> usize {
-        (self.level_offset(level + 1) + 7) & !7
+    /// Byte offset of the inline payload.
+    pub fn payload_offset(&self, tids: usize, level: usize) -> usize {
+        (self.level_offset(tids, level + 1) + 7) & !7
     }
 
-    pub fn item_size(&self, level: usize, payload_len: usize, overflow: bool) -> usize {
-        self.payload_offset(level) + if overflow { 0 } else { payload_len }
+    pub fn item_size(&self, tids: usize, level: usize, payload_len: usize, overflow: bool) -> usize {
+        self.payload_offset(tids, level) + if overflow { 0 } else { payload_len }
+    }
+
+    /// Size of an element outside the graph (no lists, no payload) with `tids` slots.
+    pub fn outside_size(&self, tids: usize) -> usize {
+        (HEADER + SLOT * tids + 7) & !7
     }
 }
 
-/// A node item, read or written in place.
+/// A node item, read or written in place. Every accessor is bounds-checked against the item,
+/// so a damaged page yields odd values, never out-of-bounds reads.
 pub struct Node<'a> {
     pub bytes: &'a mut [u8],
     pub layout: NodeLayout,
@@ -123,89 +166,247 @@ fn wr(b: &mut [u8], at: usize, v: &[u8]) {
     }
 }
 
-impl<'a> Node<'a> {
-    /// Initialise a fresh node item in `bytes` (already sized by [`NodeLayout::item_size`]).
-    pub fn init(bytes: &'a mut [u8], layout: NodeLayout, heap: (u32, u16), level: usize, payload: &[u8], overflow_blk: Option<u32>) -> Node<'a> {
-        bytes.fill(0);
-        wr(bytes, 0, &heap.0.to_ne_bytes());
-        wr(bytes, 4, &heap.1.to_ne_bytes());
-        bytes[6] = level as u8;
-        bytes[7] = if overflow_blk.is_some() { FLAG_OVERFLOW } else { 0 };
-        wr(bytes, 8, &(payload.len() as u32).to_ne_bytes());
-        wr(bytes, 12, &overflow_blk.unwrap_or(u32::MAX).to_ne_bytes());
-        if overflow_blk.is_none() {
-            let at = layout.payload_offset(level);
-            wr(bytes, at, payload);
+/// What a new node item holds.
+pub struct NewNode<'p> {
+    pub tids: &'p [HeapTid],
+    /// TID slots to reserve (at least `tids.len()`).
+    pub tid_slots: usize,
+    pub level: usize,
+    /// `None`: an element outside the graph (no lists, no payload).
+    pub payload: Option<&'p [u8]>,
+    /// For an element outside the graph: its rows' vectors are NULL (else: they have no
+    /// distance under the metric).
+    pub null: bool,
+    pub overflow_blk: Option<u32>,
+}
+
+impl NewNode<'_> {
+    pub fn size(&self, layout: &NodeLayout) -> usize {
+        match self.payload {
+            None => layout.outside_size(self.tid_slots),
+            Some(p) => layout.item_size(self.tid_slots, self.level, p.len(), self.overflow_blk.is_some()),
         }
-        Node { bytes, layout }
     }
+}
 
-    pub fn heap_tid(&self) -> (u32, u16) {
-        (rd_u32(self.bytes, 0), rd_u16(self.bytes, 4))
-    }
-
-    pub fn level(&self) -> usize {
-        self.bytes.get(6).copied().unwrap_or(0) as usize
+impl<'a> Node<'a> {
+    /// Initialise a fresh node item in `bytes` (already sized by [`NewNode::size`]).
+    pub fn init(bytes: &'a mut [u8], layout: NodeLayout, n: &NewNode<'_>) -> Node<'a> {
+        bytes.fill(0);
+        let slots = n.tid_slots.clamp(n.tids.len(), MAX_TIDS);
+        let mut flags = 0;
+        if n.overflow_blk.is_some() {
+            flags |= FLAG_OVERFLOW;
+        }
+        if n.payload.is_none() {
+            flags |= FLAG_OUTSIDE;
+            if n.null {
+                flags |= FLAG_NULL;
+            }
+        }
+        bytes[0] = flags;
+        bytes[1] = if n.payload.is_some() { n.level as u8 } else { 0 };
+        bytes[2] = n.tids.len().min(slots) as u8;
+        bytes[3] = slots as u8;
+        let payload = n.payload.unwrap_or(&[]);
+        wr(bytes, 4, &(payload.len() as u32).to_ne_bytes());
+        wr(bytes, 8, &n.overflow_blk.unwrap_or(u32::MAX).to_ne_bytes());
+        let mut node = Node { bytes, layout };
+        for (i, t) in n.tids.iter().take(slots).enumerate() {
+            node.set_tid(i, *t);
+        }
+        if n.payload.is_some() && n.overflow_blk.is_none() {
+            let at = layout.payload_offset(slots, n.level);
+            wr(node.bytes, at, payload);
+        }
+        node
     }
 
     pub fn flags(&self) -> u8 {
-        self.bytes.get(7).copied().unwrap_or(0)
+        self.bytes.first().copied().unwrap_or(0)
+    }
+
+    pub fn level(&self) -> usize {
+        self.bytes.get(1).copied().unwrap_or(0) as usize
+    }
+
+    pub fn tid_count(&self) -> usize {
+        (self.bytes.get(2).copied().unwrap_or(0) as usize).min(self.tid_slots())
+    }
+
+    pub fn tid_slots(&self) -> usize {
+        let slots = self.bytes.get(3).copied().unwrap_or(0) as usize;
+        // never beyond the item
+        slots.min(self.bytes.len().saturating_sub(HEADER) / SLOT)
+    }
+
+    pub fn tid(&self, i: usize) -> HeapTid {
+        let at = HEADER + i * SLOT;
+        (rd_u32(self.bytes, at), rd_u16(self.bytes, at + 4))
+    }
+
+    pub fn tids(&self) -> impl Iterator<Item = HeapTid> + '_ {
+        (0..self.tid_count()).map(|i| self.tid(i))
+    }
+
+    fn set_tid(&mut self, i: usize, t: HeapTid) {
+        let at = HEADER + i * SLOT;
+        wr(self.bytes, at, &t.0.to_ne_bytes());
+        wr(self.bytes, at + 4, &t.1.to_ne_bytes());
+    }
+
+    /// Add a heap TID in a free slot; false when every slot is taken.
+    pub fn push_tid(&mut self, t: HeapTid) -> bool {
+        let n = self.tid_count();
+        if n >= self.tid_slots() {
+            return false;
+        }
+        self.set_tid(n, t);
+        self.bytes[2] = (n + 1) as u8;
+        true
+    }
+
+    /// Keep only the TIDs for which `keep` is true; returns how many were removed.
+    pub fn retain_tids(&mut self, mut keep: impl FnMut(HeapTid) -> bool) -> usize {
+        let n = self.tid_count();
+        let mut kept = 0;
+        for i in 0..n {
+            let t = self.tid(i);
+            if keep(t) {
+                self.set_tid(kept, t);
+                kept += 1;
+            }
+        }
+        if let Some(c) = self.bytes.get_mut(2) {
+            *c = kept as u8;
+        }
+        n - kept
     }
 
     pub fn is_deleted(&self) -> bool {
         self.flags() & FLAG_DELETED != 0
     }
 
+    /// An element outside the graph: no lists, no vector.
+    pub fn is_outside(&self) -> bool {
+        self.flags() & FLAG_OUTSIDE != 0
+    }
+
+    /// An element outside the graph whose rows have NULL vectors.
+    pub fn is_null(&self) -> bool {
+        self.flags() & (FLAG_OUTSIDE | FLAG_NULL) == FLAG_OUTSIDE | FLAG_NULL
+    }
+
     pub fn set_deleted(&mut self) {
-        if let Some(f) = self.bytes.get_mut(7) {
+        if let Some(f) = self.bytes.first_mut() {
             *f |= FLAG_DELETED;
         }
     }
 
     pub fn payload_len(&self) -> usize {
-        rd_u32(self.bytes, 8) as usize
+        rd_u32(self.bytes, 4) as usize
     }
 
     pub fn overflow_block(&self) -> Option<u32> {
-        (self.flags() & FLAG_OVERFLOW != 0).then(|| rd_u32(self.bytes, 12))
+        (self.flags() & FLAG_OVERFLOW != 0).then(|| rd_u32(self.bytes, 8))
     }
 
-    /// The inline payload (empty if stored in overflow pages or truncated).
+    /// The inline payload (empty if stored in overflow pages, outside the graph, or truncated).
     pub fn inline_payload(&self) -> &[u8] {
-        if self.flags() & FLAG_OVERFLOW != 0 {
+        if self.flags() & (FLAG_OVERFLOW | FLAG_OUTSIDE) != 0 {
             return &[];
         }
-        let at = self.layout.payload_offset(self.level());
+        let at = self.layout.payload_offset(self.tid_slots(), self.level());
         self.bytes.get(at..at + self.payload_len()).unwrap_or(&[])
     }
 
+    /// Whether the item is long enough for its header, TIDs and lists.
+    pub fn is_well_formed(&self) -> bool {
+        if self.bytes.len() < HEADER {
+            return false;
+        }
+        if self.is_outside() {
+            return self.bytes.len() >= HEADER + SLOT * self.tid_slots() && self.level() == 0;
+        }
+        let slots = self.bytes.get(3).copied().unwrap_or(0) as usize;
+        self.level() <= quiver_core::hnsw::MAX_LEVEL
+            && self.payload_len() <= MAX_PAYLOAD
+            && self.bytes.len() >= self.layout.payload_offset(slots, self.level())
+    }
+
     pub fn neighbor_count(&self, level: usize) -> usize {
-        if level > self.level() {
+        if level > self.level() || self.is_outside() {
             return 0;
         }
-        (rd_u16(self.bytes, self.layout.level_offset(level)) as usize).min(self.layout.capacity(level))
+        (rd_u16(self.bytes, self.layout.level_offset(self.tid_slots(), level)) as usize).min(self.layout.capacity(level))
     }
 
     pub fn neighbors(&self, level: usize, out: &mut Vec<u64>) {
-        let base = self.layout.level_offset(level) + 2;
+        let base = self.layout.level_offset(self.tid_slots(), level) + 2;
         for i in 0..self.neighbor_count(level) {
             let at = base + i * SLOT;
+            if at + SLOT > self.bytes.len() {
+                break;
+            }
             out.push(node_id(rd_u32(self.bytes, at), rd_u16(self.bytes, at + 4)));
         }
     }
 
     /// Replace the neighbour list at `level` (truncated to capacity).
     pub fn set_neighbors(&mut self, level: usize, ids: &[u64]) {
-        if level > self.level() {
+        if level > self.level() || self.is_outside() {
             return;
         }
         let n = ids.len().min(self.layout.capacity(level));
-        let base = self.layout.level_offset(level);
+        let base = self.layout.level_offset(self.tid_slots(), level);
         wr(self.bytes, base, &(n as u16).to_ne_bytes());
         for (i, &id) in ids[..n].iter().enumerate() {
             let at = base + 2 + i * SLOT;
             wr(self.bytes, at, &node_blk(id).to_ne_bytes());
             wr(self.bytes, at + 4, &node_off(id).to_ne_bytes());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn node_round_trip() {
+        let layout = NodeLayout { m: 4 };
+        let payload = [1u8, 2, 3, 4, 5, 6, 7, 8];
+        let tids = [(7, 3), (9, 1)];
+        let n = NewNode { tids: &tids, tid_slots: 3, level: 1, payload: Some(&payload), overflow_blk: None, null: false };
+        let mut item = vec![0u8; n.size(&layout)];
+        let mut node = Node::init(&mut item, layout, &n);
+        node.set_neighbors(0, &[node_id(1, 2), node_id(3, 4)]);
+        node.set_neighbors(1, &[node_id(5, 6)]);
+        assert_eq!(node.inline_payload(), &payload);
+        assert!(node.push_tid((11, 2)));
+        assert!(!node.push_tid((12, 2)));
+        assert_eq!(node.tids().collect::<Vec<_>>(), vec![(7, 3), (9, 1), (11, 2)]);
+        assert_eq!(node.retain_tids(|t| t.0 != 9), 1);
+        assert_eq!(node.tids().collect::<Vec<_>>(), vec![(7, 3), (11, 2)]);
+        let mut l = Vec::new();
+        node.neighbors(0, &mut l);
+        assert_eq!(l, vec![node_id(1, 2), node_id(3, 4)]);
+        l.clear();
+        node.neighbors(1, &mut l);
+        assert_eq!(l, vec![node_id(5, 6)]);
+        assert!(node.is_well_formed());
+    }
+
+    #[test]
+    fn truncated_items_read_safely() {
+        let layout = NodeLayout { m: 16 };
+        let mut bytes = vec![0u8, 3, 200, 200, 0xff, 0xff, 0xff, 0x7f];
+        let node = Node { bytes: &mut bytes, layout };
+        assert!(!node.is_well_formed());
+        assert_eq!(node.tid_count(), 0);
+        let mut l = Vec::new();
+        node.neighbors(2, &mut l);
+        assert!(l.is_empty());
+        assert!(node.inline_payload().is_empty());
     }
 }

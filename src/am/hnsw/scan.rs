@@ -1,22 +1,65 @@
 //! Index scans: `ORDER BY embedding <-> $1 LIMIT k`, optionally iterative (hnsw.iterative_scan)
 //! so that filtered queries keep finding rows after the first `ef_search` candidates.
+//!
+//! A scan returns the rows a sequential scan would, in the same order as far as the graph
+//! finds them: graph rows by distance; once the graph is exhausted, the rows whose distance
+//! is NaN (zero vectors under cosine), then the rows whose vector is NULL. A NULL query (every
+//! distance NULL) returns every row; a query that has no distance to anything (a zero vector
+//! under cosine: every distance NaN) returns every row, NaN before NULL. A query of other
+//! dimensions than the column raises the operator's own error.
 
-use super::graph::DiskGraph;
+use super::graph::{is_node_page, DiskGraph};
+use super::layout::{HeapTid, Node};
 use super::options::{IterativeScan, EF_SEARCH, ITERATIVE_SCAN, MAX_SCAN_TUPLES, SCAN_MEM_MULTIPLIER};
 use super::spec::IndexSpec;
+use crate::am::page::{self, Buf, Lock};
+use crate::am::payload::{self, Detoaster};
 use pgrx::prelude::*;
 use quiver_core::hnsw::{search, Candidate, HashVisited, IterativeSearch};
 use std::collections::VecDeque;
 
+/// Which elements a sweep over the pages returns.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum SweepOf {
+    /// Graph elements and those outside the graph with no distance (NaN).
+    NotNull,
+    /// Elements whose rows have NULL vectors.
+    Null,
+    /// Elements outside the graph with no distance (after the graph's own rows).
+    NaN,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Phase {
+    Graph,
+    Sweep(SweepOf),
+    Done,
+}
+
+/// Where a sweep over the node pages has got to.
+#[derive(Default)]
+struct Cursor {
+    blk: u32,
+    nblocks: u32,
+}
+
 struct ScanState {
     graph: Option<DiskGraph>,
+    detoast: Detoaster,
     query: Option<Vec<u8>>,
     search: Option<IterativeSearch>,
     batch: VecDeque<Candidate>,
+    /// Rows ready to return, with their ORDER BY value (`None`: NULL).
+    rows: VecDeque<(HeapTid, Option<f64>)>,
     visited: usize,
+    /// Without iterative scans, once the single search ran: whether it returned the whole graph.
+    single: Option<bool>,
     last_distance: f32,
-    exhausted: bool,
     mode: IterativeScan,
+    phase: Phase,
+    /// After the graph: the sweeps still to run.
+    sweeps: VecDeque<SweepOf>,
+    cursor: Cursor,
 }
 
 #[pg_guard]
@@ -29,13 +72,19 @@ pub unsafe extern "C-unwind" fn ambeginscan(
         let scan = pg_sys::RelationGetIndexScan(index, nkeys, norderbys);
         let state = ScanState {
             graph: None,
+            // freed with the scan's memory context, like the state itself
+            detoast: Detoaster::in_current_context(),
             query: None,
             search: None,
             batch: VecDeque::new(),
+            rows: VecDeque::new(),
             visited: 0,
+            single: None,
             last_distance: f32::NEG_INFINITY,
-            exhausted: true,
             mode: IterativeScan::Off,
+            phase: Phase::Done,
+            sweeps: VecDeque::new(),
+            cursor: Cursor::default(),
         };
         // Freed (and dropped) with the scan's memory context, even if the query errors out.
         let ptr = pgrx::PgMemoryContexts::CurrentMemoryContext.leak_and_drop_on_delete(state);
@@ -52,6 +101,16 @@ pub unsafe extern "C-unwind" fn ambeginscan(
     }
 }
 
+/// `pgstat_count_index_scan`: a scan of this index, for pg_stat_*_indexes.idx_scan.
+fn count_index_scan(rel: pg_sys::Relation) {
+    unsafe {
+        let info = (*rel).pgstat_info;
+        if !info.is_null() {
+            (*info).t_counts.t_numscans += 1;
+        }
+    }
+}
+
 #[pg_guard]
 pub unsafe extern "C-unwind" fn amrescan(
     scan: pg_sys::IndexScanDesc,
@@ -62,23 +121,78 @@ pub unsafe extern "C-unwind" fn amrescan(
 ) {
     unsafe {
         let state = &mut *((*scan).opaque as *mut ScanState);
+        let index = (*scan).indexRelation;
         if !orderbys.is_null() && norderbys > 0 && (*scan).numberOfOrderBys > 0 {
             std::ptr::copy(orderbys, (*scan).orderByData, norderbys as usize);
         }
         state.batch.clear();
+        state.rows.clear();
         state.search = None;
         state.visited = 0;
+        state.single = None;
         state.last_distance = f32::NEG_INFINITY;
-        state.exhausted = false;
         state.mode = ITERATIVE_SCAN.get();
-        state.query = None;
-        if (*scan).numberOfOrderBys > 0 {
-            let key = &*(*scan).orderByData;
-            if key.sk_flags & pg_sys::SK_ISNULL as i32 == 0 {
-                state.query = Some(super::build::datum_payload(key.sk_argument).to_vec());
-            }
+        state.sweeps.clear();
+        state.cursor = Cursor { blk: 1, nblocks: page::nblocks(index) };
+        if (*scan).numberOfOrderBys == 0 {
+            crate::error::raise_code(PgSqlErrorCode::ERRCODE_FEATURE_NOT_SUPPORTED, "cannot scan hnsw index without order");
         }
+        // the meta page as it is now: a new graph per scan
+        let graph = DiskGraph::open(index, IndexSpec::of(index));
+        let spec = graph.spec;
+        let key = &*(*scan).orderByData;
+        let mut query = state.query.take().unwrap_or_default();
+        query.clear();
+        let has_query = key.sk_flags & pg_sys::SK_ISNULL as i32 == 0;
+        if has_query {
+            state.detoast.with(key.sk_argument, |p| query.extend_from_slice(p));
+            payload::check_query_dims(spec.kind, spec.dims, &query);
+        }
+        count_index_scan(index);
+        if !has_query {
+            // every distance is NULL: every row, in any order
+            state.phase = Phase::Sweep(SweepOf::NotNull);
+            state.sweeps.push_back(SweepOf::Null);
+        } else if !payload::orderable(spec.kind, spec.metric, &query) {
+            // every distance is NaN: every row, the NULL ones last
+            state.phase = Phase::Sweep(SweepOf::NotNull);
+            state.sweeps.push_back(SweepOf::Null);
+        } else {
+            state.phase = Phase::Graph;
+            state.sweeps.extend([SweepOf::NaN, SweepOf::Null]);
+        }
+        state.query = Some(query);
+        state.graph = Some(graph);
     }
+}
+
+/// Collect the rows of the next node page of a sweep into `rows`; false when no page is left.
+fn sweep_page(state: &mut ScanState, index: pg_sys::Relation, of: SweepOf, layout: super::layout::NodeLayout) -> bool {
+    if state.cursor.blk >= state.cursor.nblocks {
+        return false;
+    }
+    let blk = state.cursor.blk;
+    state.cursor.blk += 1;
+    let buf = Buf::read(index, blk, Lock::Share);
+    if !is_node_page(buf.page()) {
+        return true;
+    }
+    for off in 1..=page::max_offset(buf.page()) {
+        let Some(bytes) = (unsafe { page::item(buf.page(), off) }) else { continue };
+        let node = Node { bytes, layout };
+        if node.is_deleted() {
+            continue;
+        }
+        let value = match of {
+            SweepOf::Null if node.is_null() => None,
+            SweepOf::NaN if node.is_outside() && !node.is_null() => Some(f64::NAN),
+            SweepOf::NotNull if !node.is_null() => Some(f64::NAN),
+            _ => continue,
+        };
+        state.rows.extend(node.tids().map(|t| (t, value)));
+    }
+    pgrx::check_for_interrupts!();
+    true
 }
 
 #[pg_guard]
@@ -86,75 +200,108 @@ pub unsafe extern "C-unwind" fn amgettuple(scan: pg_sys::IndexScanDesc, _dir: pg
     unsafe {
         let state = &mut *((*scan).opaque as *mut ScanState);
         let index = (*scan).indexRelation;
-        if (*scan).numberOfOrderBys == 0 {
-            crate::error::raise_code(
-                PgSqlErrorCode::ERRCODE_FEATURE_NOT_SUPPORTED,
-                "cannot scan hnsw index without order",
-            );
-        }
-        let Some(query) = state.query.as_deref() else { return false };
-        if state.graph.is_none() {
-            state.graph = Some(DiskGraph::open(index, IndexSpec::of(index)));
-        }
-        let graph = state.graph.as_ref().expect("graph opened above");
-        let max_tuples = MAX_SCAN_TUPLES.get().max(1) as usize;
         loop {
-            if let Some(c) = state.batch.pop_front() {
-                let Some(info) = graph.info(c.id) else { continue };
-                if info.deleted {
-                    continue;
-                }
-                if state.mode == IterativeScan::StrictOrder && c.dist < state.last_distance {
-                    continue;
-                }
-                state.last_distance = state.last_distance.max(c.dist);
-                let tid = &mut (*scan).xs_heaptid;
-                tid.ip_blkid.bi_hi = (info.heap.0 >> 16) as u16;
-                tid.ip_blkid.bi_lo = (info.heap.0 & 0xffff) as u16;
-                tid.ip_posid = info.heap.1;
+            if let Some((tid, value)) = state.rows.pop_front() {
+                payload::set_heap_tid(&mut (*scan).xs_heaptid, tid);
                 (*scan).xs_recheck = false;
                 (*scan).xs_recheckorderby = false;
-                *(*scan).xs_orderbyvals = pg_sys::Datum::from(graph.spec.metric.operator_value(c.dist as f64).to_bits());
-                *(*scan).xs_orderbynulls = false;
+                match value {
+                    Some(v) => {
+                        *(*scan).xs_orderbyvals = pg_sys::Datum::from(v.to_bits());
+                        *(*scan).xs_orderbynulls = false;
+                    }
+                    None => {
+                        *(*scan).xs_orderbyvals = pg_sys::Datum::from(0usize);
+                        *(*scan).xs_orderbynulls = true;
+                    }
+                }
                 return true;
             }
-            if state.exhausted {
-                return false;
-            }
-            let mut dist = |id: u64| graph.distance(id, query);
-            let ef = EF_SEARCH.get().max(1) as usize;
-            if state.mode == IterativeScan::Off {
-                // one plain search of ef candidates, no state kept for later batches
-                let mut visited = HashVisited::with_capacity(ef * 16);
-                state.batch.extend(search(graph, ef, ef, &mut dist, &mut visited));
-                state.exhausted = true;
-                continue;
-            }
-            let batch = match state.search.as_mut() {
-                None => {
-                    let s = IterativeSearch::new(graph, ef, &mut dist);
-                    state.search = Some(s);
-                    let s = state.search.as_mut().expect("set above");
-                    s.next_batch(graph, &mut dist)
-                }
-                Some(s) => {
-                    // Memory of an iterative scan grows with the nodes it has seen (visited set
-                    // and candidate heaps, ~48 bytes each): bounded by work_mem × multiplier.
-                    let mem_limit = pg_sys::work_mem as f64 * 1024.0 * SCAN_MEM_MULTIPLIER.get();
-                    if state.visited >= max_tuples || s.visited_count() as f64 * 48.0 > mem_limit {
-                        state.exhausted = true;
-                        continue;
+            match state.phase {
+                Phase::Done => return false,
+                Phase::Sweep(of) => {
+                    let Some(layout) = state.graph.as_ref().map(|g| g.spec.layout) else { return false };
+                    if !sweep_page(state, index, of, layout) {
+                        state.cursor.blk = 1;
+                        state.phase = state.sweeps.pop_front().map_or(Phase::Done, Phase::Sweep);
                     }
-                    s.next_batch(graph, &mut dist)
                 }
-            };
-            if batch.is_empty() {
-                state.exhausted = true;
+                Phase::Graph => {
+                    if !next_graph_rows(state) {
+                        state.cursor.blk = 1;
+                        state.phase = state.sweeps.pop_front().map_or(Phase::Done, Phase::Sweep);
+                    }
+                }
             }
-            state.visited += batch.len();
-            state.batch.extend(batch);
         }
     }
+}
+
+/// Move the next graph rows into `state.rows`; false once the graph has nothing more to give
+/// (and the scan should go on to the rows outside the graph), or `Done` when it stopped early.
+fn next_graph_rows(state: &mut ScanState) -> bool {
+    let (Some(graph), Some(query)) = (state.graph.as_ref(), state.query.as_deref()) else {
+        state.phase = Phase::Done;
+        return true;
+    };
+    if let Some(c) = state.batch.pop_front() {
+        let Some(info) = graph.info(c.id) else { return true };
+        if info.deleted || info.outside {
+            return true;
+        }
+        if state.mode == IterativeScan::StrictOrder && c.dist < state.last_distance {
+            return true;
+        }
+        state.last_distance = state.last_distance.max(c.dist);
+        let value = graph.spec.metric.operator_value(c.dist as f64);
+        state.rows.extend(info.tids.into_iter().map(|t| (t, Some(value))));
+        return true;
+    }
+    let mut dist = |id: u64| graph.distance(id, query);
+    let ef = EF_SEARCH.get().max(1) as usize;
+    if state.mode == IterativeScan::Off {
+        return match state.single {
+            // the one search is over: the rows outside the graph follow only when it returned
+            // the whole graph (fewer than ef candidates)
+            Some(true) => false,
+            Some(false) => {
+                state.phase = Phase::Done;
+                true
+            }
+            None => {
+                let mut visited = HashVisited::with_capacity(ef * 16);
+                let found = search(graph, ef, ef, &mut dist, &mut visited);
+                state.single = Some(found.len() < ef);
+                state.batch.extend(found);
+                true
+            }
+        };
+    }
+    let max_tuples = MAX_SCAN_TUPLES.get().max(1) as usize;
+    let batch = match state.search.as_mut() {
+        None => {
+            let mut s = IterativeSearch::new(graph, ef, &mut dist);
+            let b = s.next_batch(graph, &mut dist);
+            state.search = Some(s);
+            b
+        }
+        Some(s) => {
+            // Memory of an iterative scan grows with the nodes it has seen (visited set and
+            // candidate heaps, ~48 bytes each): bounded by work_mem × multiplier.
+            let mem_limit = unsafe { pg_sys::work_mem } as f64 * 1024.0 * SCAN_MEM_MULTIPLIER.get();
+            if state.visited >= max_tuples || s.visited_count() as f64 * 48.0 > mem_limit {
+                state.phase = Phase::Done;
+                return true;
+            }
+            s.next_batch(graph, &mut dist)
+        }
+    };
+    if batch.is_empty() {
+        return false;
+    }
+    state.visited += batch.len();
+    state.batch.extend(batch);
+    true
 }
 
 #[pg_guard]

@@ -1,7 +1,13 @@
-//! What an hnsw index compares: element kind and metric (from its operator class), and `m`.
+//! What an hnsw index compares and how its pages are shaped: element kind and metric (from its
+//! operator class), `m`, `ef_construction` and the dimensions.
+//!
+//! A built index takes them from its meta page ([`IndexSpec::of`]); only a build reads the
+//! reloptions ([`IndexSpec::for_build`]). `ALTER INDEX ... SET (m = ...)` therefore changes
+//! nothing until REINDEX, as with PostgreSQL's own index options.
 
+use super::layout::{Meta, NodeLayout};
 use super::options;
-use crate::am::hnsw::layout::NodeLayout;
+use crate::am::payload;
 use pgrx::pg_sys;
 use quiver_core::hnsw::HnswParams;
 use quiver_core::metric::{Metric, VectorKind};
@@ -12,49 +18,53 @@ pub struct IndexSpec {
     pub metric: Metric,
     pub params: HnswParams,
     pub layout: NodeLayout,
-}
-
-/// The C entry points of the operator classes' distance functions (support function 1).
-fn kernel_table() -> [(usize, VectorKind, Metric); 14] {
-    use crate::types::ops::*;
-    use crate::types::sparse_ops::*;
-    [
-        (vector_l2_squared_distance_wrapper as *const () as usize, VectorKind::F32, Metric::L2),
-        (vector_negative_inner_product_wrapper as *const () as usize, VectorKind::F32, Metric::InnerProduct),
-        (vector_cosine_distance_wrapper as *const () as usize, VectorKind::F32, Metric::Cosine),
-        (vector_l1_distance_wrapper as *const () as usize, VectorKind::F32, Metric::L1),
-        (halfvec_l2_squared_distance_wrapper as *const () as usize, VectorKind::F16, Metric::L2),
-        (halfvec_negative_inner_product_wrapper as *const () as usize, VectorKind::F16, Metric::InnerProduct),
-        (halfvec_cosine_distance_wrapper as *const () as usize, VectorKind::F16, Metric::Cosine),
-        (halfvec_l1_distance_wrapper as *const () as usize, VectorKind::F16, Metric::L1),
-        (sparsevec_l2_squared_distance_wrapper as *const () as usize, VectorKind::Sparse, Metric::L2),
-        (sparsevec_negative_inner_product_wrapper as *const () as usize, VectorKind::Sparse, Metric::InnerProduct),
-        (sparsevec_cosine_distance_wrapper as *const () as usize, VectorKind::Sparse, Metric::Cosine),
-        (sparsevec_l1_distance_wrapper as *const () as usize, VectorKind::Sparse, Metric::L1),
-        (bit_hamming_distance_wrapper as *const () as usize, VectorKind::Bit, Metric::Hamming),
-        (bit_jaccard_distance_wrapper as *const () as usize, VectorKind::Bit, Metric::Jaccard),
-    ]
+    pub dims: u32,
 }
 
 impl IndexSpec {
-    /// Inspect an open hnsw index relation.
+    /// The spec of a built index, from its meta page.
     pub fn of(index: pg_sys::Relation) -> IndexSpec {
-        let addr = unsafe {
-            let finfo = pg_sys::index_getprocinfo(index, 1, 1);
-            (*finfo).fn_addr.map(|f| f as usize).unwrap_or(0)
-        };
-        let Some(&(_, kind, metric)) = kernel_table().iter().find(|(a, _, _)| *a == addr) else {
-            crate::error::raise_code(
-                pgrx::PgSqlErrorCode::ERRCODE_FEATURE_NOT_SUPPORTED,
-                "hnsw operator class has an unsupported distance function",
-            )
-        };
-        let (m, ef_construction) = options::of(index);
+        Self::from_meta(index, &super::graph::read_meta(index))
+    }
+
+    pub fn from_meta(index: pg_sys::Relation, meta: &Meta) -> IndexSpec {
+        let (kind, metric) = payload::opclass_kernel(index, "hnsw");
+        let m = meta.m as usize;
         IndexSpec {
             kind,
             metric,
-            params: HnswParams::new(m, ef_construction),
+            params: HnswParams::new(m, meta.ef_construction as usize),
             layout: NodeLayout { m },
+            dims: meta.dims,
+        }
+    }
+
+    /// The spec for a new build: options from the reloptions, dimensions from the column
+    /// (which must declare them).
+    pub fn for_build(index: pg_sys::Relation) -> IndexSpec {
+        let (kind, metric) = payload::opclass_kernel(index, "hnsw");
+        let dims = payload::column_dims(index, kind, "hnsw");
+        let (m, ef_construction) = options::of(index);
+        if ef_construction < 2 * m {
+            crate::error::raise_code(
+                pgrx::PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
+                "ef_construction must be greater than or equal to 2 * m",
+            );
+        }
+        IndexSpec { kind, metric, params: HnswParams::new(m, ef_construction), layout: NodeLayout { m }, dims }
+    }
+
+    /// A fresh meta page for this spec.
+    pub fn new_meta(&self) -> Meta {
+        Meta {
+            magic: super::layout::MAGIC,
+            version: super::layout::VERSION,
+            m: self.params.m as u32,
+            ef_construction: self.params.ef_construction as u32,
+            dims: self.dims,
+            insert_page: pg_sys::InvalidBlockNumber,
+            free_overflow: pg_sys::InvalidBlockNumber,
+            ..Default::default()
         }
     }
 }

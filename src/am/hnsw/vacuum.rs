@@ -1,17 +1,35 @@
-//! VACUUM: mark nodes whose heap rows are dead as deleted, then repair the graph: every live
-//! neighbour list that points at a deleted node is re-selected from its live neighbours and the
-//! deleted node's own neighbours, and a deleted entry point is replaced. Deleted nodes are then
-//! no longer referenced by live ones (their space is not reused yet).
+//! VACUUM of an hnsw index, in four passes over the pages (each with VACUUM's buffer ring,
+//! interruptible, with cost-based delay):
+//!
+//! 1. **Mark.** Dead heap TIDs leave their elements; an element left without rows is marked
+//!    deleted (it stays in the graph for now, so searches still pass through it). Elements
+//!    outside the graph are removed at once (nothing links to them).
+//! 2. **Repair.** After waiting for inserts that may have chosen a deleted node as a
+//!    neighbour, the entry point moves off a deleted node, and every live node that links to
+//!    a deleted one gets new lists: a fresh neighbour search from the entry point plus its
+//!    surviving neighbours and its deleted neighbours' neighbours, with the selection
+//!    heuristic, and reverse links like an insert's.
+//! 3. **Reach.** A walk from the entry point finds live nodes nothing reaches any more (many
+//!    deletions around them, or pruning); each is linked from nodes the walk reaches.
+//! 4. **Free.** Deleted nodes, now unreferenced by live ones, are removed from their pages and
+//!    their overflow pages put on the free list; the pages' free space goes to the free space
+//!    map, where inserts find it.
+//!
+//! Memory stays within maintenance_work_mem: the deleted set is capped (nodes beyond the cap
+//! stay marked and are handled by the next VACUUM), the reachability walk uses a bitmap and a
+//! bounded queue. Inserts are only held off for the moments the update lock is taken
+//! exclusively (to wait for in-flight inserts, and to move the entry point).
 
 use super::graph::{read_meta, DiskGraph, META_BLOCK};
-use super::layout::{Node, KIND_NODES};
+use super::layout::{node_blk, node_id, node_off, Node, NodeLayout, KIND_NODES};
 use super::spec::IndexSpec;
 use super::write;
-use quiver_core::hnsw::{select_neighbors, Candidate, IdBuildHasher};
+use crate::am::page::{self, fsm, Buf, Lock, Wal};
+use crate::am::payload;
+use pgrx::prelude::*;
+use quiver_core::hnsw::{merge_list, plan_insert_with, HashVisited, IdBuildHasher, InsertOpts, NodeId};
 use quiver_core::metric::index_distance;
 use std::collections::HashMap;
-use crate::am::page::{self, Buf, Lock, Wal};
-use pgrx::prelude::*;
 
 fn result_or_new(stats: *mut pg_sys::IndexBulkDeleteResult) -> *mut pg_sys::IndexBulkDeleteResult {
     if stats.is_null() {
@@ -21,43 +39,467 @@ fn result_or_new(stats: *mut pg_sys::IndexBulkDeleteResult) -> *mut pg_sys::Inde
     }
 }
 
-/// Visit every node item; `f(node) -> true` marks it deleted. Returns (live, newly deleted).
-fn sweep(index: pg_sys::Relation, mut dead: impl FnMut(&Node) -> bool) -> (u64, u64) {
-    let layout = IndexSpec::of(index).layout;
-    let (mut live, mut removed) = (0u64, 0u64);
+/// Per-page pause point: cancel requests and cost-based vacuum delay.
+fn pause() {
+    pgrx::check_for_interrupts!();
+    unsafe { pg_sys::vacuum_delay_point() };
+}
+
+/// The memory a VACUUM of this index may use.
+fn budget() -> usize {
+    (unsafe { pg_sys::maintenance_work_mem }.max(1024) as usize) * 1024
+}
+
+/// What the mark pass found.
+#[derive(Default)]
+struct Marked {
+    /// Deleted graph nodes (sorted), capped by the memory budget.
+    deleted: Vec<u64>,
+    live_tids: u64,
+    removed_tids: u64,
+    /// The live graph node on the highest level, as (level, id).
+    best: Option<(usize, u64)>,
+}
+
+impl Marked {
+    fn is_deleted(&self, id: u64) -> bool {
+        self.deleted.binary_search(&id).is_ok()
+    }
+}
+
+/// Pass 1. `dead(tid)` says whether a heap row is gone (None: count only, remove nothing).
+fn mark(index: pg_sys::Relation, strategy: pg_sys::BufferAccessStrategy, layout: NodeLayout, mut dead: Option<&mut dyn FnMut((u32, u16)) -> bool>) -> Marked {
+    let mut out = Marked::default();
+    let cap = budget() / 16;
+    let mut removed_items = 0u64;
     for blk in 1..page::nblocks(index) {
-        let buf = Buf::read(index, blk, Lock::Exclusive);
+        pause();
+        let lock = if dead.is_some() { Lock::Exclusive } else { Lock::Share };
+        let buf = Buf::read_with(index, pg_sys::ForkNumber::MAIN_FORKNUM, blk, lock, strategy);
         if page::page_kind(buf.page()) != KIND_NODES {
             continue;
         }
-        let mut to_delete = Vec::new();
+        // (offset, whether the element is left without rows)
+        let mut changes: Vec<(u16, bool)> = Vec::new();
         for off in 1..=page::max_offset(buf.page()) {
-            if let Some(bytes) = unsafe { page::item(buf.page(), off) } {
+            let Some(bytes) = (unsafe { page::item(buf.page(), off) }) else { continue };
+            let node = Node { bytes, layout };
+            let id = node_id(blk, off);
+            if node.is_deleted() {
+                if out.deleted.len() < cap {
+                    out.deleted.push(id);
+                }
+                continue;
+            }
+            let gone = match dead.as_deref_mut() {
+                Some(f) => node.tids().filter(|&t| f(t)).count(),
+                None => 0,
+            };
+            out.removed_tids += gone as u64;
+            out.live_tids += (node.tid_count() - gone) as u64;
+            let empty = gone > 0 && gone == node.tid_count();
+            if gone > 0 {
+                changes.push((off, empty));
+            }
+            if !empty && !node.is_outside() && out.best.is_none_or(|(l, _)| node.level() > l) {
+                out.best = Some((node.level(), id));
+            }
+            if empty && !node.is_outside() && out.deleted.len() < cap {
+                out.deleted.push(id);
+            }
+        }
+        if changes.is_empty() {
+            continue;
+        }
+        let mut wal = Wal::start(index);
+        let p = wal.register(&buf, false);
+        let mut freed = false;
+        // offsets descending, so removing an item never moves one still to be changed
+        for &(off, empty) in changes.iter().rev() {
+            let Some(bytes) = (unsafe { page::item(p, off) }) else { continue };
+            let mut node = Node { bytes, layout };
+            if empty && node.is_outside() {
+                page::delete_item(p, off);
+                removed_items += 1;
+                freed = true;
+                continue;
+            }
+            if let Some(f) = dead.as_deref_mut() {
+                node.retain_tids(|t| !f(t));
+            }
+            if empty {
+                node.set_deleted();
+            }
+        }
+        wal.finish();
+        if freed {
+            fsm::record(index, blk, page::free_space(buf.page()));
+        }
+    }
+    out.deleted.sort_unstable();
+    if removed_items > 0 {
+        write::update_meta(index, |m| m.nodes = m.nodes.saturating_sub(removed_items));
+    }
+    out
+}
+
+/// Wait until every insert that started before now has finished (inserts hold the update lock
+/// in share mode for their whole duration).
+fn wait_for_inserts(index: pg_sys::Relation) {
+    unsafe {
+        pg_sys::LockPage(index, META_BLOCK, pg_sys::ExclusiveLock as pg_sys::LOCKMODE);
+        pg_sys::UnlockPage(index, META_BLOCK, pg_sys::ExclusiveLock as pg_sys::LOCKMODE);
+    }
+}
+
+/// Move the entry point off a deleted node, to the highest live one.
+fn repair_entry(index: pg_sys::Relation, marked: &Marked) {
+    unsafe { pg_sys::LockPage(index, META_BLOCK, pg_sys::ExclusiveLock as pg_sys::LOCKMODE) };
+    let meta = read_meta(index);
+    if meta.has_entry != 0 && marked.is_deleted(meta.entry) {
+        write::update_meta(index, |m| match marked.best {
+            Some((level, id)) => {
+                m.entry = id;
+                m.entry_level = level as u32;
+            }
+            None => m.has_entry = 0,
+        });
+    }
+    unsafe { pg_sys::UnlockPage(index, META_BLOCK, pg_sys::ExclusiveLock as pg_sys::LOCKMODE) };
+}
+
+/// The lists of node `id` at every level, if it is a live graph node of level `level`.
+fn lists_of(graph: &DiskGraph, id: u64, level: usize) -> Option<Vec<Vec<u64>>> {
+    graph
+        .with_node(id, |n| {
+            (!n.is_deleted() && !n.is_outside() && n.level() == level).then(|| {
+                (0..=level)
+                    .map(|l| {
+                        let mut v = Vec::new();
+                        n.neighbors(l, &mut v);
+                        v
+                    })
+                    .collect()
+            })
+        })
+        .flatten()
+}
+
+/// Give node `id` (level `level`) new lists found by a search from the entry point (plus
+/// `extra` candidates per level), never choosing excluded nodes, and link it from its new
+/// neighbours. Links other sessions added while the search ran are kept; excluded nodes
+/// leave its lists in any case. Returns whether the node was relinked.
+fn relink(graph: &DiskGraph, id: u64, level: usize, extra: Option<&[Vec<u64>]>, excluded: &dyn Fn(u64) -> bool) -> bool {
+    let index = graph.index;
+    let spec = graph.spec;
+    let layout = spec.layout;
+    let Some(seen) = lists_of(graph, id, level) else { return false };
+    let payload = graph.payload(id);
+    if payload.is_empty() {
+        return false;
+    }
+    let (kind, metric) = (spec.kind, spec.metric);
+    let mut dist_to = |x: u64| if x == id { 0.0 } else { graph.distance(x, &payload) };
+    let mut cache: HashMap<u64, Vec<u8>, IdBuildHasher> = HashMap::default();
+    let mut pair_dist = |a: u64, b: u64| -> f32 {
+        for x in [a, b] {
+            if !cache.contains_key(&x) {
+                let p = graph.payload(x);
+                cache.insert(x, p);
+            }
+        }
+        index_distance(kind, metric, &cache[&a], &cache[&b])
+    };
+    let exclude = |x: u64| excluded(x) || graph.is_deleted_seen(x);
+    let opts = InsertOpts { exclude: Some(&exclude), extra };
+    let mut visited = HashVisited::new();
+    let plan = plan_insert_with(graph, id, level, &spec.params, &mut dist_to, &mut pair_dist, &mut visited, &opts);
+    let buf = Buf::read(index, node_blk(id), Lock::Exclusive);
+    {
+        let Some(bytes) = (unsafe { page::item(buf.page(), node_off(id)) }) else { return false };
+        let node = Node { bytes, layout };
+        if node.is_deleted() || node.is_outside() || node.level() != level {
+            return false;
+        }
+    }
+    let mut wal = Wal::start(index);
+    let p = wal.register(&buf, false);
+    if let Some(bytes) = unsafe { page::item(p, node_off(id)) } {
+        let mut node = Node { bytes, layout };
+        let mut current = Vec::new();
+        for l in 0..=level {
+            current.clear();
+            node.neighbors(l, &mut current);
+            let planned = plan.new_neighbors.get(l).filter(|list| !list.is_empty());
+            let mut list: Vec<u64> = match planned {
+                Some(list) => list.iter().map(|c| c.id).collect(),
+                // nothing found at this level: keep what survives
+                None => seen[l].iter().copied().filter(|&x| !exclude(x)).collect(),
+            };
+            // links added by concurrent inserts since the lists were read
+            for &x in &current {
+                if !seen[l].contains(&x) && !exclude(x) && !list.contains(&x) && list.len() < layout.capacity(l) {
+                    list.push(x);
+                }
+            }
+            node.set_neighbors(l, &list);
+        }
+    }
+    wal.finish();
+    drop(buf);
+    let changes = plan.updates.into_iter().map(|u| (u.node, u.level, (u.seen, u.list))).collect();
+    write::rewrite_neighbor_lists(index, layout, changes, |current, level, (seen, planned)| {
+        merge_list(seen, planned, current, id, layout.capacity(level))
+    });
+    true
+}
+
+/// Pass 2: every live node linking to a deleted one gets new lists.
+fn repair(index: pg_sys::Relation, strategy: pg_sys::BufferAccessStrategy, spec: IndexSpec, marked: &Marked) {
+    let graph = DiskGraph::open(index, spec).track_deleted();
+    let layout = spec.layout;
+    let excluded = |x: u64| marked.is_deleted(x);
+    for blk in 1..page::nblocks(index) {
+        pause();
+        // copy out the nodes to repair, then work without holding the page
+        let mut todo: Vec<(u64, usize, Vec<Vec<u64>>)> = Vec::new();
+        {
+            let buf = Buf::read_with(index, pg_sys::ForkNumber::MAIN_FORKNUM, blk, Lock::Share, strategy);
+            if page::page_kind(buf.page()) != KIND_NODES {
+                continue;
+            }
+            for off in 1..=page::max_offset(buf.page()) {
+                let Some(bytes) = (unsafe { page::item(buf.page(), off) }) else { continue };
                 let node = Node { bytes, layout };
-                if node.is_deleted() {
+                if node.is_deleted() || node.is_outside() {
                     continue;
                 }
-                if dead(&node) {
-                    to_delete.push(off);
-                } else {
-                    live += 1;
+                let lists: Vec<Vec<u64>> = (0..=node.level())
+                    .map(|l| {
+                        let mut v = Vec::new();
+                        node.neighbors(l, &mut v);
+                        v
+                    })
+                    .collect();
+                if lists.iter().flatten().any(|x| marked.is_deleted(*x)) {
+                    todo.push((node_id(blk, off), node.level(), lists));
                 }
             }
         }
-        if !to_delete.is_empty() {
-            let mut wal = Wal::start(index);
-            let p = wal.register(&buf, false);
-            for off in &to_delete {
-                if let Some(bytes) = unsafe { page::item(p, *off) } {
-                    Node { bytes, layout }.set_deleted();
-                }
-            }
-            wal.finish();
-            removed += to_delete.len() as u64;
+        for (id, level, lists) in todo {
+            pgrx::check_for_interrupts!();
+            // candidates: surviving neighbours, and the neighbours of deleted ones (two hops)
+            let extra: Vec<Vec<u64>> = lists
+                .iter()
+                .enumerate()
+                .map(|(l, list)| {
+                    let mut c: Vec<u64> = Vec::new();
+                    for &x in list {
+                        if marked.is_deleted(x) {
+                            graph.neighbors_into(x, l, &mut c);
+                        } else {
+                            c.push(x);
+                        }
+                    }
+                    c.retain(|&x| x != id && !marked.is_deleted(x));
+                    c.sort_unstable();
+                    c.dedup();
+                    c
+                })
+                .collect();
+            relink(&graph, id, level, Some(&extra), &excluded);
         }
-        pgrx::check_for_interrupts!();
     }
-    (live, removed)
+}
+
+/// A set of node ids as bits (offsets below 512 per block).
+struct NodeBits {
+    bits: Vec<u64>,
+}
+
+const OFFSETS_PER_BLOCK: usize = 512;
+
+impl NodeBits {
+    fn new(nblocks: u32) -> NodeBits {
+        NodeBits { bits: vec![0; (nblocks as usize * OFFSETS_PER_BLOCK).div_ceil(64)] }
+    }
+
+    fn bytes_for(nblocks: u32) -> usize {
+        (nblocks as usize * OFFSETS_PER_BLOCK).div_ceil(8)
+    }
+
+    fn slot(id: u64) -> Option<usize> {
+        let off = node_off(id) as usize;
+        (off < OFFSETS_PER_BLOCK).then(|| node_blk(id) as usize * OFFSETS_PER_BLOCK + off)
+    }
+
+    /// Set the bit; true if it was clear (false too for ids outside the set's range).
+    fn insert(&mut self, id: u64) -> bool {
+        let Some(i) = Self::slot(id) else { return false };
+        let Some(w) = self.bits.get_mut(i / 64) else { return false };
+        let was = *w & (1 << (i % 64)) != 0;
+        *w |= 1 << (i % 64);
+        !was
+    }
+
+    fn contains(&self, id: u64) -> bool {
+        Self::slot(id).and_then(|i| self.bits.get(i / 64).map(|w| w & (1 << (i % 64)) != 0)).unwrap_or(false)
+    }
+}
+
+/// Walk the graph from `start`, marking every live node reached in `reached`. The queue is
+/// bounded: nodes beyond it are kept in `pending` and walked from once the queue drains.
+fn walk(graph: &DiskGraph, start: u64, reached: &mut NodeBits, pending: &mut NodeBits, queue_cap: usize, excluded: &dyn Fn(u64) -> bool) {
+    let mut queue: Vec<u64> = Vec::new();
+    let mut overflowed = false;
+    if reached.insert(start) {
+        queue.push(start);
+    }
+    let mut buf: Vec<u64> = Vec::new();
+    loop {
+        while let Some(x) = queue.pop() {
+            let Some(info) = graph.with_node(x, |n| (n.level(), n.is_deleted() || n.is_outside())) else { continue };
+            if info.1 {
+                continue;
+            }
+            for l in 0..=info.0 {
+                buf.clear();
+                graph.neighbors_into(x, l, &mut buf);
+                for &y in &buf {
+                    if excluded(y) || !reached.insert(y) {
+                        continue;
+                    }
+                    if queue.len() < queue_cap {
+                        queue.push(y);
+                    } else {
+                        pending.insert(y);
+                        overflowed = true;
+                    }
+                }
+            }
+            if queue.len() % 1024 == 0 {
+                pgrx::check_for_interrupts!();
+            }
+        }
+        if !overflowed {
+            return;
+        }
+        // refill the queue from the pending bits
+        overflowed = false;
+        for (w, word) in pending.bits.iter_mut().enumerate() {
+            while *word != 0 && queue.len() < queue_cap {
+                let b = word.trailing_zeros() as usize;
+                *word &= !(1 << b);
+                let i = w * 64 + b;
+                queue.push(node_id((i / OFFSETS_PER_BLOCK) as u32, (i % OFFSETS_PER_BLOCK) as u16));
+            }
+            if queue.len() >= queue_cap {
+                overflowed = true;
+                break;
+            }
+        }
+        if queue.is_empty() {
+            return;
+        }
+    }
+}
+
+/// Pass 3: link every live node the entry point cannot reach. Returns how many there were.
+fn reach(index: pg_sys::Relation, strategy: pg_sys::BufferAccessStrategy, spec: IndexSpec, marked: &Marked) -> usize {
+    let nblocks = page::nblocks(index);
+    let limit = budget();
+    if 2 * NodeBits::bytes_for(nblocks) > limit / 2 {
+        pgrx::debug1!("hnsw vacuum: reachability pass skipped (index too large for maintenance_work_mem)");
+        return 0;
+    }
+    let graph = DiskGraph::open(index, spec).track_deleted();
+    let Some((entry, _)) = graph.entry else { return 0 };
+    let excluded = |x: u64| marked.is_deleted(x);
+    let mut reached = NodeBits::new(nblocks);
+    let mut pending = NodeBits::new(nblocks);
+    let queue_cap = (limit / 2 / 8).max(1024);
+    walk(&graph, entry, &mut reached, &mut pending, queue_cap, &excluded);
+    let layout = spec.layout;
+    let mut fixed = 0;
+    for blk in 1..nblocks {
+        pause();
+        let mut todo: Vec<(u64, usize)> = Vec::new();
+        {
+            let buf = Buf::read_with(index, pg_sys::ForkNumber::MAIN_FORKNUM, blk, Lock::Share, strategy);
+            if page::page_kind(buf.page()) != KIND_NODES {
+                continue;
+            }
+            for off in 1..=page::max_offset(buf.page()) {
+                let Some(bytes) = (unsafe { page::item(buf.page(), off) }) else { continue };
+                let node = Node { bytes, layout };
+                let id = node_id(blk, off);
+                if node.is_deleted() || node.is_outside() || reached.contains(id) || (off as usize) >= OFFSETS_PER_BLOCK {
+                    continue;
+                }
+                todo.push((id, node.level()));
+            }
+        }
+        for (id, level) in todo {
+            pgrx::check_for_interrupts!();
+            if reached.contains(id) {
+                continue; // reached through a node linked earlier in this pass
+            }
+            // only nodes the search reaches become its neighbours, so one of them links it
+            if relink(&graph, id, level, None, &excluded) {
+                fixed += 1;
+                walk(&graph, id, &mut reached, &mut pending, queue_cap, &excluded);
+            }
+        }
+    }
+    fixed
+}
+
+/// Pass 4: remove the deleted nodes of `marked` from their pages, free their overflow chains,
+/// record the pages' free space.
+fn free(index: pg_sys::Relation, strategy: pg_sys::BufferAccessStrategy, layout: NodeLayout, marked: &Marked) {
+    let mut removed = 0u64;
+    for page_ids in marked.deleted.chunk_by(|a, b| node_blk(*a) == node_blk(*b)) {
+        pause();
+        let blk = node_blk(page_ids[0]);
+        if blk == META_BLOCK || blk >= page::nblocks(index) {
+            continue;
+        }
+        let buf = Buf::read_with(index, pg_sys::ForkNumber::MAIN_FORKNUM, blk, Lock::Exclusive, strategy);
+        if page::page_kind(buf.page()) != KIND_NODES {
+            continue;
+        }
+        let mut chains = Vec::new();
+        let mut offs = Vec::new();
+        for &id in page_ids {
+            let Some(bytes) = (unsafe { page::item(buf.page(), node_off(id)) }) else { continue };
+            let node = Node { bytes, layout };
+            if !node.is_deleted() {
+                continue;
+            }
+            if let Some(first) = node.overflow_block() {
+                chains.push((first, node.payload_len()));
+            }
+            offs.push(node_off(id));
+        }
+        if offs.is_empty() {
+            continue;
+        }
+        let mut wal = Wal::start(index);
+        let p = wal.register(&buf, false);
+        for &off in offs.iter().rev() {
+            page::delete_item(p, off);
+        }
+        wal.finish();
+        removed += offs.len() as u64;
+        fsm::record(index, blk, page::free_space(buf.page()));
+        for (first, len) in chains {
+            write::free_overflow_chain(index, first, len.div_ceil(write::CHUNK) + 1);
+        }
+    }
+    if removed > 0 {
+        write::update_meta(index, |m| m.nodes = m.nodes.saturating_sub(removed));
+    }
+    fsm::vacuum(index);
 }
 
 #[pg_guard]
@@ -70,18 +512,30 @@ pub unsafe extern "C-unwind" fn ambulkdelete(
     unsafe {
         let stats = result_or_new(stats);
         let index = (*info).index;
+        let strategy = (*info).strategy;
         let Some(cb) = callback else { return stats };
-        let (live, removed) = sweep(index, |node| {
-            let (blk, off) = node.heap_tid();
+        let spec = IndexSpec::of(index);
+        let mut dead = |t: (u32, u16)| {
             let mut tid = pg_sys::ItemPointerData::default();
-            tid.ip_blkid.bi_hi = (blk >> 16) as u16;
-            tid.ip_blkid.bi_lo = (blk & 0xffff) as u16;
-            tid.ip_posid = off;
+            payload::set_heap_tid(&mut tid, t);
             cb(&mut tid, callback_state)
-        });
-        (*stats).tuples_removed += removed as f64;
-        (*stats).num_index_tuples = live as f64;
-        repair(index);
+        };
+        let marked = mark(index, strategy, spec.layout, Some(&mut dead));
+        (*stats).tuples_removed += marked.removed_tids as f64;
+        (*stats).num_index_tuples = marked.live_tids as f64;
+        if marked.deleted.is_empty() {
+            fsm::vacuum(index);
+            return stats;
+        }
+        // inserts that began before the marks may have picked a deleted node as a neighbour
+        wait_for_inserts(index);
+        repair_entry(index, &marked);
+        repair(index, strategy, spec, &marked);
+        let unreachable = reach(index, strategy, spec, &marked);
+        if unreachable > 0 {
+            pgrx::debug1!("hnsw vacuum: linked {unreachable} unreachable nodes");
+        }
+        free(index, strategy, spec.layout, &marked);
         stats
     }
 }
@@ -97,9 +551,10 @@ pub unsafe extern "C-unwind" fn amvacuumcleanup(
         }
         let index = (*info).index;
         let stats = if stats.is_null() {
+            // no bulk delete ran: only count
             let s = result_or_new(stats);
-            let (live, _) = sweep(index, |_| false);
-            (*s).num_index_tuples = live as f64;
+            let marked = mark(index, (*info).strategy, IndexSpec::of(index).layout, None);
+            (*s).num_index_tuples = marked.live_tids as f64;
             s
         } else {
             stats
@@ -110,95 +565,9 @@ pub unsafe extern "C-unwind" fn amvacuumcleanup(
     }
 }
 
-/// Node lists read from the pages: per node, whether it is deleted and its lists per level.
-type Lists = HashMap<u64, (bool, Vec<Vec<u64>>), IdBuildHasher>;
-
-fn read_all_lists(index: pg_sys::Relation, spec: &IndexSpec) -> Lists {
-    let mut all = Lists::default();
-    for blk in 1..page::nblocks(index) {
-        let buf = Buf::read(index, blk, Lock::Share);
-        if page::page_kind(buf.page()) != KIND_NODES {
-            continue;
-        }
-        for off in 1..=page::max_offset(buf.page()) {
-            if let Some(bytes) = unsafe { page::item(buf.page(), off) } {
-                let node = Node { bytes, layout: spec.layout };
-                let lists = (0..=node.level())
-                    .map(|l| {
-                        let mut out = Vec::new();
-                        node.neighbors(l, &mut out);
-                        out
-                    })
-                    .collect();
-                all.insert(super::layout::node_id(blk, off), (node.is_deleted(), lists));
-            }
-        }
-        pgrx::check_for_interrupts!();
+impl DiskGraph {
+    /// Append `node`'s neighbours at `level` to `out`.
+    pub fn neighbors_into(&self, node: NodeId, level: usize, out: &mut Vec<NodeId>) {
+        self.with_node(node, |n| n.neighbors(level, out));
     }
-    all
-}
-
-/// Unlink deleted nodes from the lists of live ones, and move the entry point off a deleted node.
-fn repair(index: pg_sys::Relation) {
-    let spec = IndexSpec::of(index);
-    // Serialise with inserts so that the lists read here are still current when rewritten.
-    unsafe { pg_sys::LockPage(index, META_BLOCK, pg_sys::ExclusiveLock as pg_sys::LOCKMODE) };
-    let all = read_all_lists(index, &spec);
-    let is_live = |id: &u64| all.get(id).is_some_and(|n| !n.0);
-    let graph = DiskGraph::open(index, spec);
-    let mut payloads: HashMap<u64, Vec<u8>, IdBuildHasher> = HashMap::default();
-    let mut updates = Vec::new();
-    for (&id, (deleted, lists)) in &all {
-        if *deleted {
-            continue;
-        }
-        for (level, list) in lists.iter().enumerate() {
-            if list.iter().all(|n| is_live(n)) {
-                continue;
-            }
-            // candidates: the live nodes within two hops (through live or deleted neighbours)
-            let mut cands: Vec<u64> = Vec::new();
-            for n in list {
-                if is_live(n) {
-                    cands.push(*n);
-                }
-                if let Some((_, nl)) = all.get(n) {
-                    cands.extend(nl.get(level).into_iter().flatten().filter(|&&x| x != id && is_live(&x)));
-                }
-            }
-            cands.sort_unstable();
-            cands.dedup();
-            for &c in cands.iter().chain(std::iter::once(&id)) {
-                payloads.entry(c).or_insert_with(|| graph.payload(c));
-            }
-            let (kind, metric) = (spec.kind, spec.metric);
-            let mut scored: Vec<Candidate> = cands
-                .iter()
-                .map(|&c| Candidate::new(index_distance(kind, metric, &payloads[&id], &payloads[&c]), c))
-                .collect();
-            scored.sort_by(|a, b| a.total_cmp(b));
-            let mut pair = |a: u64, b: u64| index_distance(kind, metric, &payloads[&a], &payloads[&b]);
-            let chosen = select_neighbors(&scored, spec.layout.capacity(level), &mut pair);
-            updates.push((id, level, chosen.iter().map(|c| c.id).collect::<Vec<_>>()));
-        }
-    }
-    write::rewrite_neighbor_lists(index, spec.layout, updates, |_, _, list: &Vec<u64>| Some(list.clone()));
-
-    let meta = read_meta(index);
-    if meta.has_entry != 0 && !is_live(&meta.entry) {
-        // the live node on the highest level becomes the entry point (none: the index is empty)
-        let best = all
-            .iter()
-            .filter(|(_, (deleted, _))| !deleted)
-            .map(|(&id, (_, lists))| (lists.len() - 1, std::cmp::Reverse(id)))
-            .max();
-        write::update_meta(index, |m| match best {
-            Some((level, std::cmp::Reverse(id))) => {
-                m.entry = id;
-                m.entry_level = level as u32;
-            }
-            None => m.has_entry = 0,
-        });
-    }
-    unsafe { pg_sys::UnlockPage(index, META_BLOCK, pg_sys::ExclusiveLock as pg_sys::LOCKMODE) };
 }

@@ -1,10 +1,13 @@
-//! Writing hnsw pages: the meta page, overflow chains, node items and neighbour lists.
-//! Every change is a Generic WAL record (see `crate::am::page`).
+//! Writing hnsw pages: the meta page, overflow chains (and their free list), node items and
+//! neighbour lists. Every change is a Generic WAL record (see `crate::am::page`).
+//!
+//! Lock order, everywhere: a node page, then the meta page, then overflow pages.
 
 use super::graph::META_BLOCK;
-use super::layout::{node_blk, node_off, Meta, Node, NodeLayout, KIND_META, KIND_NODES, KIND_OVERFLOW};
-use crate::am::page::{self, Buf, Lock, Wal, MAX_ITEM_SIZE};
+use super::layout::{node_blk, node_id, node_off, HeapTid, Meta, Node, NodeLayout, KIND_META, KIND_NODES, KIND_OVERFLOW, MAX_TIDS};
+use crate::am::page::{self, fsm, Buf, Lock, Wal, MAX_ITEM_SIZE};
 use pgrx::pg_sys;
+use pgrx::PgSqlErrorCode;
 
 /// Write a fresh meta page into `fork` (block 0 of an empty fork).
 pub fn init_meta(index: pg_sys::Relation, fork: pg_sys::ForkNumber::Type, meta: &Meta) {
@@ -24,60 +27,161 @@ pub fn update_meta(index: pg_sys::Relation, f: impl FnOnce(&mut Meta)) {
     wal.finish();
 }
 
-/// Size of one overflow chunk (one item per overflow page).
-pub const CHUNK: usize = MAX_ITEM_SIZE;
-
-/// Whether a node of this level and payload length must keep its payload in overflow pages.
-pub fn needs_overflow(layout: &NodeLayout, level: usize, payload_len: usize) -> bool {
-    layout.item_size(level, payload_len, false) > MAX_ITEM_SIZE
-}
-
-/// Write `payload` into a new chain of overflow pages; returns the first block.
-pub fn write_overflow(index: pg_sys::Relation, payload: &[u8]) -> u32 {
-    let chunks: Vec<&[u8]> = payload.chunks(CHUNK).collect();
-    // Write back to front so each page can point at the next one.
-    let mut next = pg_sys::InvalidBlockNumber;
-    for chunk in chunks.iter().rev() {
-        let buf = Buf::extend(index, pg_sys::ForkNumber::MAIN_FORKNUM);
-        let mut wal = Wal::start(index);
-        let p = wal.register(&buf, true);
-        page::init_page(p, KIND_OVERFLOW);
-        page::set_next_block(p, next);
-        page::add_item(p, chunk);
-        wal.finish();
-        next = buf.blkno();
-    }
-    next
-}
-
 /// Apply `f` to the meta page image registered in `wal`.
 fn edit_meta(wal: &mut Wal, meta_buf: &Buf, f: impl FnOnce(&mut Meta)) {
     let p = wal.register(meta_buf, false);
     if let Some(bytes) = unsafe { page::item(p, 1) } {
-        if let Some(mut meta) = Meta::from_bytes(bytes) {
+        if let Some(Ok(mut meta)) = Meta::from_bytes(bytes) {
             f(&mut meta);
-            bytes.copy_from_slice(&meta.to_bytes());
+            let new = meta.to_bytes();
+            bytes[..new.len()].copy_from_slice(&new);
         }
     }
 }
 
-/// Add a node item on `insert_page` if it fits there, else on a new page, and update the meta
-/// page with `f(meta, new_id)` in the same WAL record, so a crash never separates the two.
-/// Returns the node id.
-pub fn place_node(index: pg_sys::Relation, insert_page: u32, item: &[u8], f: impl FnOnce(&mut Meta, u64)) -> u64 {
-    if insert_page != pg_sys::InvalidBlockNumber && insert_page != META_BLOCK && insert_page < page::nblocks(index) {
-        let buf = Buf::read(index, insert_page, Lock::Exclusive);
-        if page::page_kind(buf.page()) == KIND_NODES && page::free_space(buf.page()) >= item.len() {
-            let meta_buf = Buf::read(index, META_BLOCK, Lock::Exclusive);
-            let mut wal = Wal::start(index);
-            let p = wal.register(&buf, false);
-            if let Some(off) = page::add_item(p, item) {
-                let id = super::layout::node_id(insert_page, off);
-                edit_meta(&mut wal, &meta_buf, |m| f(m, id));
+/// Read the meta page from a buffer locked by the caller.
+fn meta_of(buf: &Buf) -> Meta {
+    match unsafe { page::item(buf.page(), 1) }.and_then(|b| Meta::from_bytes(b)) {
+        Some(Ok(m)) => m,
+        _ => crate::error::raise_code(PgSqlErrorCode::ERRCODE_INDEX_CORRUPTED, "hnsw index meta page is missing or corrupted"),
+    }
+}
+
+/// Size of one overflow chunk (one item per overflow page).
+pub const CHUNK: usize = MAX_ITEM_SIZE;
+
+/// Whether a node of this level, TID slots and payload length must keep its payload in
+/// overflow pages.
+pub fn needs_overflow(layout: &NodeLayout, tids: usize, level: usize, payload_len: usize) -> bool {
+    layout.item_size(tids, level, payload_len, false) > MAX_ITEM_SIZE
+}
+
+/// Write `payload` into a chain of overflow pages, reusing pages from the free list first;
+/// returns the first block.
+pub fn write_overflow(index: pg_sys::Relation, payload: &[u8]) -> u32 {
+    let chunks: Vec<&[u8]> = payload.chunks(CHUNK).collect();
+    // Back to front, so each page can point at the next one.
+    let mut next = pg_sys::InvalidBlockNumber;
+    for chunk in chunks.iter().rev() {
+        next = write_overflow_page(index, chunk, next);
+    }
+    next
+}
+
+/// One overflow page holding `chunk` and pointing at `next`: a page popped off the free list
+/// (in the same WAL record as the meta page's new list head), or a new one.
+fn write_overflow_page(index: pg_sys::Relation, chunk: &[u8], next: u32) -> u32 {
+    {
+        let meta_buf = Buf::read(index, META_BLOCK, Lock::Exclusive);
+        let head = meta_of(&meta_buf).free_overflow;
+        if head != pg_sys::InvalidBlockNumber && head != META_BLOCK && head < page::nblocks(index) {
+            let buf = Buf::read(index, head, Lock::Exclusive);
+            if page::page_kind(buf.page()) == KIND_OVERFLOW {
+                let rest = page::next_block(buf.page());
+                let mut wal = Wal::start(index);
+                edit_meta(&mut wal, &meta_buf, |m| m.free_overflow = rest);
+                let p = wal.register(&buf, true);
+                page::init_page(p, KIND_OVERFLOW);
+                page::set_next_block(p, next);
+                page::add_item(p, chunk);
                 wal.finish();
-                return id;
+                return head;
             }
+            // not an overflow page: the list is damaged; drop it rather than follow it
+            let mut wal = Wal::start(index);
+            edit_meta(&mut wal, &meta_buf, |m| m.free_overflow = pg_sys::InvalidBlockNumber);
+            wal.finish();
         }
+    }
+    let buf = Buf::extend(index, pg_sys::ForkNumber::MAIN_FORKNUM);
+    let mut wal = Wal::start(index);
+    let p = wal.register(&buf, true);
+    page::init_page(p, KIND_OVERFLOW);
+    page::set_next_block(p, next);
+    page::add_item(p, chunk);
+    wal.finish();
+    buf.blkno()
+}
+
+/// Put the overflow chain starting at `first` on the free list (its pages are reused by later
+/// inserts). The chain is walked to its end first; at most `max_pages` pages are followed.
+pub fn free_overflow_chain(index: pg_sys::Relation, first: u32, max_pages: usize) {
+    let total = page::nblocks(index);
+    let valid = |b: u32| b != pg_sys::InvalidBlockNumber && b != META_BLOCK && b < total;
+    if !valid(first) {
+        return;
+    }
+    let mut last = first;
+    for _ in 0..max_pages {
+        let buf = Buf::read(index, last, Lock::Share);
+        if page::page_kind(buf.page()) != KIND_OVERFLOW {
+            return;
+        }
+        let next = page::next_block(buf.page());
+        if !valid(next) {
+            break;
+        }
+        last = next;
+    }
+    let meta_buf = Buf::read(index, META_BLOCK, Lock::Exclusive);
+    let head = meta_of(&meta_buf).free_overflow;
+    let buf = Buf::read(index, last, Lock::Exclusive);
+    if page::page_kind(buf.page()) != KIND_OVERFLOW {
+        return;
+    }
+    let mut wal = Wal::start(index);
+    edit_meta(&mut wal, &meta_buf, |m| m.free_overflow = first);
+    let p = wal.register(&buf, false);
+    page::set_next_block(p, head);
+    wal.finish();
+}
+
+/// Add a node item where it fits: a page the free space map offers (space VACUUM freed), the
+/// current insert page, or a new page. The meta page is updated with `f(meta, new_id)` in the
+/// same WAL record, so a crash never separates the two. Returns the node id.
+pub fn place_node(index: pg_sys::Relation, item: &[u8], f: impl FnOnce(&mut Meta, u64)) -> u64 {
+    let need = item.len() + std::mem::size_of::<pg_sys::ItemIdData>();
+    let mut f = Some(f);
+    let mut try_page = |blk: u32, from_fsm: bool| -> Option<u64> {
+        if blk == pg_sys::InvalidBlockNumber || blk == META_BLOCK || blk >= page::nblocks(index) {
+            return None;
+        }
+        let buf = Buf::read(index, blk, Lock::Exclusive);
+        let fits = page::page_kind(buf.page()) == KIND_NODES && page::free_space(buf.page()) >= item.len();
+        if !fits {
+            if from_fsm {
+                // stale entry: correct the map so the next insert does not try again
+                let free = if page::page_kind(buf.page()) == KIND_NODES { page::free_space(buf.page()) } else { 0 };
+                fsm::record(index, blk, free);
+            }
+            return None;
+        }
+        let meta_buf = Buf::read(index, META_BLOCK, Lock::Exclusive);
+        let mut wal = Wal::start(index);
+        let p = wal.register(&buf, false);
+        let off = page::add_item(p, item)?;
+        let id = node_id(blk, off);
+        let f = f.take()?;
+        edit_meta(&mut wal, &meta_buf, |m| f(m, id));
+        wal.finish();
+        if from_fsm {
+            fsm::record(index, blk, page::free_space(buf.page()));
+        }
+        Some(id)
+    };
+    for _ in 0..3 {
+        match fsm::page_with_space(index, need) {
+            Some(blk) => {
+                if let Some(id) = try_page(blk, true) {
+                    return id;
+                }
+            }
+            None => break,
+        }
+    }
+    let insert_page = super::graph::read_meta(index).insert_page;
+    if let Some(id) = try_page(insert_page, false) {
+        return id;
     }
     let buf = Buf::extend(index, pg_sys::ForkNumber::MAIN_FORKNUM);
     let meta_buf = Buf::read(index, META_BLOCK, Lock::Exclusive);
@@ -85,12 +189,76 @@ pub fn place_node(index: pg_sys::Relation, insert_page: u32, item: &[u8], f: imp
     let p = wal.register(&buf, true);
     page::init_page(p, KIND_NODES);
     let Some(off) = page::add_item(p, item) else {
-        crate::error::raise_code(pgrx::PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, "hnsw node item does not fit on an empty page")
+        crate::error::raise_code(PgSqlErrorCode::ERRCODE_PROGRAM_LIMIT_EXCEEDED, "hnsw node item does not fit on an empty page")
     };
-    let id = super::layout::node_id(buf.blkno(), off);
-    edit_meta(&mut wal, &meta_buf, |m| f(m, id));
+    let id = node_id(buf.blkno(), off);
+    let blk = buf.blkno();
+    let Some(f) = f.take() else { unreachable!("the meta update runs once") };
+    edit_meta(&mut wal, &meta_buf, |m| {
+        f(m, id);
+        m.insert_page = blk;
+    });
     wal.finish();
     id
+}
+
+/// Add heap TID `tid` to node `id` if it still holds exactly `payload` (a duplicate of the row
+/// being inserted): in a free slot, or by growing the item in place when its page has room.
+/// False when neither is possible (the caller inserts a new node).
+pub fn add_duplicate_tid(index: pg_sys::Relation, layout: NodeLayout, id: u64, payload: &[u8], tid: HeapTid) -> bool {
+    let buf = Buf::read(index, node_blk(id), Lock::Exclusive);
+    if page::page_kind(buf.page()) != KIND_NODES {
+        return false;
+    }
+    let grown = {
+        let Some(bytes) = (unsafe { page::item(buf.page(), node_off(id)) }) else { return false };
+        let node = Node { bytes, layout };
+        if node.is_deleted() || node.is_outside() || node.overflow_block().is_some() || node.inline_payload() != payload {
+            return false;
+        }
+        if node.tid_count() < node.tid_slots() {
+            None
+        } else if node.tid_slots() >= MAX_TIDS {
+            return false;
+        } else {
+            Some(regrow(&node, (node.tid_slots() * 2).clamp(4, MAX_TIDS)))
+        }
+    };
+    let mut wal = Wal::start(index);
+    let p = wal.register(&buf, false);
+    match grown {
+        None => {
+            let Some(bytes) = (unsafe { page::item(p, node_off(id)) }) else { return false };
+            if !(Node { bytes, layout }).push_tid(tid) {
+                return false;
+            }
+        }
+        Some(mut item) => {
+            if !(Node { bytes: &mut item, layout }).push_tid(tid) || !page::overwrite_item(p, node_off(id), &item) {
+                return false; // dropping `wal` discards the change
+            }
+        }
+    }
+    wal.finish();
+    true
+}
+
+/// A copy of `node` with `slots` TID slots (lists and payload moved accordingly).
+fn regrow(node: &Node, slots: usize) -> Vec<u8> {
+    let layout = node.layout;
+    let tids: Vec<HeapTid> = node.tids().collect();
+    let payload = node.inline_payload().to_vec();
+    let level = node.level();
+    let n = super::layout::NewNode { tids: &tids, tid_slots: slots, level, payload: Some(&payload), overflow_blk: None, null: false };
+    let mut item = vec![0u8; n.size(&layout)];
+    let mut new = Node::init(&mut item, layout, &n);
+    let mut list = Vec::new();
+    for l in 0..=level {
+        list.clear();
+        node.neighbors(l, &mut list);
+        new.set_neighbors(l, &list);
+    }
+    item
 }
 
 /// Rewrite neighbour lists, one WAL record per page touched. Each item names a node, a level
@@ -112,8 +280,12 @@ pub fn rewrite_neighbor_lists<T>(
         let mut current = Vec::new();
         for (id, level, data) in page_items {
             if let Some(bytes) = unsafe { page::item(buf.page(), node_off(*id)) } {
+                let node = Node { bytes, layout };
+                if node.is_outside() || *level > node.level() {
+                    continue;
+                }
                 current.clear();
-                Node { bytes, layout }.neighbors(*level, &mut current);
+                node.neighbors(*level, &mut current);
                 if let Some(list) = new_list(&current, *level, data) {
                     lists.push((*id, *level, list));
                 }

@@ -8,7 +8,7 @@ use rayon::prelude::*;
 
 use super::search::{find_neighbors, prune_list, revise_list_lazy};
 use super::links::Links;
-use super::{BitVisited, Candidate, Graph, HnswParams, NodeId, MAX_LEVEL};
+use super::{search, BitVisited, Candidate, Graph, HashVisited, HnswParams, NodeId, MAX_LEVEL};
 
 /// Extra room (percent of a level's capacity) a neighbour list may grow into during
 /// an in-memory build before it is pruned back; every list is pruned to capacity at the end.
@@ -112,7 +112,7 @@ impl MemGraph {
                 None => (&mut d_exact, None),
                 Some(approx) => (approx, Some(&mut d_exact)),
             };
-        let found = find_neighbors(&view, (ep as NodeId, top), i as NodeId, lvl, params, search_dist, rescore, &mut d_pair, visited);
+        let found = find_neighbors(&view, (ep as NodeId, top), i as NodeId, lvl, params, search_dist, rescore, &mut d_pair, visited, &Default::default());
         for (level, list) in found.iter().enumerate() {
             self.links.update(i, level, |own| {
                 own.clear();
@@ -278,6 +278,109 @@ pub fn build_parallel_with(n: usize, levels: &[usize], params: &HnswParams, fns:
         return Err(BuildError::Cancelled);
     }
     g.prune_to_capacity(params, pair_dist);
+    g.connect_unreachable(params, pair_dist);
     progress(n);
     Ok(g)
+}
+
+impl MemGraph {
+    /// Nodes reachable from the entry point following links at any level.
+    pub fn reachable(&self) -> Vec<bool> {
+        let mut seen = vec![false; self.len()];
+        if let Some((e, _)) = self.entry_point() {
+            self.mark_from(e, &mut seen);
+        }
+        seen
+    }
+
+    fn mark_from(&self, start: u32, seen: &mut [bool]) {
+        if seen[start as usize] {
+            return;
+        }
+        seen[start as usize] = true;
+        let mut stack = vec![start];
+        let mut buf: Vec<u32> = Vec::new();
+        while let Some(x) = stack.pop() {
+            for level in 0..=self.level(x) {
+                buf.clear();
+                self.links.read(x, level, &mut buf);
+                for &y in &buf {
+                    if (y as usize) < seen.len() && !seen[y as usize] {
+                        seen[y as usize] = true;
+                        stack.push(y);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Give every node the entry point cannot reach an incoming level-0 link, so that every
+    /// row stays findable. Pruning can leave a node without incoming links (every neighbour
+    /// found closer ones); such a node is linked from its nearest reachable node, which, when
+    /// its list is full, gives up the member with the most other incoming links. Returns the
+    /// number of nodes that were unreachable.
+    pub fn connect_unreachable(&self, params: &HnswParams, pair_dist: &(dyn Fn(u32, u32) -> f32 + Sync)) -> usize {
+        let mut seen = self.reachable();
+        let missing = seen.iter().filter(|s| !**s).count();
+        if missing == 0 || self.is_empty() {
+            return 0;
+        }
+        let cap = params.max_neighbors(0);
+        let mut indegree = vec![0u32; self.len()];
+        let mut buf: Vec<u32> = Vec::new();
+        for x in 0..self.len() as u32 {
+            buf.clear();
+            self.links.read(x, 0, &mut buf);
+            for &y in &buf {
+                if let Some(d) = indegree.get_mut(y as usize) {
+                    *d += 1;
+                }
+            }
+        }
+        let mut visited = HashVisited::new();
+        for u in 0..self.len() as u32 {
+            if seen[u as usize] {
+                continue;
+            }
+            // the nearest reachable node: among u's own neighbours, else by a search
+            buf.clear();
+            self.links.read(u, 0, &mut buf);
+            let from_list = buf
+                .iter()
+                .filter(|&&y| seen[y as usize])
+                .map(|&y| (pair_dist(u, y), y))
+                .min_by(|a, b| a.0.total_cmp(&b.0));
+            let host = match from_list {
+                Some((_, y)) => y,
+                None => {
+                    let found = search(self, params.ef_construction, 1, &mut |x| if x == u as NodeId { f32::INFINITY } else { pair_dist(u, x as u32) }, &mut visited);
+                    match found.first() {
+                        Some(c) if c.id != u as NodeId => c.id as u32,
+                        _ => continue,
+                    }
+                }
+            };
+            let linked = self.links.update(host, 0, |list| {
+                if list.contains(&u) {
+                    return true;
+                }
+                if list.len() >= cap {
+                    // give up the member with the most incoming links (it stays reachable)
+                    if let Some((i, _)) = list.iter().enumerate().filter(|(_, &w)| indegree[w as usize] > 1).max_by_key(|(_, &w)| indegree[w as usize]) {
+                        indegree[list[i] as usize] -= 1;
+                        list.swap_remove(i);
+                    } else {
+                        return false;
+                    }
+                }
+                list.push(u);
+                indegree[u as usize] += 1;
+                true
+            });
+            if linked == Some(true) {
+                self.mark_from(u, &mut seen);
+            }
+        }
+        missing
+    }
 }

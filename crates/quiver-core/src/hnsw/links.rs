@@ -61,7 +61,11 @@ impl Links {
         let slab = match file {
             None => Slab::Heap((0..cells).map(|_| AtomicU32::new(0)).collect()),
             Some(f) if cells > 0 => {
-                f.set_len((cells * 4) as u64)?;
+                // A caller may size (and allocate) the file itself, so that running out of
+                // disk shows as a write error there instead of a fault through the map.
+                if f.metadata()?.len() < (cells * 4) as u64 {
+                    f.set_len((cells * 4) as u64)?;
+                }
                 // SAFETY: the file is private to this build; the mapping is dropped with it.
                 Slab::Mapped(unsafe { MmapMut::map_mut(f)? })
             }

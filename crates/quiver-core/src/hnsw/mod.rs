@@ -36,7 +36,7 @@ pub use build::{build_parallel, build_parallel_with, build_parallel_with_prefetc
 pub use iterative::IterativeSearch;
 pub use merge::merge_list;
 pub use rng::{random_levels, SplitMix64};
-pub use search::{plan_insert, search, search_layer, select_neighbors, InsertPlan, ListUpdate};
+pub use search::{plan_insert, plan_insert_with, search, search_layer, select_neighbors, InsertOpts, InsertPlan, ListUpdate};
 pub use visited::{BitVisited, HashVisited, IdBuildHasher, IdHasher, Visited};
 
 /// Opaque node identifier (the on-disk index encodes a page/offset; the

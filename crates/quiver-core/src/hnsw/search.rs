@@ -451,6 +451,7 @@ pub(crate) fn find_neighbors<G: Graph + ?Sized, V: Visited>(
     mut rescore: Option<&mut dyn FnMut(NodeId) -> f32>,
     pair_dist: &mut dyn FnMut(NodeId, NodeId) -> f32,
     visited: &mut V,
+    opts: &InsertOpts<'_>,
 ) -> Vec<Vec<Candidate>> {
     let mut out = vec![Vec::new(); new_level + 1];
     let (_, top) = entry;
@@ -469,7 +470,18 @@ pub(crate) fn find_neighbors<G: Graph + ?Sized, V: Visited>(
             visited,
             Some(new_id),
         );
-        w.retain(|c| c.id != new_id);
+        if !w.is_empty() {
+            eps = w.clone();
+        }
+        w.retain(|c| c.id != new_id && !opts.excluded(c.id));
+        if let Some(extra) = opts.extra.and_then(|e| e.get(level)) {
+            for &x in extra {
+                if x != new_id && !opts.excluded(x) && !w.iter().any(|c| c.id == x) {
+                    w.push(Candidate::new(dist_to_new(x), x));
+                }
+            }
+            w.sort_by(Candidate::total_cmp);
+        }
         let chosen = match rescore.as_deref_mut() {
             None => select_neighbors_salted(&w, params.new_links(level), pair_dist, new_id),
             Some(exact) => {
@@ -480,9 +492,6 @@ pub(crate) fn find_neighbors<G: Graph + ?Sized, V: Visited>(
             }
         };
         out[level] = chosen;
-        if !w.is_empty() {
-            eps = w;
-        }
     }
     out
 }
@@ -549,6 +558,22 @@ pub(crate) fn prune_list(
         .collect()
 }
 
+/// Options of [`plan_insert_with`].
+#[derive(Default, Clone, Copy)]
+pub struct InsertOpts<'a> {
+    /// Nodes that may be walked through but never chosen as neighbours (e.g. deleted ones).
+    pub exclude: Option<&'a dyn Fn(NodeId) -> bool>,
+    /// Per level, more candidates to consider besides those the search finds (e.g. a node's
+    /// current neighbours when its lists are repaired).
+    pub extra: Option<&'a [Vec<NodeId>]>,
+}
+
+impl InsertOpts<'_> {
+    fn excluded(&self, id: NodeId) -> bool {
+        self.exclude.is_some_and(|f| f(id))
+    }
+}
+
 /// Plan the insertion of node `new_id` with level `new_level` into `g` (the
 /// paper's INSERT, without modifying anything).
 ///
@@ -571,6 +596,30 @@ pub fn plan_insert<G: Graph + ?Sized, V: Visited>(
     pair_dist: &mut dyn FnMut(NodeId, NodeId) -> f32,
     visited: &mut V,
 ) -> InsertPlan {
+    plan_insert_with(g, new_id, new_level, params, dist_to_new, pair_dist, visited, &InsertOpts::default())
+}
+
+/// [`plan_insert`] with [`InsertOpts`].
+///
+/// The plan never leaves the new node without an incoming link at level 0: when every
+/// neighbour's full list would prune it away (a near-duplicate of nodes already linked),
+/// the nearest neighbour keeps it and prunes its own list to make room, so every inserted
+/// node stays reachable.
+///
+/// Also used to re-link an existing node (`new_id` already in `g`, e.g. one whose neighbours
+/// were deleted): the node itself is never its own candidate, and reverse links are only
+/// planned where it is missing.
+#[allow(clippy::too_many_arguments)]
+pub fn plan_insert_with<G: Graph + ?Sized, V: Visited>(
+    g: &G,
+    new_id: NodeId,
+    new_level: usize,
+    params: &HnswParams,
+    dist_to_new: &mut dyn FnMut(NodeId) -> f32,
+    pair_dist: &mut dyn FnMut(NodeId, NodeId) -> f32,
+    visited: &mut V,
+    opts: &InsertOpts<'_>,
+) -> InsertPlan {
     let Some(entry) = g.entry() else {
         return InsertPlan {
             new_neighbors: vec![Vec::new(); new_level + 1],
@@ -588,17 +637,36 @@ pub fn plan_insert<G: Graph + ?Sized, V: Visited>(
         None,
         pair_dist,
         visited,
+        opts,
     );
     let mut updates = Vec::new();
     let mut buf = Vec::new();
     for (level, list) in new_neighbors.iter().enumerate() {
         let cap = params.max_neighbors(level);
+        let mut linked = false;
         for c in list {
             buf.clear();
             g.neighbors(c.id, level, &mut buf);
+            if buf.contains(&new_id) {
+                linked = true;
+                continue;
+            }
             if let Some(l) = revise_list(c.id, &buf, Candidate::new(c.dist, new_id), cap, pair_dist)
             {
+                linked |= l.contains(&new_id);
                 updates.push(ListUpdate { node: c.id, level, seen: buf.clone(), list: l });
+            }
+        }
+        if level == 0 && !linked {
+            if let Some(nearest) = list.first() {
+                buf.clear();
+                g.neighbors(nearest.id, 0, &mut buf);
+                let mut l = vec![new_id];
+                if cap > 1 {
+                    l.extend(prune_list(nearest.id, &buf, None, cap - 1, pair_dist).into_iter().filter(|&x| x != new_id));
+                }
+                updates.retain(|u| !(u.node == nearest.id && u.level == 0));
+                updates.push(ListUpdate { node: nearest.id, level: 0, seen: buf.clone(), list: l });
             }
         }
     }
