@@ -101,6 +101,17 @@ pub fn column_dims(index: pg_sys::Relation, kind: VectorKind, am: &str) -> u32 {
     typmod as u32
 }
 
+/// Bytes of a vector of `dims` dimensions (0 for sparse vectors, whose size depends on their
+/// non-zero elements).
+pub fn dense_bytes(kind: VectorKind, dims: u32) -> f64 {
+    match kind {
+        VectorKind::F32 => 4.0 * dims as f64,
+        VectorKind::F16 => 2.0 * dims as f64,
+        VectorKind::Bit => dims as f64 / 8.0,
+        VectorKind::Sparse => 0.0,
+    }
+}
+
 /// Raise the error the distance operator itself raises when a query's dimensions differ
 /// from the column's.
 pub fn check_query_dims(kind: VectorKind, dims: u32, query: &[u8]) {

@@ -45,15 +45,17 @@ pub unsafe extern "C-unwind" fn amcostestimate(
         let tuples = (*info).tuples.max(1.0);
         let index_pages = ((*info).pages as f64).max(1.0);
         let heap_pages = ((*rel).pages as f64).max(1.0);
-        let m = {
+        let (m, vector_bytes) = {
             let index = pg_sys::index_open((*info).indexoid, pg_sys::NoLock as pg_sys::LOCKMODE);
-            let m = if pgrx::pg_sys::RelationGetNumberOfBlocksInFork(index, pg_sys::ForkNumber::MAIN_FORKNUM) > 0 {
-                read_meta(index).m.max(2) as f64
+            let (kind, _) = crate::am::payload::opclass_kernel(index, "hnsw");
+            let found = if pgrx::pg_sys::RelationGetNumberOfBlocksInFork(index, pg_sys::ForkNumber::MAIN_FORKNUM) > 0 {
+                let meta = read_meta(index);
+                (meta.m.max(2) as f64, crate::am::payload::dense_bytes(kind, meta.dims))
             } else {
-                16.0
+                (16.0, 0.0)
             };
             pg_sys::index_close(index, pg_sys::NoLock as pg_sys::LOCKMODE);
-            m
+            found
         };
         let ef = EF_SEARCH.get().max(1) as f64;
         let (mut random_page, mut seq_page) = (0.0, 0.0);
@@ -67,7 +69,8 @@ pub unsafe extern "C-unwind" fn amcostestimate(
         let per_visit = pg_sys::cpu_operator_cost + pg_sys::cpu_index_tuple_cost;
         let pages_per_visit = index_pages / tuples;
         let first_pages = (visits * pages_per_visit).min(index_pages);
-        let toasted = index_pages > heap_pages;
+        // vectors larger than the heap's bytes per row are stored out of line (TOAST)
+        let toasted = vector_bytes > heap_pages * pg_sys::BLCKSZ as f64 / tuples;
         let first_page_cost = if toasted { first_pages.min(heap_pages) * seq_page } else { first_pages * random_page };
         let walk_page_cost = if toasted { heap_pages * seq_page } else { index_pages * random_page };
 

@@ -62,6 +62,10 @@ pub unsafe extern "C-unwind" fn aminsert(
 /// all bits set: block numbers are below InvalidBlockNumber).
 const PENDING: u64 = u64::MAX;
 
+/// Heap TID slots of a new element whose vector already has elements, all full: room for the
+/// copies still to come, so that many copies make few graph nodes.
+const DUPLICATE_SLOTS: usize = 32;
+
 /// Insert one heap row (`None`: a NULL vector).
 pub fn insert_row(index: pg_sys::Relation, spec: &IndexSpec, payload: Option<&[u8]>, tid: HeapTid) {
     match payload {
@@ -131,23 +135,29 @@ fn insert_vector(index: pg_sys::Relation, spec: &IndexSpec, payload: &[u8], heap
 
     // 2. a duplicate of an existing element joins it (an identical vector is at exactly the
     //    distance the kernel computes from the vector to itself: 0, or -|v|² for inner product)
-    if let Some(found) = plan.as_ref().and_then(|p| p.new_neighbors.first()) {
+    //    in a free slot or by growing in place; when every copy is full, the new element
+    //    reserves room for the copies still to come
+    let mut tid_slots = 1;
+    if let Some(plan) = &plan {
         let self_dist = index_distance(kind, metric, payload, payload);
-        let twins: Vec<u64> = found.iter().filter(|c| c.dist == self_dist).map(|c| c.id).collect();
-        for id in twins {
-            if graph.payload(id) == payload && write::add_duplicate_tid(index, layout, id, payload, heap) {
-                unsafe { pg_sys::UnlockPage(index, META_BLOCK, lock_mode) };
-                return;
+        let twins: Vec<u64> = plan.nearest.iter().filter(|c| c.dist == self_dist && !graph.is_deleted_seen(c.id)).map(|c| c.id).collect();
+        for &id in &twins {
+            if graph.payload(id) == payload {
+                if write::add_duplicate_tid(index, layout, id, payload, heap) {
+                    unsafe { pg_sys::UnlockPage(index, META_BLOCK, lock_mode) };
+                    return;
+                }
+                tid_slots = DUPLICATE_SLOTS;
             }
         }
     }
     let new_entry = plan.as_ref().is_none_or(|p| p.new_entry);
 
     // 3. the node with its own links, and the meta page (count, entry point), in one WAL record
-    let overflow = write::needs_overflow(&layout, 1, level, payload.len());
+    let overflow = write::needs_overflow(&layout, tid_slots, level, payload.len());
     let overflow_blk = overflow.then(|| write::write_overflow(index, payload));
     let tids = [heap];
-    let new = NewNode { tids: &tids, tid_slots: 1, level, payload: Some(payload), overflow_blk, null: false };
+    let new = NewNode { tids: &tids, tid_slots, level, payload: Some(payload), overflow_blk, null: false };
     let mut item = vec![0u8; new.size(&layout)];
     let mut node = Node::init(&mut item, layout, &new);
     if let Some(plan) = &plan {

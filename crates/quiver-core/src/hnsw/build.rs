@@ -112,7 +112,7 @@ impl MemGraph {
                 None => (&mut d_exact, None),
                 Some(approx) => (approx, Some(&mut d_exact)),
             };
-        let found = find_neighbors(&view, (ep as NodeId, top), i as NodeId, lvl, params, search_dist, rescore, &mut d_pair, visited, &Default::default());
+        let found = find_neighbors(&view, (ep as NodeId, top), i as NodeId, lvl, params, search_dist, rescore, &mut d_pair, visited, &Default::default()).0;
         for (level, list) in found.iter().enumerate() {
             self.links.update(i, level, |own| {
                 own.clear();

@@ -436,6 +436,9 @@ pub struct InsertPlan {
     pub updates: Vec<ListUpdate>,
     /// Whether the new node becomes the entry point (`new_level` > current entry level, or graph empty).
     pub new_entry: bool,
+    /// Every level-0 candidate the search found (ascending, before neighbour selection;
+    /// excluded nodes included), e.g. to spot an existing copy of the new vector.
+    pub nearest: Vec<Candidate>,
 }
 
 /// Search phase of an insertion: the new node's neighbour lists at levels
@@ -452,8 +455,9 @@ pub(crate) fn find_neighbors<G: Graph + ?Sized, V: Visited>(
     pair_dist: &mut dyn FnMut(NodeId, NodeId) -> f32,
     visited: &mut V,
     opts: &InsertOpts<'_>,
-) -> Vec<Vec<Candidate>> {
+) -> (Vec<Vec<Candidate>>, Vec<Candidate>) {
     let mut out = vec![Vec::new(); new_level + 1];
+    let mut nearest = Vec::new();
     let (_, top) = entry;
     let mut buf = Vec::new();
     // Greedy descent through the levels above the new node's top level.
@@ -472,6 +476,9 @@ pub(crate) fn find_neighbors<G: Graph + ?Sized, V: Visited>(
         );
         if !w.is_empty() {
             eps = w.clone();
+        }
+        if level == 0 {
+            nearest = w.iter().copied().filter(|c| c.id != new_id).collect();
         }
         w.retain(|c| c.id != new_id && !opts.excluded(c.id));
         if let Some(extra) = opts.extra.and_then(|e| e.get(level)) {
@@ -493,7 +500,7 @@ pub(crate) fn find_neighbors<G: Graph + ?Sized, V: Visited>(
         };
         out[level] = chosen;
     }
-    out
+    (out, nearest)
 }
 
 /// A neighbour's list after linking the new node `new` to it (`new.dist` =
@@ -625,9 +632,10 @@ pub fn plan_insert_with<G: Graph + ?Sized, V: Visited>(
             new_neighbors: vec![Vec::new(); new_level + 1],
             updates: Vec::new(),
             new_entry: true,
+            nearest: Vec::new(),
         };
     };
-    let new_neighbors = find_neighbors(
+    let (new_neighbors, nearest) = find_neighbors(
         g,
         entry,
         new_id,
@@ -672,6 +680,7 @@ pub fn plan_insert_with<G: Graph + ?Sized, V: Visited>(
     }
     InsertPlan {
         new_neighbors,
+        nearest,
         updates,
         new_entry: new_level > entry.1,
     }
