@@ -3,6 +3,8 @@ import os
 import psycopg
 import pytest
 
+from pgcluster import Cluster
+
 
 @pytest.fixture(scope="session")
 def dsn():
@@ -39,3 +41,21 @@ def fresh_databases(dsn, names):
             conn.execute(f"CREATE DATABASE {db}")
     yield {db: make_conninfo(dsn, dbname=db) for db in names}
     drop_all()
+
+
+@pytest.fixture
+def clusters():
+    """Factory for scratch clusters; all of them are stopped when the test ends, pass or fail."""
+    made = []
+
+    def make(port):
+        c = Cluster(port)
+        made.append(c)
+        return c
+
+    yield make
+    for c in reversed(made):
+        try:
+            c.stop()
+        except Exception as e:  # keep stopping the others
+            print(f"could not stop cluster on port {c.port}: {e}")

@@ -523,21 +523,26 @@ pub unsafe extern "C-unwind" fn ambulkdelete(
         let marked = mark(index, strategy, spec.layout, Some(&mut dead));
         (*stats).tuples_removed += marked.removed_tids as f64;
         (*stats).num_index_tuples = marked.live_tids as f64;
-        if marked.deleted.is_empty() {
-            fsm::vacuum(index);
-            return stats;
-        }
-        // inserts that began before the marks may have picked a deleted node as a neighbour
-        wait_for_inserts(index);
-        repair_entry(index, &marked);
-        repair(index, strategy, spec, &marked);
-        let unreachable = reach(index, strategy, spec, &marked);
-        if unreachable > 0 {
-            pgrx::debug1!("hnsw vacuum: linked {unreachable} unreachable nodes");
-        }
-        free(index, strategy, spec.layout, &marked);
+        unlink_deleted(index, strategy, spec, &marked);
         stats
     }
+}
+
+/// Passes 2-4 for the deleted nodes of `marked` (nothing when there are none).
+fn unlink_deleted(index: pg_sys::Relation, strategy: pg_sys::BufferAccessStrategy, spec: IndexSpec, marked: &Marked) {
+    if marked.deleted.is_empty() {
+        fsm::vacuum(index);
+        return;
+    }
+    // inserts that began before the marks may have picked a deleted node as a neighbour
+    wait_for_inserts(index);
+    repair_entry(index, marked);
+    repair(index, strategy, spec, marked);
+    let unreachable = reach(index, strategy, spec, marked);
+    if unreachable > 0 {
+        pgrx::debug1!("hnsw vacuum: linked {unreachable} unreachable nodes");
+    }
+    free(index, strategy, spec.layout, marked);
 }
 
 #[pg_guard]
@@ -551,10 +556,13 @@ pub unsafe extern "C-unwind" fn amvacuumcleanup(
         }
         let index = (*info).index;
         let stats = if stats.is_null() {
-            // no bulk delete ran: only count
+            // No bulk delete ran (no dead rows): count, and finish what an earlier VACUUM left
+            // (deleted nodes beyond its memory budget, or one cancelled part-way).
             let s = result_or_new(stats);
-            let marked = mark(index, (*info).strategy, IndexSpec::of(index).layout, None);
+            let spec = IndexSpec::of(index);
+            let marked = mark(index, (*info).strategy, spec.layout, None);
             (*s).num_index_tuples = marked.live_tids as f64;
+            unlink_deleted(index, (*info).strategy, spec, &marked);
             s
         } else {
             stats
