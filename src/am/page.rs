@@ -258,7 +258,13 @@ pub unsafe fn item<'a>(page: pg_sys::Page, off: u16) -> Option<&'a mut [u8]> {
         if lp.lp_flags() != pg_sys::LP_NORMAL || lp.lp_len() == 0 {
             return None;
         }
-        let ptr = pg_sys::PageGetItem(page, iid) as *mut u8;
-        Some(std::slice::from_raw_parts_mut(ptr, lp.lp_len() as usize))
+        // a damaged line pointer must not lead outside the page's item space
+        let (start, len) = (lp.lp_off() as usize, lp.lp_len() as usize);
+        let special = (*(page as *const pg_sys::PageHeaderData)).pd_special as usize;
+        if start < std::mem::size_of::<pg_sys::PageHeaderData>() || start + len > special.min(BLCKSZ) {
+            return None;
+        }
+        let ptr = (page as *mut u8).add(start);
+        Some(std::slice::from_raw_parts_mut(ptr, len))
     }
 }

@@ -450,3 +450,97 @@ def test_build_on_a_full_disk_is_an_error(dsn, tiny_tmpfs):
         assert index_problems(conn, "full_hnsw_idx") == []
         conn.execute("DROP TABLE full_hnsw")
         conn.execute("DROP TABLESPACE quiver_full")
+
+
+# --------------------------------------------------------------------------------------------
+# a damaged index: errors that name the problem, never a crash or an internal error
+
+
+def corrupt_pages(path, rng, blocks, what):
+    """Overwrite parts of the given 8 kB blocks of the file at `path` with random bytes: the
+    items ("items"), the line pointers ("pointers"), or the meta page's values ("meta")."""
+    data = bytearray(path.read_bytes())
+    for blk in blocks:
+        base = blk * 8192
+        if base + 8192 > len(data):
+            continue
+        lower = int.from_bytes(data[base + 12:base + 14], "little")
+        upper = int.from_bytes(data[base + 14:base + 16], "little")
+        special = int.from_bytes(data[base + 16:base + 18], "little")
+        if what == "items" and upper < special:
+            for _ in range(20):
+                at = base + rng.randrange(upper, special)
+                data[at] = rng.randrange(256)
+        elif what == "pointers" and 24 < lower:
+            for _ in range(4):
+                at = base + rng.randrange(24, lower)
+                data[at] = rng.randrange(256)
+        elif what == "meta":
+            # m, ef_construction, dims, entry level, entry: the item starts at pd_upper
+            for off in (8, 16, 20, 24):
+                data[base + upper + off:base + upper + off + 4] = rng.randrange(1 << 32).to_bytes(4, "little")
+    path.write_bytes(bytes(data))
+
+
+def test_damaged_index_gives_errors_not_crashes(clusters):
+    c = clusters(UNLOGGED_PORT)
+    c.init()
+    c.start()
+    with c.connect() as conn:
+        conn.execute("CREATE EXTENSION quiver")
+        conn.execute("CREATE TABLE d (id int PRIMARY KEY, v vector(16))")
+        fill(conn, "d", 3000, 16)
+        conn.execute("CREATE TABLE dbig (id int PRIMARY KEY, v vector(1800))")
+        conn.execute("ALTER TABLE dbig ALTER COLUMN v SET STORAGE PLAIN")
+        fill(conn, "dbig", 60, 1800)
+        datadir = conn.execute("SHOW data_directory").fetchone()[0]
+    rng = random.Random(int(os.environ.get("QUIVER_DAMAGE_SEED", "13")))
+    seen = set()
+    for round_no, what in enumerate(["items", "pointers", "meta", "items", "items"]):
+        with c.connect() as conn:
+            conn.execute("DROP INDEX IF EXISTS d_idx, dbig_idx")
+            conn.execute("CREATE INDEX d_idx ON d USING hnsw (v) WITH (m = 8)")
+            conn.execute("CREATE INDEX dbig_idx ON dbig USING hnsw (v) WITH (m = 8)")
+            conn.execute("CHECKPOINT")
+            paths = {ix: Path(datadir) / conn.execute("SELECT pg_relation_filepath(%s)", (ix,)).fetchone()[0]
+                     for ix in ("d_idx", "dbig_idx")}
+        c.stop()
+        for ix, path in paths.items():
+            nblocks = path.stat().st_size // 8192
+            blocks = [0] if what == "meta" else rng.sample(range(1, nblocks), min(8, nblocks - 1))
+            corrupt_pages(path, rng, blocks, what)
+        c.start()
+        with c.connect() as conn:
+            started = conn.execute("SELECT pg_postmaster_start_time()").fetchone()[0]
+            statements = [
+                "SET enable_seqscan = off",
+                "SELECT id FROM d ORDER BY v <-> (SELECT v FROM d WHERE id = 7) LIMIT 10",
+                "SET hnsw.iterative_scan = relaxed_order",
+                "SELECT count(*) FROM (SELECT id FROM d ORDER BY v <-> (SELECT v FROM d WHERE id = 9) LIMIT 3000) t",
+                "SELECT count(*) FROM (SELECT id FROM dbig ORDER BY v <-> (SELECT v FROM dbig WHERE id = 2) LIMIT 60) t",
+                "RESET hnsw.iterative_scan",
+                "INSERT INTO d SELECT 10000 + id, v FROM d WHERE id <= 50",
+                "INSERT INTO dbig SELECT 10000 + id, v FROM dbig WHERE id <= 5",
+                "DELETE FROM d WHERE id % 4 = 0",
+                "DELETE FROM dbig WHERE id % 4 = 0",
+                "VACUUM d",
+                "VACUUM dbig",
+                "SELECT count(*) FROM quiver.index_check('d_idx', reachability => true)",
+                "SELECT count(*) FROM quiver.index_check('dbig_idx', reachability => true)",
+                "REINDEX INDEX d_idx",
+            ]
+            for sql in statements:
+                try:
+                    conn.execute(sql)
+                    seen.add("ok")
+                except psycopg.Error as e:
+                    assert e.sqlstate in ("XX001", "XX002"), (what, sql, e.sqlstate, str(e))
+                    assert "hnsw" in str(e) or "block" in str(e), str(e)
+                    seen.add(e.sqlstate)
+            assert conn.execute("SELECT pg_postmaster_start_time()").fetchone()[0] == started, "server restarted"
+            conn.execute("TRUNCATE d, dbig")
+            fill(conn, "d", 3000, 16, seed=0.1 * round_no)
+            fill(conn, "dbig", 60, 1800, seed=0.1 * round_no)
+    assert "terminated by signal" not in c.log_text()
+    print(f"damaged-index outcomes: {sorted(seen)}")
+    c.stop()

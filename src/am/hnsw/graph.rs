@@ -24,7 +24,7 @@ pub fn read_meta(index: pg_sys::Relation) -> Meta {
     let buf = Buf::read(index, META_BLOCK, Lock::Share);
     let meta = unsafe { page::item(buf.page(), 1) }.and_then(|b| Meta::from_bytes(b));
     match meta {
-        Some(Ok(m)) if page::page_kind(buf.page()) == KIND_META => m,
+        Some(Ok(m)) if page::page_kind(buf.page()) == KIND_META && meta_is_sane(&m) => m,
         Some(Err(version)) => {
             pgrx::pg_sys::panic::ErrorReport::new(
                 PgSqlErrorCode::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
@@ -39,8 +39,18 @@ pub fn read_meta(index: pg_sys::Relation) -> Meta {
             .report(pgrx::PgLogLevel::ERROR);
             unreachable!()
         }
-        _ => corrupted(format!("hnsw index \"{}\" meta page is missing or corrupted", page::rel_name(index))),
+        _ => corrupted(format!("hnsw index \"{}\": meta page (block 0) is missing or corrupted", page::rel_name(index))),
     }
+}
+
+/// Whether the meta page's values are within what any build writes (a damaged page must not
+/// steer a scan into a huge loop or allocation).
+fn meta_is_sane(m: &Meta) -> bool {
+    (2..=100).contains(&m.m)
+        && m.ef_construction <= 1000
+        && m.entry_level as usize <= quiver_core::hnsw::MAX_LEVEL
+        && m.dims >= 1
+        && (m.dims as usize) <= crate::am::payload::max_dims(quiver_core::metric::VectorKind::Sparse)
 }
 
 /// Facts about one node, copied out of its page.

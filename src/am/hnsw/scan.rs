@@ -60,6 +60,8 @@ struct ScanState {
     /// After the graph: the sweeps still to run.
     sweeps: VecDeque<SweepOf>,
     cursor: Cursor,
+    /// Heap blocks when the scan started: every row visible to the scan's snapshot lies below.
+    heap_blocks: u32,
 }
 
 #[pg_guard]
@@ -85,6 +87,7 @@ pub unsafe extern "C-unwind" fn ambeginscan(
             phase: Phase::Done,
             sweeps: VecDeque::new(),
             cursor: Cursor::default(),
+            heap_blocks: u32::MAX,
         };
         // Freed (and dropped) with the scan's memory context, even if the query errors out.
         let ptr = pgrx::PgMemoryContexts::CurrentMemoryContext.leak_and_drop_on_delete(state);
@@ -134,6 +137,8 @@ pub unsafe extern "C-unwind" fn amrescan(
         state.mode = ITERATIVE_SCAN.get();
         state.sweeps.clear();
         state.cursor = Cursor { blk: 1, nblocks: page::nblocks(index) };
+        let heap = (*scan).heapRelation;
+        state.heap_blocks = if heap.is_null() { u32::MAX } else { page::nblocks(heap) };
         if (*scan).numberOfOrderBys == 0 {
             crate::error::raise_code(PgSqlErrorCode::ERRCODE_FEATURE_NOT_SUPPORTED, "cannot scan hnsw index without order");
         }
@@ -202,6 +207,12 @@ pub unsafe extern "C-unwind" fn amgettuple(scan: pg_sys::IndexScanDesc, _dir: pg
         let index = (*scan).indexRelation;
         loop {
             if let Some((tid, value)) = state.rows.pop_front() {
+                if tid.0 >= state.heap_blocks || tid.1 == 0 || tid.1 > payload::MAX_HEAP_TUPLES_PER_PAGE {
+                    crate::error::raise_code(
+                        PgSqlErrorCode::ERRCODE_INDEX_CORRUPTED,
+                        format!("hnsw index \"{}\" holds heap TID ({},{}), which is not in its table", page::rel_name(index), tid.0, tid.1),
+                    );
+                }
                 payload::set_heap_tid(&mut (*scan).xs_heaptid, tid);
                 (*scan).xs_recheck = false;
                 (*scan).xs_recheckorderby = false;

@@ -9,6 +9,11 @@ use crate::am::page::{self, fsm, Buf, Lock, Wal, MAX_ITEM_SIZE};
 use pgrx::pg_sys;
 use pgrx::PgSqlErrorCode;
 
+/// Whether `blk` can hold nodes: past the meta page and within the relation.
+pub fn is_node_block(index: pg_sys::Relation, blk: u32) -> bool {
+    blk != META_BLOCK && blk != pg_sys::InvalidBlockNumber && blk < page::nblocks(index)
+}
+
 /// Write a fresh meta page into `fork` (block 0 of an empty fork).
 pub fn init_meta(index: pg_sys::Relation, fork: pg_sys::ForkNumber::Type, meta: &Meta) {
     let buf = Buf::extend(index, fork);
@@ -206,6 +211,9 @@ pub fn place_node(index: pg_sys::Relation, item: &[u8], f: impl FnOnce(&mut Meta
 /// being inserted): in a free slot, or by growing the item in place when its page has room.
 /// False when neither is possible (the caller inserts a new node).
 pub fn add_duplicate_tid(index: pg_sys::Relation, layout: NodeLayout, id: u64, payload: &[u8], tid: HeapTid) -> bool {
+    if !is_node_block(index, node_blk(id)) {
+        return false;
+    }
     let buf = Buf::read(index, node_blk(id), Lock::Exclusive);
     if page::page_kind(buf.page()) != KIND_NODES {
         return false;
@@ -272,6 +280,9 @@ pub fn rewrite_neighbor_lists<T>(
 ) {
     items.sort_by_key(|(id, level, _)| (node_blk(*id), node_off(*id), *level));
     for page_items in items.chunk_by(|a, b| node_blk(a.0) == node_blk(b.0)) {
+        if !is_node_block(index, node_blk(page_items[0].0)) {
+            continue; // an id from a damaged list
+        }
         let buf = Buf::read(index, node_blk(page_items[0].0), Lock::Exclusive);
         if page::page_kind(buf.page()) != KIND_NODES {
             continue;
