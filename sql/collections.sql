@@ -84,7 +84,7 @@ BEGIN
     END IF;
     DELETE FROM quiver.collections AS c
      USING pg_event_trigger_dropped_objects() AS d
-     WHERE d.classid = 'pg_class'::regclass AND d.objid = c.relid::oid;
+     WHERE d.classid = 'pg_class'::regclass AND d.objsubid = 0 AND d.objid = c.relid::oid;
 END $$;
 CREATE EVENT TRIGGER quiver_catalog_on_drop ON sql_drop EXECUTE FUNCTION quiver.catalog_on_drop();
 

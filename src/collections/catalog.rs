@@ -100,6 +100,17 @@ pub fn load(name: &str) -> Collection {
     Collection { def, ext, relid }
 }
 
+/// Whether the collection `name` (not an alias) has a catalog row whose table is gone
+/// (dropped while the event triggers were disabled).
+pub fn table_gone(name: &str) -> bool {
+    spi::text_one(
+        "SELECT 'x' FROM quiver.collections AS c WHERE c.name OPERATOR(pg_catalog.=) $1 \
+            AND NOT EXISTS (SELECT FROM pg_catalog.pg_class AS r WHERE r.oid OPERATOR(pg_catalog.=) c.relid::pg_catalog.oid)",
+        &[name],
+    )
+    .is_some()
+}
+
 /// Whether `name` is taken by a collection or an alias.
 pub fn name_taken(name: &str) -> bool {
     spi::text_one(

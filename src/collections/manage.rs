@@ -162,6 +162,11 @@ fn rename_collection(old_name: &str, new_name: &str) {
 
 #[pg_extern(sql = false)]
 fn drop_collection(name: &str) {
+    let delete_row = || spi::run("DELETE FROM quiver.collections AS c WHERE c.name OPERATOR(pg_catalog.=) $1", &[name]);
+    if catalog::table_gone(name) {
+        delete_row();
+        return;
+    }
     let def = catalog::load(name).def;
     if def.name != name {
         raise(Error::param(format!("\"{name}\" is an alias; drop the alias or the collection \"{}\"", def.name)));
@@ -169,7 +174,7 @@ fn drop_collection(name: &str) {
     // The sql_drop event trigger removes the catalog row; so does the DELETE, should event
     // triggers be disabled.
     spi::run(&format!("DROP TABLE IF EXISTS {}", catalog::table(&def)), &[]);
-    spi::run("DELETE FROM quiver.collections AS c WHERE c.name OPERATOR(pg_catalog.=) $1", &[name]);
+    delete_row();
 }
 
 #[pg_extern(sql = false)]
