@@ -221,4 +221,5 @@ CREATE FUNCTION quiver.hybrid_search(collection text, requests jsonb, ranker tex
     AS 'MODULE_PATHNAME', 'hybrid_search_wrapper' LANGUAGE C
     SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION quiver.hybrid_search(text, jsonb, text, jsonb, bigint, text[]) IS
-    'Several searches (each {"data", "anns_field", "limit", "filter", "params"}) fused by rrf (ranker_params {"k": 60}) or weighted ({"weights": [...]}).';
+    'Several searches (each {"data", "anns_field", "limit", "filter", "params"}; data may also be a vector''s text form, '
+    'e.g. to_jsonb(vector)) fused by rrf (ranker_params {"k": 60}) or weighted ({"weights": [...]}).';
