@@ -87,7 +87,15 @@ pub fn load(name: &str) -> Collection {
     };
     let (tschema, tname) = (table[0].as_str().unwrap_or_default(), table[1].as_str().unwrap_or_default());
     if tschema != schema || tname != cname {
-        damaged(&cname, format!("its table {} is now named {}", qualified(schema, &cname), qualified(tschema, tname)));
+        damaged(
+            &cname,
+            format!(
+                "its table {} is now named {} (bring the catalog up to date with quiver.sync_collection_catalog('{}'::regclass))",
+                qualified(schema, &cname),
+                qualified(tschema, tname),
+                qualified(tschema, tname).replace('\'', "''")
+            ),
+        );
     }
     if row["owner_ok"] != Value::Bool(true) {
         raise_code(

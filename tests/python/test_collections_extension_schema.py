@@ -45,6 +45,12 @@ def test_collections_work_with_the_extension_off_the_search_path(conn):
     assert ids("SELECT id FROM quiver.search('docs', '[3, 1]', anns_field => 'half', \"limit\" => 1)") == ["3"]
     assert ids("SELECT id FROM quiver.search('docs', '{\"4\": 1}', anns_field => 'sparse', params => '{\"metric_type\": \"ip\"}', \"limit\" => 1)") == ["4"]
     assert ids("SELECT id FROM quiver.search('docs', '\"00000001\"', anns_field => 'bits', \"limit\" => 1)") == ["1"]
+    # query vectors bound as parameters: a Python str (JSON text), Jsonb, a vector value
+    from psycopg.types.json import Jsonb
+    search = "SELECT id FROM quiver.search('docs', %s, anns_field => 'emb', \"limit\" => 1)"
+    assert ids(search, json.dumps([2.9, 0])) == ["3"]
+    assert ids(search, Jsonb([2.9, 0])) == ["3"]
+    assert ids(search.replace("%s", "%s::vec.vector"), "[2.9, 0]") == ["3"]
     # a stored vector as the query: its type lives in vec
     assert ids("SELECT id FROM quiver.search('docs', (SELECT emb FROM docs WHERE id = 4), anns_field => 'emb', \"limit\" => 1)") == ["4"]
     assert ids("SELECT id FROM quiver.hybrid_search('docs', '[{\"data\": [1, 0], \"anns_field\": \"emb\"},"
