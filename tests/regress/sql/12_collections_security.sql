@@ -92,7 +92,9 @@ SELECT quiver.delete('secure', ids => '[2]') ->> 'delete_count' AS deleted;
 SELECT quiver.insert('secure', '[{"vector": [1, 1], "title": "b"}]') ->> 'insert_count' AS inserted;
 SELECT id, score FROM quiver.hybrid_search('secure', '[{"data": [0, 0], "filter": "title == \"a\""}]');
 SELECT count(*) AS lines FROM quiver.explain_search('secure', '[0, 0]', filter => 'title == "a"');
-SELECT quiver.create_collection('evil_target', dimension => 2, db_schema => 'public');
+-- (the table goes to the caller's current schema, evil, as db_schema defaults to it)
+SELECT quiver.create_collection('evil_target', dimension => 2);
+SELECT quiver.describe_collection('evil_target') ->> 'table' AS "table";
 SELECT quiver.insert('evil_target', '[{"vector": [1, 1]}]') ->> 'insert_count' AS inserted;
 SELECT quiver.drop_collection('evil_target');
 RESET search_path;
