@@ -178,6 +178,12 @@ CREATE FUNCTION quiver.drop_index(collection text, index_name text) RETURNS void
     AS 'MODULE_PATHNAME', 'drop_index_wrapper' LANGUAGE C STRICT
     SET search_path = pg_catalog, pg_temp;
 
+-- upsert with explicit keys in an auto_id collection moves the identity past them; as the
+-- extension's owner, so that writers need no privileges on the sequence (it only ever moves
+-- forward, to the largest key in the table).
+CREATE FUNCTION quiver.sync_collection_identity(relid oid) RETURNS void
+    AS 'MODULE_PATHNAME', 'sync_collection_identity_wrapper' LANGUAGE C STRICT SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp;
 CREATE FUNCTION quiver.insert(collection text, rows jsonb, partition_name text DEFAULT NULL) RETURNS jsonb
     AS 'MODULE_PATHNAME', 'insert_wrapper' LANGUAGE C
     SET search_path = pg_catalog, pg_temp;

@@ -29,20 +29,31 @@ fn lock_keys(coll: &Collection, pks: &[Value]) {
 }
 
 /// After explicit keys went into an `auto_id` collection, moves its identity past them so
-/// that generated keys do not collide with them.
+/// that generated keys do not collide with them. Runs as the extension's owner
+/// (quiver.sync_collection_identity), so writers need no privileges on the sequence.
 fn sync_identity(coll: &Collection, pks: &[Value]) {
-    let pk = coll.primary();
-    let Some(max) = pks.iter().filter_map(Value::as_i64).max().filter(|m| *m > 0) else {
+    if pks.iter().filter_map(Value::as_i64).any(|k| k > 0) {
+        spi::run("SELECT quiver.sync_collection_identity($1::pg_catalog.oid)", &[&coll.relid.to_string()]);
+    }
+}
+
+/// The identity of the auto_id primary key of the collection whose table has OID `relid`
+/// moves up to the largest key in the table (only ever forward; serialised per table).
+#[pg_extern(sql = false)]
+fn sync_collection_identity(relid: pg_sys::Oid) {
+    let oid = relid.to_u32().to_string();
+    let Some(name) = spi::text_one(
+        "SELECT c.name FROM quiver.collections AS c WHERE c.relid::pg_catalog.oid OPERATOR(pg_catalog.=) $1::pg_catalog.oid",
+        &[&oid],
+    ) else {
         return;
     };
-    let table = catalog::table(coll);
-    let last = spi::text_one(&dml::identity_last_sql(), &[&table, &pk.name]).and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
-    if last >= max {
+    let coll = catalog::load(&name);
+    if !coll.primary().auto_id {
         return;
     }
-    // Serialise the read-compare-set, so that two sessions never move it backwards.
     spi::run(&locks::exclusive_lock_sql(), &[&locks::identity_key(coll.relid).to_string()]);
-    spi::run(&dml::identity_sync_sql(), &[&table, &pk.name, &max.to_string()]);
+    spi::run(&dml::identity_sync_sql(&coll), &[&catalog::table(&coll), &coll.primary().name]);
 }
 
 fn insert_rows(coll: &Collection, rows: &Value, mode: Mode, partition_name: Option<&str>) -> Vec<Value> {

@@ -308,7 +308,17 @@ SELECT quiver.insert('autoid', '[{"vector": [3, 3]}, {"vector": [4, 4]}]') -> 'i
 SELECT quiver.upsert('autoid', '[{"id": 1, "vector": [5, 5]}]') -> 'ids' AS ids;
 SELECT quiver.insert('autoid', '[{"vector": [6, 6]}]') -> 'ids' AS ids;
 SELECT err($$SELECT quiver.insert('autoid', '[{"id": 50, "vector": [1, 1]}]')$$);
+-- a writer with privileges on the table only (none on its identity sequence)
+DROP ROLE IF EXISTS quiver_writer;
+CREATE ROLE quiver_writer;
+GRANT SELECT, INSERT, DELETE ON autoid TO quiver_writer;
+SET ROLE quiver_writer;
+SELECT quiver.upsert('autoid', '[{"id": 10, "vector": [7, 7]}]') -> 'ids' AS ids;
+SELECT quiver.insert('autoid', '[{"vector": [8, 8]}]') -> 'ids' AS ids;
+RESET ROLE;
 SELECT array_agg(id ORDER BY id) AS ids FROM autoid;
+REVOKE ALL ON autoid FROM quiver_writer;
+DROP ROLE quiver_writer;
 SELECT quiver.drop_collection('autoid');
 
 -- search limits: limit + offset beyond 16384 is an error, whatever the numbers (no overflow)

@@ -107,7 +107,7 @@ fn statements(def: &CollectionDef, ext: &Ext) -> Vec<String> {
         let p = prepare(def, &Value::Array(vec![Value::Object(r)]), mode, None).expect("sample row");
         out.push(p.insert_sql(def, ext));
     }
-    out.extend([dml::existing_key_sql(def), dml::delete_keys_sql(def), dml::identity_sync_sql(), dml::identity_last_sql()]);
+    out.extend([dml::existing_key_sql(def), dml::delete_keys_sql(def), dml::identity_sync_sql(def)]);
     out.extend([locks::shared_lock_sql(), locks::exclusive_lock_sql(), locks::key_locks_sql()]);
     let ids = if pk.data_type == DataType::Int64 { json!([1, 2]) } else { json!(["a"]) };
     let partitions = [PARTITION_COLUMN.to_string()];

@@ -166,30 +166,24 @@ pub fn entities_by_key_sql(def: &CollectionDef, entity: &str) -> String {
     )
 }
 
-/// Moves the identity sequence of column `$2` of table `$1` (text) to `$3` (bigint) when
-/// it is behind, so that generated keys continue after keys given explicitly. Returns no
-/// row when nothing had to move.
-pub fn identity_sync_sql() -> String {
+/// Moves the identity sequence of the primary key (column `$2` of table `$1`, both text)
+/// up to the largest key in the table when it is behind, so that generated keys continue
+/// after keys given explicitly. Returns no row when nothing had to move.
+pub fn identity_sync_sql(def: &CollectionDef) -> String {
     format!(
-        "SELECT {setval}(s.seq, $3::bigint) FROM (SELECT {serial}($1::{text}, $2::{text})::{regclass} AS seq) AS s \
-          WHERE COALESCE({last}(s.seq), 0) {lt} $3::bigint",
+        "SELECT {setval}(s.seq, m.top) \
+           FROM (SELECT {serial}($1::{text}, $2::{text})::{regclass} AS seq) AS s, \
+                (SELECT {max}({pk}) AS top FROM {table} AS {ROW}) AS m \
+          WHERE m.top {gt} COALESCE({last}(s.seq), 0)",
         setval = pg("setval"),
         serial = pg("pg_get_serial_sequence"),
         text = pg("text"),
         regclass = pg("regclass"),
+        max = pg("max"),
+        pk = pk_col(def),
+        table = table(def),
+        gt = pg_op(">"),
         last = pg("pg_sequence_last_value"),
-        lt = pg_op("<"),
-    )
-}
-
-/// The last value handed out by the identity sequence of column `$2` of table `$1`, or 0.
-pub fn identity_last_sql() -> String {
-    format!(
-        "SELECT COALESCE({last}({serial}($1::{text}, $2::{text})::{regclass}), 0)::{text}",
-        last = pg("pg_sequence_last_value"),
-        serial = pg("pg_get_serial_sequence"),
-        text = pg("text"),
-        regclass = pg("regclass"),
     )
 }
 
