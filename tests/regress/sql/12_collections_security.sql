@@ -93,9 +93,15 @@ SELECT quiver.insert('secure', '[{"vector": [1, 1], "title": "b"}]') ->> 'insert
 SELECT id, score FROM quiver.hybrid_search('secure', '[{"data": [0, 0], "filter": "title == \"a\""}]');
 SELECT count(*) AS lines FROM quiver.explain_search('secure', '[0, 0]', filter => 'title == "a"');
 -- (the table goes to the caller's current schema, evil, as db_schema defaults to it)
-SELECT quiver.create_collection('evil_target', dimension => 2);
+SELECT quiver.create_collection('evil_target', schema => '{"fields": [{"name": "id", "type": "INT64", "is_primary": true},
+  {"name": "tag", "type": "VARCHAR", "max_length": 8}, {"name": "n", "type": "INT64"}, {"name": "v", "type": "FLOAT_VECTOR", "dim": 2}]}',
+  index => '{"field_name": "v"}');
 SELECT quiver.describe_collection('evil_target') ->> 'table' AS "table";
-SELECT quiver.insert('evil_target', '[{"vector": [1, 1]}]') ->> 'insert_count' AS inserted;
+SELECT quiver.insert('evil_target', '[{"id": 1, "tag": "a", "n": 5, "v": [1, 1]}, {"id": 2, "tag": "b", "n": 6, "v": [1, 2]}]') ->> 'insert_count' AS inserted;
+SELECT * FROM quiver.query('evil_target', filter => 'tag == "a" or (tag like "b%" and n > 5 and id == 2)', output_fields => '{tag}');
+SELECT id FROM quiver.search('evil_target', '[1, 1]', filter => 'tag == "b"');
+SELECT quiver.upsert('evil_target', '[{"id": 2, "tag": "c", "n": 7, "v": [2, 2]}]') ->> 'upsert_count' AS upserted;
+SELECT * FROM quiver.get('evil_target', '[1, 2]', output_fields => '{tag,n}');
 SELECT quiver.drop_collection('evil_target');
 RESET search_path;
 SELECT count(*) AS evil_calls FROM evil.calls;
