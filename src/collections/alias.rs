@@ -9,7 +9,7 @@ use crate::error::{raise, OrRaise};
 
 /// The collection itself (not an alias) named `name`.
 fn collection_named(name: &str) -> String {
-    let def = catalog::load(name);
+    let def = catalog::load(name).def;
     if def.name != name {
         raise(Error::param(format!("\"{name}\" is an alias; aliases must point to a collection")));
     }
@@ -29,14 +29,14 @@ fn create_alias(collection: &str, alias: &str) {
 #[pg_extern(sql = false)]
 fn alter_alias(collection: &str, alias: &str) {
     let target = collection_named(collection);
-    if spi::run("UPDATE quiver.aliases SET collection = $2 WHERE alias = $1", &[alias, &target]) == 0 {
+    if spi::run("UPDATE quiver.aliases AS a SET collection = $2 WHERE a.alias OPERATOR(pg_catalog.=) $1", &[alias, &target]) == 0 {
         raise(Error::new(ErrorKind::UndefinedObject, format!("alias \"{alias}\" does not exist")));
     }
 }
 
 #[pg_extern(sql = false)]
 fn drop_alias(alias: &str) {
-    if spi::run("DELETE FROM quiver.aliases WHERE alias = $1", &[alias]) == 0 {
+    if spi::run("DELETE FROM quiver.aliases AS a WHERE a.alias OPERATOR(pg_catalog.=) $1", &[alias]) == 0 {
         raise(Error::new(ErrorKind::UndefinedObject, format!("alias \"{alias}\" does not exist")));
     }
 }
@@ -44,5 +44,5 @@ fn drop_alias(alias: &str) {
 #[pg_extern(sql = false)]
 fn list_aliases(collection: &str) -> SetOfIterator<'static, String> {
     let target = collection_named(collection);
-    SetOfIterator::new(spi::text_rows("SELECT alias FROM quiver.aliases WHERE collection = $1 ORDER BY alias", &[&target]))
+    SetOfIterator::new(spi::text_rows("SELECT a.alias FROM quiver.aliases AS a WHERE a.collection OPERATOR(pg_catalog.=) $1 ORDER BY a.alias", &[&target]))
 }

@@ -2,102 +2,103 @@
 
 use pgrx::prelude::*;
 use pgrx::JsonB;
-use quiver_core::collection::ident::quote_ident;
+use quiver_core::collection::dml::{self, Where};
+use quiver_core::collection::locks::{self, KeyLocks};
 use quiver_core::collection::query::entity_sql;
 use quiver_core::collection::rows::{self, Mode};
-use quiver_core::collection::schema::PARTITION_COLUMN;
-use quiver_core::collection::{filtering, CollectionDef, DataType};
 use quiver_core::{Error, ErrorKind};
 use serde_json::{json, Value};
 
-use super::{catalog, partition, spi};
+use super::args::required;
+use super::catalog::{self, Collection};
+use super::{partition, spi};
 use crate::error::{raise, OrRaise};
 
-/// SQL type of the primary key (for casting ids given as JSON).
-fn pk_type(def: &CollectionDef) -> &'static str {
-    if def.primary().data_type == DataType::Int64 {
-        "bigint"
-    } else {
-        "text"
-    }
-}
-
-/// `pk IN (ids of $n)`, with `$n` a jsonb array of ids.
-fn pk_in(def: &CollectionDef, n: usize) -> String {
-    format!(
-        "t.{} IN (SELECT x::{} FROM jsonb_array_elements_text(${n}::jsonb) AS x)",
-        quote_ident(&def.primary().name),
-        pk_type(def)
-    )
-}
-
-/// Checks that `ids` is a JSON array of values of the primary key's type.
-fn ids_array(def: &CollectionDef, ids: &Value) -> String {
-    let a = ids.as_array().unwrap_or_else(|| raise(Error::param("ids must be a JSON array")));
-    let int = def.primary().data_type == DataType::Int64;
-    if let Some(bad) = a.iter().find(|v| if int { !v.is_i64() } else { !v.is_string() }) {
-        raise(Error::new(
-            ErrorKind::DatatypeMismatch,
-            format!("id {bad} is not a valid {} primary key", def.primary().data_type.name()),
-        ));
-    }
-    ids.to_string()
-}
-
-fn insert_rows(def: &CollectionDef, rows: &Value, mode: Mode, partition_name: Option<&str>) -> Vec<Value> {
-    if let Some(p) = partition_name {
-        partition::require(def, p);
-    }
-    let prepared = rows::prepare(def, rows, mode, partition_name).or_raise();
-    let table = catalog::table(def);
-    if !prepared.pks.is_empty() {
-        let ids = Value::Array(prepared.pks.clone()).to_string();
-        if mode == Mode::Upsert {
-            spi::run(&format!("DELETE FROM {table} t WHERE {}", pk_in(def, 1)), &[&ids]);
-        } else if let Some(dup) = spi::text_one(&format!("SELECT t.{}::text FROM {table} t WHERE {} LIMIT 1", quote_ident(&def.primary().name), pk_in(def, 1)), &[&ids]) {
-            let row = prepared.pks.iter().position(|p| p.as_str().map_or(p.to_string(), str::to_string) == dup).unwrap_or(0);
-            raise(Error::new(ErrorKind::UniqueViolation, format!("row {row}: primary key {dup} already exists in collection \"{}\"", def.name)));
+/// Takes the advisory locks that serialise writers of the same explicit keys (see
+/// quiver_core::collection::locks) before the keys are looked up.
+fn lock_keys(coll: &Collection, pks: &[Value]) {
+    match locks::plan(coll.relid, pks) {
+        KeyLocks::Collection(key) => {
+            spi::run(&locks::exclusive_lock_sql(), &[&key.to_string()]);
+        }
+        KeyLocks::Keys { collection, table, keys } => {
+            spi::run(&locks::shared_lock_sql(), &[&collection.to_string()]);
+            spi::run(&locks::key_locks_sql(), &[&table.to_string(), &locks::int_array(&keys)]);
         }
     }
-    let sql = format!("WITH i AS ({}) SELECT to_jsonb(i.{}) FROM i", prepared.insert_sql(def), quote_ident(&def.primary().name));
-    let data = Value::Array(prepared.rows).to_string();
-    spi::json_rows(&sql, &[&data])
+}
+
+/// After explicit keys went into an `auto_id` collection, moves its identity past them so
+/// that generated keys do not collide with them. Runs as the extension's owner
+/// (quiver.sync_collection_identity), so writers need no privileges on the sequence.
+fn sync_identity(coll: &Collection, pks: &[Value]) {
+    if pks.iter().filter_map(Value::as_i64).any(|k| k > 0) {
+        spi::run("SELECT quiver.sync_collection_identity($1::pg_catalog.oid)", &[&coll.relid.to_string()]);
+    }
+}
+
+/// The identity of the auto_id primary key of the collection whose table has OID `relid`
+/// moves up to the largest key in the table (only ever forward; serialised per table).
+#[pg_extern(sql = false)]
+fn sync_collection_identity(relid: pg_sys::Oid) {
+    let oid = relid.to_u32().to_string();
+    let Some(name) = spi::text_one(
+        "SELECT c.name FROM quiver.collections AS c WHERE c.relid::pg_catalog.oid OPERATOR(pg_catalog.=) $1::pg_catalog.oid",
+        &[&oid],
+    ) else {
+        return;
+    };
+    let coll = catalog::load(&name);
+    if !coll.primary().auto_id {
+        return;
+    }
+    spi::run(&locks::exclusive_lock_sql(), &[&locks::identity_key(coll.relid).to_string()]);
+    spi::run(&dml::identity_sync_sql(&coll), &[&catalog::table(&coll), &coll.primary().name]);
+}
+
+fn insert_rows(coll: &Collection, rows: &Value, mode: Mode, partition_name: Option<&str>) -> Vec<Value> {
+    if let Some(p) = partition_name {
+        partition::require(coll, p);
+    }
+    let prepared = rows::prepare(coll, rows, mode, partition_name).or_raise();
+    if !prepared.pks.is_empty() {
+        lock_keys(coll, &prepared.pks);
+        let keys = dml::keys_param(coll, &Value::Array(prepared.pks.clone())).or_raise();
+        if mode == Mode::Upsert {
+            spi::run(&dml::delete_keys_sql(coll), &[&keys]);
+        } else if let Some(dup) = spi::text_one(&dml::existing_key_sql(coll), &[&keys]) {
+            let row = prepared.pks.iter().position(|p| p.as_str().map_or(p.to_string(), str::to_string) == dup).unwrap_or(0);
+            raise(Error::new(ErrorKind::UniqueViolation, format!("row {row}: primary key {dup} already exists in collection \"{}\"", coll.name)));
+        }
+    }
+    let data = Value::Array(prepared.rows.clone()).to_string();
+    let ids = spi::json_rows(&prepared.insert_sql(coll, &coll.ext), &[&data]);
+    if coll.primary().auto_id && !prepared.pks.is_empty() {
+        sync_identity(coll, &prepared.pks);
+    }
+    ids
 }
 
 #[pg_extern(sql = false)]
-fn insert(collection: &str, rows: JsonB, partition_name: Option<&str>) -> JsonB {
-    let def = catalog::load(collection);
-    let ids = insert_rows(&def, &rows.0, Mode::Insert, partition_name);
+fn insert(collection: Option<&str>, rows: Option<JsonB>, partition_name: Option<&str>) -> JsonB {
+    let coll = catalog::load(required("collection", collection));
+    let ids = insert_rows(&coll, &required("rows", rows).0, Mode::Insert, partition_name);
     JsonB(json!({"insert_count": ids.len(), "ids": ids}))
 }
 
 #[pg_extern(sql = false)]
-fn upsert(collection: &str, rows: JsonB, partition_name: Option<&str>) -> JsonB {
-    let def = catalog::load(collection);
-    let ids = insert_rows(&def, &rows.0, Mode::Upsert, partition_name);
+fn upsert(collection: Option<&str>, rows: Option<JsonB>, partition_name: Option<&str>) -> JsonB {
+    let coll = catalog::load(required("collection", collection));
+    let ids = insert_rows(&coll, &required("rows", rows).0, Mode::Upsert, partition_name);
     JsonB(json!({"upsert_count": ids.len(), "ids": ids}))
 }
 
-/// WHERE clause (with leading " WHERE ") for a filter, ids and partitions; the returned
-/// parameters start at `$1`.
-fn where_clause(def: &CollectionDef, filter: Option<&str>, ids: Option<&Value>, partitions: Option<&[String]>) -> (String, Vec<String>) {
-    let mut conds = Vec::new();
-    let mut params: Vec<String> = Vec::new();
-    if let Some(ids) = ids {
-        params.push(ids_array(def, ids));
-        conds.push(pk_in(def, params.len()));
-    }
+/// The WHERE clause for a filter, ids and partitions (checked to exist); parameters from `$1`.
+fn where_clause(coll: &Collection, filter: Option<&str>, ids: Option<&Value>, partitions: Option<&[String]>) -> Where {
     if let Some(parts) = partitions.filter(|p| !p.is_empty()) {
-        params.push(partition::names_param(def, parts));
-        conds.push(format!("t.{} = ANY(${}::text[])", quote_ident(PARTITION_COLUMN), params.len()));
+        partition::check_names(coll, parts);
     }
-    if let Some(f) = filter.filter(|f| !f.trim().is_empty()) {
-        let (sql, p) = filtering::compile_filter(def, f, params.len() + 1).or_raise();
-        params.extend(p);
-        conds.push(format!("({sql})"));
-    }
-    let w = if conds.is_empty() { String::new() } else { format!(" WHERE {}", conds.join(" AND ")) };
-    (w, params)
+    dml::where_clause(coll, ids, partitions, filter, 1).or_raise()
 }
 
 fn refs(p: &[String]) -> Vec<&str> {
@@ -105,48 +106,51 @@ fn refs(p: &[String]) -> Vec<&str> {
 }
 
 #[pg_extern(sql = false)]
-fn delete(collection: &str, filter: Option<&str>, ids: Option<JsonB>, partition_name: Option<&str>) -> JsonB {
-    let def = catalog::load(collection);
+fn delete(collection: Option<&str>, filter: Option<&str>, ids: Option<JsonB>, partition_name: Option<&str>) -> JsonB {
+    let coll = catalog::load(required("collection", collection));
     let has_filter = filter.is_some_and(|f| !f.trim().is_empty());
     if !has_filter && ids.is_none() {
         raise(Error::param("delete needs a filter or ids (to delete every row, use filter => 'true' or TRUNCATE the table)"));
     }
     let parts: Option<Vec<String>> = partition_name.map(|p| vec![p.to_string()]);
-    let (w, params) = where_clause(&def, filter, ids.as_ref().map(|j| &j.0), parts.as_deref());
-    let n = spi::run(&format!("DELETE FROM {} t{w}", catalog::table(&def)), &refs(&params));
+    let w = where_clause(&coll, filter, ids.as_ref().map(|j| &j.0), parts.as_deref());
+    let n = spi::run(&dml::delete_sql(&coll, &w), &refs(&w.params));
     JsonB(json!({"delete_count": n}))
 }
 
 #[pg_extern(sql = false)]
-fn get(collection: &str, ids: JsonB, output_fields: Option<Vec<String>>) -> SetOfIterator<'static, JsonB> {
-    let def = catalog::load(collection);
-    let entity = entity_sql(&def, output_fields.as_deref(), true).or_raise();
-    let (w, params) = where_clause(&def, None, Some(&ids.0), None);
-    let sql = format!("SELECT {entity} FROM {} t{w} ORDER BY t.{}", catalog::table(&def), quote_ident(&def.primary().name));
-    SetOfIterator::new(spi::json_rows(&sql, &refs(&params)).into_iter().map(JsonB))
+fn get(collection: Option<&str>, ids: Option<JsonB>, output_fields: Option<Vec<String>>) -> SetOfIterator<'static, JsonB> {
+    let coll = catalog::load(required("collection", collection));
+    let ids = required("ids", ids);
+    let entity = entity_sql(&coll, output_fields.as_deref(), true).or_raise();
+    let w = where_clause(&coll, None, Some(&ids.0), None);
+    SetOfIterator::new(spi::json_rows(&dml::get_sql(&coll, &entity, &w), &refs(&w.params)).into_iter().map(JsonB))
 }
 
 #[pg_extern(sql = false)]
-fn query(collection: &str, filter: Option<&str>, output_fields: Option<Vec<String>>, limit: Option<i64>, offset: i64, partition_names: Option<Vec<String>>) -> SetOfIterator<'static, JsonB> {
-    let def = catalog::load(collection);
-    let entity = entity_sql(&def, output_fields.as_deref(), false).or_raise();
-    let (w, params) = where_clause(&def, filter, None, partition_names.as_deref());
+fn query(
+    collection: Option<&str>,
+    filter: Option<&str>,
+    output_fields: Option<Vec<String>>,
+    limit: Option<i64>,
+    offset: Option<i64>,
+    partition_names: Option<Vec<String>>,
+) -> SetOfIterator<'static, JsonB> {
+    let coll = catalog::load(required("collection", collection));
+    let offset = required("offset", offset);
+    let entity = entity_sql(&coll, output_fields.as_deref(), false).or_raise();
     if limit.is_some_and(|l| l < 0) || offset < 0 {
         raise(Error::param("limit and offset must not be negative"));
     }
-    let lim = limit.map(|l| format!(" LIMIT {l}")).unwrap_or_default();
-    let sql = format!(
-        "SELECT {entity} FROM {} t{w} ORDER BY t.{}{lim} OFFSET {offset}",
-        catalog::table(&def),
-        quote_ident(&def.primary().name)
-    );
-    SetOfIterator::new(spi::json_rows(&sql, &refs(&params)).into_iter().map(JsonB))
+    let w = where_clause(&coll, filter, None, partition_names.as_deref());
+    let sql = dml::query_sql(&coll, &entity, &w, limit, offset);
+    SetOfIterator::new(spi::json_rows(&sql, &refs(&w.params)).into_iter().map(JsonB))
 }
 
 #[pg_extern(sql = false)]
-fn count(collection: &str, filter: Option<&str>, partition_names: Option<Vec<String>>) -> i64 {
-    let def = catalog::load(collection);
-    let (w, params) = where_clause(&def, filter, None, partition_names.as_deref());
-    let n = spi::text_one(&format!("SELECT count(*)::text FROM {} t{w}", catalog::table(&def)), &refs(&params));
+fn count(collection: Option<&str>, filter: Option<&str>, partition_names: Option<Vec<String>>) -> i64 {
+    let coll = catalog::load(required("collection", collection));
+    let w = where_clause(&coll, filter, None, partition_names.as_deref());
+    let n = spi::text_one(&dml::count_sql(&coll, &w), &refs(&w.params));
     n.and_then(|s| s.parse().ok()).unwrap_or(0)
 }

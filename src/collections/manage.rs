@@ -8,43 +8,46 @@ use quiver_core::collection::ddl;
 use quiver_core::{Error, ErrorKind};
 use serde_json::{json, Value};
 
-use super::{catalog, index, spi};
+use super::args::required;
+use super::{catalog, index, spi, sync};
 use crate::error::{raise, OrRaise};
 
 #[allow(clippy::too_many_arguments)]
 #[pg_extern(sql = false)]
 fn create_collection(
-    name: &str,
+    name: Option<&str>,
     dimension: Option<i32>,
-    metric: &str,
+    metric: Option<&str>,
     schema: Option<JsonB>,
-    primary_key: &str,
-    auto_id: bool,
+    primary_key: Option<&str>,
+    auto_id: Option<bool>,
     partition_key: Option<&str>,
-    num_partitions: i32,
+    num_partitions: Option<i32>,
     index: Option<JsonB>,
     description: Option<&str>,
-    id_type: &str,
-    vector_field: &str,
+    id_type: Option<&str>,
+    vector_field: Option<&str>,
     db_schema: Option<&str>,
 ) -> pg_sys::Oid {
-    let db_schema = match db_schema {
-        Some(s) => s.to_string(),
-        None => spi::text_one("SELECT current_schema()::text", &[])
-            .unwrap_or_else(|| raise(Error::param("no current schema; pass db_schema"))),
-    };
+    let name = required("name", name);
+    let vector_field = required("vector_field", vector_field);
+    // db_schema defaults to the caller's current schema (evaluated in the caller, before
+    // this function's fixed search_path applies); NULL means the caller has none.
+    let db_schema = db_schema
+        .unwrap_or_else(|| raise(Error::param("db_schema is null and the caller has no current schema (no schema on its search_path exists); pass db_schema")))
+        .to_string();
     let args = CreateArgs {
         name: name.to_string(),
-        db_schema: db_schema.clone(),
+        db_schema,
         dimension,
-        metric: metric.to_string(),
+        metric: required("metric", metric).to_string(),
         schema: schema.map(|j| j.0),
-        primary_key: primary_key.to_string(),
-        id_type: id_type.to_string(),
+        primary_key: required("primary_key", primary_key).to_string(),
+        id_type: required("id_type", id_type).to_string(),
         vector_field: vector_field.to_string(),
-        auto_id,
+        auto_id: required("auto_id", auto_id),
         partition_key: partition_key.map(str::to_string),
-        num_partitions,
+        num_partitions: required("num_partitions", num_partitions),
         description: description.map(str::to_string),
     };
     let def = CollectionDef::from_args(&args).or_raise();
@@ -52,10 +55,11 @@ fn create_collection(
         raise(Error::new(ErrorKind::DuplicateObject, format!("collection \"{name}\" already exists")));
     }
     let table = catalog::table(&def);
-    if spi::text_one("SELECT to_regclass($1)::text", &[&table]).is_some() {
+    if spi::text_one("SELECT pg_catalog.to_regclass($1)::pg_catalog.text", &[&table]).is_some() {
         raise(Error::new(ErrorKind::DuplicateObject, format!("a relation named {table} already exists")));
     }
-    for stmt in ddl::create_table(&def).or_raise() {
+    let ext = catalog::ext();
+    for stmt in ddl::create_table(&def, &ext).or_raise() {
         spi::run(&stmt, &[]);
     }
     catalog::insert(&def);
@@ -66,18 +70,24 @@ fn create_collection(
         None | Some(Value::Null) => Vec::new(),
         Some(_) => raise(Error::param("index must be a JSON object or an array of objects")),
     };
+    let coll = catalog::load(name);
     for r in &requests {
-        index::create_from_json(&def, r);
+        index::create_from_json(&coll, r);
     }
-    let oid = spi::text_one("SELECT $1::regclass::oid::text", &[&table]).unwrap_or_default();
-    pg_sys::Oid::from(oid.parse::<u32>().unwrap_or(0))
+    pg_sys::Oid::from(coll.relid)
 }
 
 #[pg_extern(sql = false)]
 fn describe_collection(name: &str) -> JsonB {
-    let def = catalog::load(name);
-    let aliases = spi::text_rows("SELECT alias FROM quiver.aliases WHERE collection = $1 ORDER BY alias", &[&def.name]);
-    let created = spi::text_one("SELECT created_at::text FROM quiver.collections WHERE name = $1", &[&def.name]);
+    let def = catalog::load(name).def;
+    let aliases = spi::text_rows(
+        "SELECT a.alias FROM quiver.aliases AS a WHERE a.collection OPERATOR(pg_catalog.=) $1 ORDER BY a.alias",
+        &[&def.name],
+    );
+    let created = spi::text_one(
+        "SELECT c.created_at::pg_catalog.text FROM quiver.collections AS c WHERE c.name OPERATOR(pg_catalog.=) $1",
+        &[&def.name],
+    );
     let pk = def.primary();
     let fields: Vec<Value> = def.fields.iter().map(field_json).collect();
     JsonB(json!({
@@ -125,7 +135,7 @@ fn field_json(f: &quiver_core::collection::FieldDef) -> Value {
 
 #[pg_extern(sql = false)]
 fn list_collections() -> SetOfIterator<'static, String> {
-    SetOfIterator::new(spi::text_rows("SELECT name FROM quiver.collections ORDER BY name", &[]))
+    SetOfIterator::new(spi::text_rows("SELECT c.name FROM quiver.collections AS c ORDER BY c.name", &[]))
 }
 
 #[pg_extern(sql = false)]
@@ -135,64 +145,57 @@ fn has_collection(name: &str) -> bool {
 
 #[pg_extern(sql = false)]
 fn rename_collection(old_name: &str, new_name: &str) {
-    let mut def = catalog::load(old_name);
-    if def.name != old_name {
-        raise(Error::param(format!("\"{old_name}\" is an alias; rename the collection \"{}\" itself", def.name)));
+    let coll = catalog::load(old_name);
+    if coll.name != old_name {
+        raise(Error::param(format!("\"{old_name}\" is an alias; rename the collection \"{}\" itself", coll.name)));
     }
     validate_name("collection", new_name).or_raise();
     if catalog::name_taken(new_name) {
         raise(Error::new(ErrorKind::DuplicateObject, format!("collection \"{new_name}\" already exists")));
     }
-    let table = catalog::table(&def);
-    let old_prefix = format!("{old_name}$");
-    // Partitions and indexes are named "<collection>$<name>": rename them along.
-    let children = spi::json_rows(
-        "SELECT jsonb_build_array(c.relname, c.relkind IN ('i', 'I')) FROM pg_class c \
-           JOIN pg_namespace n ON n.oid = c.relnamespace \
-          WHERE n.nspname = $1 AND starts_with(c.relname::text, $2) ORDER BY c.oid",
-        &[&def.schema, &old_prefix],
-    );
-    for child in children {
-        let name = child[0].as_str().unwrap_or_default();
-        let what = if child[1].as_bool() == Some(true) { "INDEX" } else { "TABLE" };
-        let new_child = ddl::partition_table(new_name, &name[old_prefix.len().min(name.len())..]).or_raise();
-        spi::run(
-            &format!("ALTER {what} {}.{} RENAME TO {}", quote_ident(&def.schema), quote_ident(name), quote_ident(&new_child)),
-            &[],
-        );
-    }
-    spi::run(&format!("ALTER TABLE {table} RENAME TO {}", quote_ident(new_name)), &[]);
-    def.name = new_name.to_string();
-    catalog::update(old_name, &def);
+    // The event trigger on ALTER TABLE renames the partitions and indexes along and
+    // updates the catalog; calling the same sync again is a no-op then, and does the work
+    // when event triggers are disabled.
+    spi::run(&format!("ALTER TABLE {} RENAME TO {}", catalog::table(&coll), quote_ident(new_name)), &[]);
+    sync::sync_table(coll.relid);
 }
 
 #[pg_extern(sql = false)]
 fn drop_collection(name: &str) {
-    let def = catalog::load(name);
+    let delete_row = || spi::run("DELETE FROM quiver.collections AS c WHERE c.name OPERATOR(pg_catalog.=) $1", &[name]);
+    if catalog::table_gone(name) {
+        delete_row();
+        return;
+    }
+    let def = catalog::load(name).def;
     if def.name != name {
         raise(Error::param(format!("\"{name}\" is an alias; drop the alias or the collection \"{}\"", def.name)));
     }
+    // The sql_drop event trigger removes the catalog row; so does the DELETE, should event
+    // triggers be disabled.
     spi::run(&format!("DROP TABLE IF EXISTS {}", catalog::table(&def)), &[]);
-    spi::run("DELETE FROM quiver.collections WHERE name = $1", &[name]);
+    delete_row();
 }
 
 #[pg_extern(sql = false)]
 fn get_collection_stats(name: &str) -> JsonB {
-    let def = catalog::load(name);
+    let def = catalog::load(name).def;
     let table = catalog::table(&def);
     let stats = spi::json_one(
         &format!(
-            "SELECT jsonb_build_object( \
-                'row_count', (SELECT count(*) FROM {table}), \
-                'table_bytes', (SELECT coalesce(sum(pg_table_size(relid)), 0) FROM pg_partition_tree($1::regclass)), \
-                'index_bytes', (SELECT coalesce(sum(pg_indexes_size(relid)), 0) FROM pg_partition_tree($1::regclass) WHERE isleaf), \
-                'partitions', (SELECT count(*) FROM pg_partition_tree($1::regclass) WHERE isleaf))"
+            "SELECT pg_catalog.jsonb_build_object( \
+                'row_count', (SELECT pg_catalog.count(*) FROM {table} AS t), \
+                'table_bytes', (SELECT COALESCE(pg_catalog.sum(pg_catalog.pg_table_size(p.relid)), 0) \
+                                  FROM pg_catalog.pg_partition_tree($1::pg_catalog.regclass) AS p), \
+                'index_bytes', (SELECT COALESCE(pg_catalog.sum(pg_catalog.pg_indexes_size(p.relid)), 0) \
+                                  FROM pg_catalog.pg_partition_tree($1::pg_catalog.regclass) AS p WHERE p.isleaf), \
+                'partitions', (SELECT pg_catalog.count(*) FROM pg_catalog.pg_partition_tree($1::pg_catalog.regclass) AS p WHERE p.isleaf))"
         ),
         &[&table],
     );
     let mut v = stats.unwrap_or_else(|| json!({}));
     if let (Some(t), Some(i)) = (v["table_bytes"].as_i64(), v["index_bytes"].as_i64()) {
-        v["total_bytes"] = json!(t + i);
+        v["total_bytes"] = json!(t.saturating_add(i));
     }
     JsonB(v)
 }
@@ -201,8 +204,9 @@ fn get_collection_stats(name: &str) -> JsonB {
 pub fn list_partitions_of(def: &CollectionDef) -> Vec<String> {
     let prefix = format!("{}$", def.name);
     spi::text_rows(
-        "SELECT substr(c.relname::text, length($2) + 1) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid \
-          WHERE i.inhparent = $1::regclass ORDER BY c.oid",
+        "SELECT pg_catalog.substr(c.relname::pg_catalog.text, pg_catalog.length($2) OPERATOR(pg_catalog.+) 1) \
+           FROM pg_catalog.pg_inherits AS i JOIN pg_catalog.pg_class AS c ON c.oid OPERATOR(pg_catalog.=) i.inhrelid \
+          WHERE i.inhparent OPERATOR(pg_catalog.=) $1::pg_catalog.regclass ORDER BY c.oid",
         &[&catalog::table(def), &prefix],
     )
 }

@@ -5,15 +5,17 @@ use pgrx::prelude::*;
 use quiver_core::collection::ddl;
 use quiver_core::collection::ident::{qualified, validate_name};
 use quiver_core::collection::schema::DEFAULT_PARTITION;
+use quiver_core::collection::CollectionDef;
 use quiver_core::{Error, ErrorKind};
 
+use super::catalog;
 use super::manage::list_partitions_of;
-use super::{catalog, spi};
+use super::spi;
 use crate::error::{raise, OrRaise};
 
 #[pg_extern(sql = false)]
 fn create_partition(collection: &str, partition: &str) {
-    let def = catalog::load(collection);
+    let def = catalog::load(collection).def;
     validate_name("partition", partition).or_raise();
     let stmt = ddl::create_partition(&def, partition).or_raise();
     if list_partitions_of(&def).iter().any(|p| p == partition) {
@@ -24,7 +26,7 @@ fn create_partition(collection: &str, partition: &str) {
 
 #[pg_extern(sql = false)]
 fn drop_partition(collection: &str, partition: &str) {
-    let def = catalog::load(collection);
+    let def = catalog::load(collection).def;
     if def.partition_key.is_some() {
         raise(Error::param(format!("collection \"{}\" is partitioned by its partition key; its partitions cannot be dropped", def.name)));
     }
@@ -47,23 +49,23 @@ fn has_partition(collection: &str, partition: &str) -> bool {
 }
 
 /// Raises undefined_object unless `partition` exists in the collection.
-pub fn require(def: &quiver_core::collection::CollectionDef, partition: &str) {
+pub fn require(def: &CollectionDef, partition: &str) {
     if !list_partitions_of(def).iter().any(|p| p == partition) {
         raise(Error::new(ErrorKind::UndefinedObject, format!("partition \"{partition}\" does not exist in collection \"{}\"", def.name)));
     }
 }
 
-/// The `text[]` parameter selecting `partitions` of a search or query, after checking
-/// that the collection has named partitions and that each exists.
-pub fn names_param(def: &quiver_core::collection::CollectionDef, partitions: &[String]) -> String {
+/// Checks that a search or query may name `partitions`: the collection has named
+/// partitions (no partition key) and each exists.
+pub fn check_names(def: &CollectionDef, partitions: &[String]) {
     if def.partition_key.is_some() {
         raise(Error::param(format!(
             "collection \"{}\" is partitioned by its partition key; filter on the key instead of naming partitions",
             def.name
         )));
     }
-    for p in partitions {
-        require(def, p);
+    let existing = list_partitions_of(def);
+    if let Some(p) = partitions.iter().find(|p| !existing.contains(p)) {
+        raise(Error::new(ErrorKind::UndefinedObject, format!("partition \"{p}\" does not exist in collection \"{}\"", def.name)));
     }
-    quiver_core::collection::filtering::text_array_literal(partitions)
 }

@@ -1,17 +1,21 @@
 //! search / explain_search: nearest neighbours of one or more query vectors, with filter,
 //! partitions, output fields, range search and grouping search.
 
+use pgrx::datum::DatumWithOid;
 use pgrx::prelude::*;
-use pgrx::JsonB;
+use pgrx::{AnyElement, JsonB, PgSqlErrorCode};
+use quiver_core::collection::dml;
 use quiver_core::collection::query::{entity_sql, SearchSql};
-use quiver_core::collection::rows::{bits_text, dense_text, sparse_text};
 use quiver_core::collection::schema::MetricKind;
+use quiver_core::collection::vectors::query_vectors;
 use quiver_core::collection::{filtering, rank, CollectionDef, DataType, FieldDef};
 use quiver_core::{Error, ErrorKind};
 use serde_json::Value;
 
-use super::{catalog, index, partition, spi};
-use crate::error::{raise, OrRaise};
+use super::args::required;
+use super::catalog::{self, Collection};
+use super::{index, partition, spi};
+use crate::error::{raise, raise_code, OrRaise};
 
 const MAX_LIMIT: i64 = 16_384;
 const PARAM_KEYS: [&str; 7] = ["ef", "radius", "range_filter", "group_by_field", "group_size", "metric_type", "params"];
@@ -19,6 +23,8 @@ const PARAM_KEYS: [&str; 7] = ["ef", "radius", "range_filter", "group_by_field",
 /// Everything a search needs, validated.
 struct Plan {
     sql: String,
+    /// `sql` with each hit as one jsonb array `[id, distance, entity]`.
+    rows_sql: String,
     /// Query vectors as text, one search each.
     queries: Vec<String>,
     /// Parameters after the query vector ($2...).
@@ -48,40 +54,34 @@ fn vector_field<'a>(def: &'a CollectionDef, anns_field: Option<&str>) -> &'a Fie
     }
 }
 
-/// The query vectors in `data`: one vector, or an array of them (nq > 1).
-fn query_vectors(f: &FieldDef, data: &Value) -> Vec<String> {
-    let one = |v: &Value| -> quiver_core::Result<String> {
-        match f.data_type {
-            DataType::SparseFloatVector => sparse_text(v),
-            DataType::BinaryVector => bits_text(f, v),
-            t => dense_text(f, t, v),
-        }
-    };
-    let many = match (f.data_type, data) {
-        (DataType::SparseFloatVector, Value::Array(a)) => Some(a),
-        (DataType::BinaryVector, Value::Array(a)) if a.iter().all(|x| x.is_string() || x.is_array()) => Some(a),
-        (_, Value::Array(a)) if a.first().is_some_and(Value::is_array) => Some(a),
-        _ => None,
-    };
-    let list: Vec<&Value> = many.map(|a| a.iter().collect()).unwrap_or_else(|| vec![data]);
-    if list.is_empty() {
-        raise(Error::param("data holds no query vectors"));
+/// `data` of search / explain_search as JSON: jsonb as it is, text parsed as JSON, any
+/// other type (vector, halfvec, sparsevec, bit, arrays of them, real[] ...) through
+/// `to_jsonb()`, which gives the text form of quiver's types (`"[1,2,3]"`).
+fn data_json(data: Option<AnyElement>) -> Value {
+    let data = required("data", data);
+    let oid = data.oid();
+    if oid == pg_sys::JSONBOID {
+        return unsafe { AnyElement::into::<JsonB>(&data) }.map(|j| j.0).unwrap_or(Value::Null);
     }
-    list.iter()
-        .enumerate()
-        .map(|(i, v)| one(v).map_err(|e| Error::new(e.kind, format!("query vector {i}: {}", e.message))))
-        .collect::<quiver_core::Result<Vec<_>>>()
-        .or_raise()
+    if [pg_sys::TEXTOID, pg_sys::VARCHAROID, pg_sys::BPCHAROID].contains(&oid) {
+        let text = unsafe { AnyElement::into::<String>(&data) }.unwrap_or_default();
+        return serde_json::from_str::<Value>(&text).unwrap_or_else(|e| {
+            raise_code(PgSqlErrorCode::ERRCODE_INVALID_TEXT_REPRESENTATION, format!("data is not valid JSON: {e}"))
+        });
+    }
+    spi::to_jsonb(unsafe { DatumWithOid::new(data, oid) }).unwrap_or(Value::Null)
 }
 
 /// The metric of the hnsw index on `f`, if there is one.
 fn index_metric(def: &CollectionDef, f: &FieldDef) -> Option<MetricKind> {
     spi::text_one(
         &format!("SELECT {} \
-           FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_am am ON am.oid = i.relam \
-           JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = x.indkey[0] \
-           JOIN pg_opclass opc ON opc.oid = x.indclass[0] \
-          WHERE x.indrelid = $1::regclass AND a.attname = $2 AND am.amname = 'hnsw' ORDER BY i.oid LIMIT 1", index::OPCLASS_METRIC_SQL),
+           FROM pg_catalog.pg_index AS x JOIN pg_catalog.pg_class AS i ON i.oid OPERATOR(pg_catalog.=) x.indexrelid \
+           JOIN pg_catalog.pg_am AS am ON am.oid OPERATOR(pg_catalog.=) i.relam \
+           JOIN pg_catalog.pg_attribute AS a ON a.attrelid OPERATOR(pg_catalog.=) x.indrelid AND a.attnum OPERATOR(pg_catalog.=) x.indkey[0] \
+           JOIN pg_catalog.pg_opclass AS opc ON opc.oid OPERATOR(pg_catalog.=) x.indclass[0] \
+          WHERE x.indrelid OPERATOR(pg_catalog.=) $1::pg_catalog.regclass AND a.attname OPERATOR(pg_catalog.=) $2 \
+            AND am.amname OPERATOR(pg_catalog.=) 'hnsw' ORDER BY i.oid LIMIT 1", index::OPCLASS_METRIC_SQL),
         &[&catalog::table(def), &f.name],
     )
     .and_then(|m| MetricKind::parse(&m).ok())
@@ -103,9 +103,10 @@ fn plan(
     partition_names: Option<&[String]>,
     params: Option<&Value>,
 ) -> Plan {
-    let def = catalog::load(collection);
-    let f = vector_field(&def, anns_field);
-    if !(1..=MAX_LIMIT).contains(&limit) || offset < 0 || limit + offset > MAX_LIMIT {
+    let coll = catalog::load(collection);
+    let def: &CollectionDef = &coll;
+    let f = vector_field(def, anns_field);
+    if !(1..=MAX_LIMIT).contains(&limit) || offset < 0 || limit.checked_add(offset).is_none_or(|end| end > MAX_LIMIT) {
         raise(Error::param(format!("limit must be between 1 and {MAX_LIMIT} and offset non-negative, with limit + offset at most {MAX_LIMIT}")));
     }
     // Milvus's search_params: flat, or with the knobs nested under "params".
@@ -127,7 +128,7 @@ fn plan(
     }
     let metric = match p.get("metric_type").and_then(Value::as_str) {
         Some(m) => MetricKind::parse(m).or_raise(),
-        None => index_metric(&def, f).unwrap_or_else(|| def.metric.for_type(f.data_type)),
+        None => index_metric(def, f).unwrap_or_else(|| def.metric.for_type(f.data_type)),
     };
     quiver_core::collection::ddl::opclass(f.data_type, metric).or_raise();
     let ef = num(&p, "ef").map(|e| e as i64);
@@ -150,20 +151,22 @@ fn plan(
         }
         (name.to_string(), size)
     });
-    let entity = entity_sql(&def, output_fields, false).or_raise();
+    let entity = entity_sql(def, output_fields, false).or_raise();
     let mut params_out: Vec<String> = Vec::new();
     let parts = partition_names.filter(|p| !p.is_empty());
     if let Some(parts) = parts {
-        params_out.push(partition::names_param(&def, parts));
+        partition::check_names(def, parts);
+        params_out.push(filtering::text_array_literal(parts));
     }
     let filter_sql = filter.filter(|f| !f.trim().is_empty()).map(|expr| {
-        let (sql, fp) = filtering::compile_filter(&def, expr, 2 + params_out.len()).or_raise();
+        let (sql, fp) = filtering::compile_filter(def, expr, 2 + params_out.len()).or_raise();
         params_out.extend(fp);
         sql
     });
-    let queries = query_vectors(f, data);
-    let sql = SearchSql {
-        def: &def,
+    let queries = query_vectors(f, data).or_raise();
+    let search = SearchSql {
+        def,
+        ext: &coll.ext,
         field: f,
         metric,
         entity,
@@ -173,9 +176,8 @@ fn plan(
         limit,
         offset,
         group,
-    }
-    .sql();
-    Plan { sql, queries, params: params_out, ef, metric }
+    };
+    Plan { sql: search.sql(), rows_sql: search.rows_sql(), queries, params: params_out, ef, metric }
 }
 
 /// Runs `body` with hnsw's ef_search (if given) and strict iterative scans (so filtered
@@ -183,13 +185,14 @@ fn plan(
 fn with_settings<T>(ef: Option<i64>, body: impl FnOnce() -> T) -> T {
     // One statement reads both settings, one sets them, one restores them.
     let old = spi::json_one(
-        "SELECT jsonb_build_array(current_setting('hnsw.iterative_scan', true), current_setting('hnsw.ef_search', true))",
+        "SELECT pg_catalog.jsonb_build_array(pg_catalog.current_setting('hnsw.iterative_scan', true), \
+                                             pg_catalog.current_setting('hnsw.ef_search', true))",
         &[],
     )
     .unwrap_or(Value::Null);
     // ef_search only changes when $2 is not empty.
-    let set = "SELECT set_config('hnsw.iterative_scan', $1, true) \
-               || coalesce(CASE WHEN $2 <> '' THEN set_config('hnsw.ef_search', $2, true) END, '')";
+    let set = "SELECT pg_catalog.set_config('hnsw.iterative_scan', $1, true) OPERATOR(pg_catalog.||) \
+               COALESCE(CASE WHEN $2 OPERATOR(pg_catalog.<>) '' THEN pg_catalog.set_config('hnsw.ef_search', $2, true) END, '')";
     let ef_text = ef.map(|e| e.to_string()).unwrap_or_default();
     spi::text_one(set, &["strict_order", &ef_text]);
     let out = body();
@@ -200,14 +203,13 @@ fn with_settings<T>(ef: Option<i64>, body: impl FnOnce() -> T) -> T {
 
 /// Runs a planned search: per query vector, its hits (id, distance, entity).
 fn run(p: &Plan) -> Vec<Vec<(String, f64, Value)>> {
-    let wrapped = format!("SELECT jsonb_build_array(id, distance, entity) FROM ({}) s", p.sql);
     with_settings(p.ef, || {
         p.queries
             .iter()
             .map(|q| {
                 let mut args: Vec<&str> = vec![q.as_str()];
                 args.extend(p.params.iter().map(String::as_str));
-                spi::json_rows(&wrapped, &args)
+                spi::json_rows(&p.rows_sql, &args)
                     .into_iter()
                     .map(|row| (row[0].as_str().unwrap_or_default().to_string(), row[1].as_f64().unwrap_or(f64::NAN), row[2].clone()))
                     .collect()
@@ -219,17 +221,20 @@ fn run(p: &Plan) -> Vec<Vec<(String, f64, Value)>> {
 #[allow(clippy::too_many_arguments)]
 #[pg_extern(sql = false)]
 fn search(
-    collection: &str,
-    data: JsonB,
+    collection: Option<&str>,
+    data: Option<AnyElement>,
     anns_field: Option<&str>,
-    limit: i64,
-    offset: i64,
+    limit: Option<i64>,
+    offset: Option<i64>,
     filter: Option<&str>,
     output_fields: Option<Vec<String>>,
     partition_names: Option<Vec<String>>,
     params: Option<JsonB>,
 ) -> TableIterator<'static, (name!(query_index, i32), name!(id, String), name!(distance, f64), name!(entity, JsonB))> {
-    let p = plan(collection, &data.0, anns_field, limit, offset, filter, output_fields.as_deref(), partition_names.as_deref(), params.as_ref().map(|j| &j.0));
+    let collection = required("collection", collection);
+    let data = data_json(data);
+    let (limit, offset) = (required("limit", limit), required("offset", offset));
+    let p = plan(collection, &data, anns_field, limit, offset, filter, output_fields.as_deref(), partition_names.as_deref(), params.as_ref().map(|j| &j.0));
     let hits: Vec<_> = run(&p)
         .into_iter()
         .enumerate()
@@ -241,17 +246,20 @@ fn search(
 #[allow(clippy::too_many_arguments)]
 #[pg_extern(sql = false)]
 fn explain_search(
-    collection: &str,
-    data: JsonB,
+    collection: Option<&str>,
+    data: Option<AnyElement>,
     anns_field: Option<&str>,
-    limit: i64,
-    offset: i64,
+    limit: Option<i64>,
+    offset: Option<i64>,
     filter: Option<&str>,
     output_fields: Option<Vec<String>>,
     partition_names: Option<Vec<String>>,
     params: Option<JsonB>,
 ) -> SetOfIterator<'static, String> {
-    let p = plan(collection, &data.0, anns_field, limit, offset, filter, output_fields.as_deref(), partition_names.as_deref(), params.as_ref().map(|j| &j.0));
+    let collection = required("collection", collection);
+    let data = data_json(data);
+    let (limit, offset) = (required("limit", limit), required("offset", offset));
+    let p = plan(collection, &data, anns_field, limit, offset, filter, output_fields.as_deref(), partition_names.as_deref(), params.as_ref().map(|j| &j.0));
     let mut args: Vec<&str> = vec![p.queries[0].as_str()];
     args.extend(p.params.iter().map(String::as_str));
     let lines = with_settings(p.ef, || spi::text_rows(&format!("EXPLAIN (COSTS OFF) {}", p.sql), &args));
@@ -264,13 +272,17 @@ const REQUEST_KEYS: [&str; 5] = ["data", "anns_field", "limit", "filter", "param
 /// filter and limit), fused by RRF or weighted scores, top `limit` with their entities.
 #[pg_extern(sql = false)]
 fn hybrid_search(
-    collection: &str,
-    requests: JsonB,
-    ranker: &str,
+    collection: Option<&str>,
+    requests: Option<JsonB>,
+    ranker: Option<&str>,
     ranker_params: Option<JsonB>,
-    limit: i64,
+    limit: Option<i64>,
     output_fields: Option<Vec<String>>,
 ) -> TableIterator<'static, (name!(id, String), name!(score, f64), name!(entity, JsonB))> {
+    let collection = required("collection", collection);
+    let requests = required("requests", requests);
+    let ranker = required("ranker", ranker);
+    let limit = required("limit", limit);
     let reqs = requests.0.as_array().filter(|a| !a.is_empty()).unwrap_or_else(|| raise(Error::param("requests must be a non-empty JSON array of search requests")));
     if !(1..=MAX_LIMIT).contains(&limit) {
         raise(Error::param(format!("limit must be between 1 and {MAX_LIMIT}")));
@@ -317,17 +329,16 @@ fn hybrid_search(
         other => Err(Error::param(format!("unknown ranker \"{other}\" (expected rrf or weighted)"))),
     }
     .or_raise();
-    let def = catalog::load(collection);
-    let entity = entity_sql(&def, output_fields.as_deref(), false).or_raise();
-    let ids: Vec<Value> = fused.iter().map(|(id, _)| Value::String(id.clone())).collect();
-    let rows = spi::json_rows(
-        &format!(
-            "SELECT jsonb_build_array(t.{pk}::text, {entity}) FROM {} t WHERE t.{pk}::text IN (SELECT jsonb_array_elements_text($1::jsonb))",
-            catalog::table(&def),
-            pk = quiver_core::collection::ident::quote_ident(&def.primary().name)
-        ),
-        &[&Value::Array(ids).to_string()],
-    );
+    let coll: Collection = catalog::load(collection);
+    let entity = entity_sql(&coll, output_fields.as_deref(), false).or_raise();
+    // The ids come back as text; the key parameter has the key's type.
+    let int_pk = coll.primary().data_type == DataType::Int64;
+    let ids: Vec<Value> = fused
+        .iter()
+        .map(|(id, _)| if int_pk { id.parse::<i64>().map(Value::from).unwrap_or(Value::Null) } else { Value::String(id.clone()) })
+        .collect();
+    let keys = dml::keys_param(&coll, &Value::Array(ids)).or_raise();
+    let rows = spi::json_rows(&dml::entities_by_key_sql(&coll, &entity), &[&keys]);
     let mut entities: std::collections::HashMap<String, Value> = rows
         .into_iter()
         .map(|r| (r[0].as_str().unwrap_or_default().to_string(), r[1].clone()))

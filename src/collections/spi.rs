@@ -48,6 +48,19 @@ pub fn json_one(sql: &str, params: &[&str]) -> Option<Value> {
     json_rows(sql, params).into_iter().next()
 }
 
+/// `to_jsonb()` of a value of any type (None for NULL).
+pub fn to_jsonb(value: DatumWithOid<'_>) -> Option<Value> {
+    Spi::connect_mut(|c| {
+        let t = c.update("SELECT pg_catalog.to_jsonb($1)", None, &[value])?;
+        let mut out = None;
+        for row in t {
+            out = row.get::<JsonB>(1)?.map(|j| j.0);
+        }
+        Ok::<_, pgrx::spi::SpiError>(out)
+    })
+    .unwrap_or_else(|e| pgrx::error!("quiver: internal query failed: {e}"))
+}
+
 /// The first column of the first row, as text.
 pub fn text_one(sql: &str, params: &[&str]) -> Option<String> {
     text_rows(sql, params).into_iter().next()

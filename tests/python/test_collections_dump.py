@@ -79,11 +79,20 @@ def test_collections_survive_dump_and_restore(dsn, dbs, tmp_path):
     with psycopg.connect(dbs["quiver_coll_restored"], autocommit=True) as conn:
         after = snapshot(conn)
         assert after == before
+        # the catalog rows point at the restored tables (by OID, looked up from their names)
+        assert conn.execute("SELECT name, relid::text, owner FROM quiver.collections ORDER BY name").fetchall() \
+            == [("docs", "docs", "postgres"), ("items", "items", "postgres")]
         # identity sequences continue after the restored rows
         new = conn.execute("SELECT quiver.insert('docs', '[{\"vector\": [0, 0, 0, 0]}]')").fetchone()[0]
         assert new["ids"] == [42]
-        # the restored collections keep working: rename, drop
+        # the restored collections keep working: rename, drop, and the catalog follows DDL
         conn.execute("SELECT quiver.rename_collection('items', 'goods')")
         assert conn.execute("SELECT quiver.count('goods')").fetchone()[0] == 30
-        conn.execute("SELECT quiver.drop_collection('goods')")
+        conn.execute("ALTER TABLE goods RENAME TO wares")
+        assert conn.execute("SELECT quiver.count('wares')").fetchone()[0] == 30
+        assert conn.execute("SELECT * FROM quiver.list_partitions('wares')").fetchall() == [("0",), ("1",), ("2",), ("3",)]
+        conn.execute("DROP TABLE wares")
         assert conn.execute("SELECT * FROM quiver.list_collections()").fetchall() == [("docs",)]
+        conn.execute("DROP TABLE docs")
+        assert conn.execute("SELECT count(*) FROM quiver.collections").fetchone()[0] == 0
+        assert conn.execute("SELECT count(*) FROM quiver.aliases").fetchone()[0] == 0

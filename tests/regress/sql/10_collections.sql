@@ -86,6 +86,26 @@ SELECT id, round(distance::numeric, 3) AS distance FROM quiver.search('goods', '
 SELECT id, distance FROM quiver.search('goods', '{"1": 1}', anns_field => 'sparse', params => '{"metric_type": "ip"}', "limit" => 1);
 -- range search: (range_filter, radius] on the L2 distance
 SELECT id, distance FROM quiver.search('goods', '[0, 0]', anns_field => 'emb', params => '{"radius": 2, "range_filter": 0.5}');
+-- search data given as values: vector / halfvec / sparsevec / bit and arrays of them (nq > 1)
+SELECT id, distance FROM quiver.search('goods', (SELECT emb FROM goods WHERE pk = 'b'), anns_field => 'emb', "limit" => 2);
+SELECT id, distance FROM quiver.search('goods', (SELECT half FROM goods WHERE pk = 'c'), anns_field => 'half', "limit" => 1);
+SELECT id, distance FROM quiver.search('goods', (SELECT sparse FROM goods WHERE pk = 'b'), anns_field => 'sparse',
+                                       params => '{"metric_type": "ip"}', "limit" => 1);
+SELECT id, distance FROM quiver.search('goods', (SELECT bits FROM goods WHERE pk = 'a'), anns_field => 'bits', "limit" => 1);
+SELECT query_index, id FROM quiver.search('goods', (SELECT array_agg(emb ORDER BY pk) FROM goods), anns_field => 'emb', "limit" => 1);
+SELECT query_index, id FROM quiver.search('goods', (SELECT array_agg(half ORDER BY pk) FROM goods), anns_field => 'half', "limit" => 1);
+SELECT query_index, id FROM quiver.search('goods', ARRAY['{1:1}/3'::sparsevec, '{2:2}/3'], anns_field => 'sparse',
+                                          params => '{"metric_type": "ip"}', "limit" => 1);
+SELECT query_index, id FROM quiver.search('goods', ARRAY['11110000'::bit(8), '00001111'], anns_field => 'bits', "limit" => 1);
+-- the same hits from the text form in JSON (what to_jsonb(vector) gives), JSON, JSON in a text value
+SELECT k, (SELECT array_agg(id ORDER BY distance, id) FROM quiver.search('goods', x, anns_field => 'emb')) AS ids
+  FROM (VALUES (1, '"[1, 0]"'::jsonb), (2, to_jsonb('[1,0]'::vector)), (3, '[1, 0]'::jsonb)) v(k, x) ORDER BY k;
+SELECT array_agg(id ORDER BY distance, id) AS ids FROM quiver.search('goods', '[1, 0]'::text, anns_field => 'emb');
+SELECT query_index, id FROM quiver.search('goods', to_jsonb(ARRAY['[0,0]'::vector, '[5,5]']), anns_field => 'emb', "limit" => 1);
+SELECT err($$SELECT * FROM quiver.search('goods', 'not json', anns_field => 'emb')$$);
+SELECT err($$SELECT * FROM quiver.search('goods', '[1,2,3]'::vector, anns_field => 'emb')$$);
+SELECT err($$SELECT * FROM quiver.search('goods', 42, anns_field => 'emb')$$);
+SELECT err($$SELECT * FROM quiver.search('goods', '"[1,x]"', anns_field => 'emb')$$);
 SELECT err($$SELECT * FROM quiver.search('goods', '[0, 0]')$$);
 SELECT err($$SELECT quiver.insert('goods', '[{"pk": "a", "emb": [0, 0], "half": [1, 1], "bits": "11110000", "sparse": {}, "title": "dup"}]')$$);
 SELECT err($$SELECT quiver.insert('goods', '[{"pk": "d", "emb": [0, 0], "half": [1, 1], "bits": "11110000", "sparse": {}, "title": "much too long"}]')$$);
@@ -169,6 +189,10 @@ SELECT bool_and(h.id = e.id AND abs(h.score - e.score) < 1e-12) AND count(*) = 4
 SELECT id, round(score::numeric, 4) AS score FROM quiver.hybrid_search('mm', '[
   {"data": [0, 0], "anns_field": "text_vec"}, {"data": [0, 0], "anns_field": "img_vec", "filter": "id > 2"}]',
   ranker => 'weighted', ranker_params => '{"weights": [0.9, 0.1]}', "limit" => 2, output_fields => '{text_vec}');
+-- a request's vector may be the text form of a vector (a JSON string, e.g. from to_jsonb(vector))
+SELECT id FROM quiver.hybrid_search('mm', jsonb_build_array(
+  jsonb_build_object('data', to_jsonb('[0,0]'::vector), 'anns_field', 'text_vec', 'limit', 3),
+  '{"data": "[0, 0]", "anns_field": "img_vec", "limit": 3}'::jsonb), "limit" => 4);
 SELECT err($$SELECT * FROM quiver.hybrid_search('mm', '[{"data": [0, 0], "anns_field": "text_vec"}]', ranker => 'max')$$);
 SELECT err($$SELECT * FROM quiver.hybrid_search('mm', '[{"data": [0, 0], "anns_field": "text_vec"}]', ranker => 'weighted', ranker_params => '{"weights": [1, 1]}')$$);
 SELECT err($$SELECT * FROM quiver.hybrid_search('mm', '[{"data": [0, 0]}]')$$);
@@ -210,3 +234,170 @@ DROP TABLE broken;
 SELECT quiver.drop_collection('g');
 SELECT to_regclass('g') IS NULL AS table_gone, quiver.has_collection('g') AS still_listed;
 SELECT err($$SELECT quiver.drop_collection('g')$$);
+
+-- name capture: fields named like the aliases, columns and functions of the generated SQL
+-- (t, x, i, value, ...) change nothing; every operation below touches exactly its rows.
+SELECT quiver.create_collection('cap', schema => '{"enable_dynamic_field": true, "fields": [
+  {"name": "t", "type": "INT64", "is_primary": true},
+  {"name": "x", "type": "INT64"},
+  {"name": "i", "type": "INT64"},
+  {"name": "id", "type": "INT64"},
+  {"name": "q", "type": "JSON"},
+  {"name": "d", "type": "DOUBLE"},
+  {"name": "s", "type": "VARCHAR", "max_length": 8},
+  {"name": "value", "type": "VARCHAR", "max_length": 8},
+  {"name": "r", "type": "INT64"},
+  {"name": "k", "type": "ARRAY", "element_type": "INT64", "max_capacity": 4},
+  {"name": "distance", "type": "DOUBLE"},
+  {"name": "entity", "type": "VARCHAR", "max_length": 8},
+  {"name": "meta", "type": "JSON"},
+  {"name": "grp", "type": "INT64"},
+  {"name": "v", "type": "FLOAT_VECTOR", "dim": 2}]}', metric => 'l2', index => '{"field_name": "v"}');
+-- x equals t in rows 1 and 2 (the old ids subquery compared t with x)
+SELECT quiver.insert('cap', (SELECT jsonb_agg(jsonb_build_object(
+    't', n, 'x', CASE WHEN n <= 2 THEN n ELSE 10 * n END, 'i', 100 + n, 'id', 1000 + n, 'q', jsonb_build_object('a', n),
+    'd', n / 2.0, 's', 's' || n, 'value', 'v' || n, 'r', n % 2, 'k', jsonb_build_array(n, n + 1), 'distance', -n,
+    'entity', 'e' || n, 'meta', jsonb_build_object('m', n), 'grp', n % 2, 'v', jsonb_build_array(n, 0), 'extra', n)
+    ORDER BY n) FROM generate_series(1, 6) n));
+SELECT r.* FROM quiver.get('cap', '[3]', output_fields => '{x,i,id}') g(e), jsonb_to_record(g.e) AS r(t int, x int, i int, id int);
+SELECT quiver.delete('cap', ids => '[3]');
+SELECT array_agg(t ORDER BY t) AS left_after_delete FROM cap;
+SELECT quiver.upsert('cap', '[{"t": 2, "x": 22, "i": 0, "id": 0, "q": {}, "d": 0, "s": "", "value": "", "r": 0, "k": [], "distance": 0, "entity": "", "meta": {}, "grp": 0, "v": [2, 2]},
+                              {"t": 7, "x": 7, "i": 0, "id": 0, "q": {}, "d": 0, "s": "", "value": "", "r": 0, "k": [], "distance": 0, "entity": "", "meta": {}, "grp": 0, "v": [7, 0]}]');
+SELECT t, x, v FROM cap ORDER BY t;
+SELECT e ->> 't' AS t FROM quiver.query('cap', filter => 'x > 5 and i > 100 and id > 1000 and q["a"] >= 4 and d > 1 and s like "s%"
+    and value != "v9" and r in [0, 1] and array_contains(k, 5) and distance < 0 and entity == "e4" and meta["m"] == 4
+    and grp == 0 and extra == 4 and $meta["extra"] == 4 and (i / (r + 1)) > 0') e;
+SELECT quiver.count('cap', filter => 'x == t') AS x_equals_t, quiver.count('cap', filter => 'value like "v%"') AS values_v;
+SELECT id, distance, entity ->> 'distance' AS field_distance, entity ->> 'entity' AS field_entity, entity ->> 'id' AS field_id
+  FROM quiver.search('cap', '[4, 0]', "limit" => 2, filter => 'id > 1000', output_fields => '{distance,entity,id}');
+SELECT id, entity ->> 'grp' AS grp FROM quiver.search('cap', '[1, 0]', "limit" => 2, output_fields => '{grp}',
+                                                      params => '{"group_by_field": "grp", "group_size": 1}');
+SELECT id, distance FROM quiver.search('cap', '[1, 0]', params => '{"radius": 2.5, "range_filter": 0.5}');
+SELECT id, entity ->> 'value' AS value FROM quiver.hybrid_search('cap', '[{"data": [5, 0], "filter": "s == \"s5\"", "limit": 2},
+                                                                        {"data": [4, 0], "limit": 2}]', output_fields => '{value}');
+SELECT quiver.delete('cap', filter => 'value == "v4" or t == 6');
+SELECT array_agg(t ORDER BY t) AS left_after_filter_delete FROM cap;
+-- a varchar key named x, manual partitions; a partition key named value
+SELECT quiver.create_collection('capx', schema => '{"fields": [
+  {"name": "x", "type": "VARCHAR", "is_primary": true, "max_length": 8},
+  {"name": "t", "type": "INT64"},
+  {"name": "v", "type": "FLOAT_VECTOR", "dim": 2}]}', metric => 'l2');
+SELECT quiver.create_partition('capx', 'p');
+SELECT quiver.insert('capx', '[{"x": "a", "t": 1, "v": [1, 0]}, {"x": "t", "t": 2, "v": [2, 0]}]');
+SELECT quiver.insert('capx', '[{"x": "x", "t": 3, "v": [3, 0]}]', partition_name => 'p');
+SELECT quiver.delete('capx', ids => '["t"]');
+SELECT * FROM quiver.get('capx', '["a", "x", "t"]', output_fields => '{t}');
+SELECT id FROM quiver.search('capx', '[3, 0]', partition_names => '{p}', filter => 'x == "x" and t == 3');
+SELECT quiver.create_collection('capk', schema => '{"fields": [
+  {"name": "t", "type": "INT64", "is_primary": true},
+  {"name": "value", "type": "VARCHAR", "max_length": 8, "is_partition_key": true},
+  {"name": "v", "type": "FLOAT_VECTOR", "dim": 2}]}', metric => 'l2', num_partitions => 2);
+SELECT quiver.insert('capk', '[{"t": 1, "value": "a", "v": [1, 0]}, {"t": 2, "value": "b", "v": [2, 0]}]');
+SELECT quiver.upsert('capk', '[{"t": 1, "value": "b", "v": [9, 9]}]');
+SELECT t, value, v FROM capk ORDER BY t;
+SELECT id FROM quiver.search('capk', '[9, 9]', filter => 'value == "b"', "limit" => 1);
+SELECT quiver.drop_collection('cap'), quiver.drop_collection('capx'), quiver.drop_collection('capk');
+
+-- an auto_id collection: explicit ids given to upsert move the identity past them, so the
+-- next generated ids do not collide (nor move back for an older id)
+SELECT quiver.create_collection('autoid', dimension => 2);
+SELECT quiver.insert('autoid', '[{"vector": [1, 0]}, {"vector": [0, 1]}]') -> 'ids' AS ids;
+SELECT quiver.upsert('autoid', '[{"id": 3, "vector": [1, 1]}, {"id": 4, "vector": [2, 2]}]') -> 'ids' AS ids;
+SELECT quiver.insert('autoid', '[{"vector": [3, 3]}, {"vector": [4, 4]}]') -> 'ids' AS ids;
+SELECT quiver.upsert('autoid', '[{"id": 1, "vector": [5, 5]}]') -> 'ids' AS ids;
+SELECT quiver.insert('autoid', '[{"vector": [6, 6]}]') -> 'ids' AS ids;
+SELECT err($$SELECT quiver.insert('autoid', '[{"id": 50, "vector": [1, 1]}]')$$);
+-- a writer with privileges on the table only (none on its identity sequence)
+DROP ROLE IF EXISTS quiver_writer;
+CREATE ROLE quiver_writer;
+GRANT SELECT, INSERT, DELETE ON autoid TO quiver_writer;
+SET ROLE quiver_writer;
+SELECT quiver.upsert('autoid', '[{"id": 10, "vector": [7, 7]}]') -> 'ids' AS ids;
+SELECT quiver.insert('autoid', '[{"vector": [8, 8]}]') -> 'ids' AS ids;
+RESET ROLE;
+SELECT array_agg(id ORDER BY id) AS ids FROM autoid;
+REVOKE ALL ON autoid FROM quiver_writer;
+DROP ROLE quiver_writer;
+SELECT quiver.drop_collection('autoid');
+
+-- search limits: limit + offset beyond 16384 is an error, whatever the numbers (no overflow)
+SELECT quiver.create_collection('lim', dimension => 2);
+SELECT quiver.insert('lim', '[{"vector": [1, 0]}]');
+SELECT err($$SELECT * FROM quiver.search('lim', '[1, 0]', "offset" => 9223372036854775807)$$);
+SELECT err($$SELECT * FROM quiver.search('lim', '[1, 0]', "limit" => 9223372036854775807, "offset" => 9223372036854775807)$$);
+SELECT err($$SELECT * FROM quiver.search('lim', '[1, 0]', "limit" => 16384, "offset" => 1)$$);
+SELECT err($$SELECT * FROM quiver.explain_search('lim', '[1, 0]', "offset" => 9223372036854775807)$$);
+SELECT err($$SELECT * FROM quiver.hybrid_search('lim', '[{"data": [1, 0], "limit": 9223372036854775807}]')$$);
+SELECT err($$SELECT * FROM quiver.search('lim', '[1, 0]', params => '{"group_by_field": "id", "group_size": 1e300}')$$);
+SELECT count(*) FROM quiver.search('lim', '[1, 0]', "limit" => 16383, "offset" => 1);
+SELECT count(*) FROM quiver.query('lim', "limit" => 9223372036854775807, "offset" => 9223372036854775807);
+
+-- every function of the API, with NULL in each argument position in turn (the others
+-- valid): a NULL result or a proper error, never an internal error (XX000). Each call runs
+-- in a subtransaction that is rolled back afterwards.
+SELECT quiver.create_partition('lim', 'p1');
+CREATE TEMP TABLE null_samples (param text, type text, val text, fn text);
+INSERT INTO null_samples VALUES
+  ('name', 'text', $$'lim_new'$$, 'create_collection'), ('index_name', 'text', $$'vector2'$$, 'create_index'),
+  ('rows', 'jsonb', $$'[{"id": 1, "vector": [1, 1]}]'$$, 'upsert');
+INSERT INTO null_samples (param, type, val) VALUES
+  ('name', 'text', $$'lim'$$), ('collection', 'text', $$'lim'$$), ('old_name', 'text', $$'lim'$$),
+  ('new_name', 'text', $$'lim2'$$), ('alias', 'text', $$'lim_alias'$$), ('partition_name', 'text', $$'p1'$$),
+  ('partition_names', 'text[]', $$'{p1}'$$), ('dimension', 'integer', '2'), ('metric', 'text', $$'l2'$$),
+  ('schema', 'jsonb', 'NULL'), ('primary_key', 'text', $$'id'$$), ('auto_id', 'boolean', 'true'),
+  ('partition_key', 'text', 'NULL'), ('num_partitions', 'integer', '4'),
+  ('index', 'jsonb', $$'{"field_name": "vector"}'$$), ('description', 'text', $$'d'$$),
+  ('id_type', 'text', $$'int64'$$), ('vector_field', 'text', $$'vector'$$), ('db_schema', 'text', $$'public'$$),
+  ('field_name', 'text', $$'vector'$$), ('index_type', 'text', $$'HNSW'$$), ('metric_type', 'text', $$'l2'$$),
+  ('params', 'jsonb', $$'{}'$$), ('index_name', 'text', $$'vector'$$),
+  ('rows', 'jsonb', $$'[{"vector": [1, 1]}]'$$), ('filter', 'text', $$'id > 0'$$), ('ids', 'jsonb', $$'[1]'$$),
+  ('output_fields', 'text[]', $$'{id}'$$), ('limit', 'bigint', '5'), ('offset', 'bigint', '0'),
+  ('data', 'anycompatible', $$'[1, 0]'::jsonb$$), ('anns_field', 'text', $$'vector'$$),
+  ('requests', 'jsonb', $$'[{"data": [1, 0]}]'$$), ('ranker', 'text', $$'rrf'$$),
+  ('ranker_params', 'jsonb', $$'{"k": 60}'$$), ('relid', 'oid', $$'lim'::regclass::oid$$),
+  ('index', 'regclass', $$'"lim$vector"'$$), ('reachability', 'boolean', 'false');
+CREATE TEMP TABLE null_calls (fn text, param text, outcome text);
+DO $$
+DECLARE
+  f record; v text; args text[]; missing text; st text;
+BEGIN
+  FOR f IN SELECT p.proname, p.proargnames AS names,
+                  (SELECT array_agg(format_type(a.t, NULL) ORDER BY a.o) FROM unnest(p.proargtypes) WITH ORDINALITY AS a(t, o)) AS types
+             FROM pg_proc p
+            WHERE p.pronamespace = 'quiver'::regnamespace AND p.pronargs > 0
+              AND p.prorettype NOT IN ('trigger'::regtype, 'event_trigger'::regtype)
+            ORDER BY p.proname
+  LOOP
+    FOR i IN 1 .. array_length(f.types, 1) LOOP
+      args := ARRAY[]::text[];
+      missing := NULL;
+      FOR k IN 1 .. array_length(f.types, 1) LOOP
+        SELECT s.val INTO v FROM null_samples s WHERE s.param = f.names[k] AND s.type = f.types[k]
+           AND (s.fn IS NULL OR s.fn = f.proname) ORDER BY s.fn IS NULL LIMIT 1;
+        IF NOT FOUND THEN
+          missing := f.names[k] || ' ' || f.types[k];
+        END IF;
+        IF k = i THEN
+          v := 'NULL::' || CASE f.types[k] WHEN 'anycompatible' THEN 'jsonb' ELSE f.types[k] END;
+        END IF;
+        args := args || format('%I => %s', f.names[k], v);
+      END LOOP;
+      IF missing IS NOT NULL THEN
+        INSERT INTO null_calls VALUES (f.proname, f.names[i], 'no sample for ' || missing);
+        CONTINUE;
+      END IF;
+      BEGIN
+        EXECUTE format('SELECT count(*) FROM quiver.%I(%s)', f.proname, array_to_string(args, ', '));
+        RAISE EXCEPTION USING ERRCODE = 'QV001';  -- roll the call back
+      EXCEPTION WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE;
+        INSERT INTO null_calls VALUES (f.proname, f.names[i], CASE st WHEN 'QV001' THEN 'ok' ELSE st END);
+      END;
+    END LOOP;
+  END LOOP;
+END $$;
+SELECT count(*) AS calls, count(DISTINCT fn) AS functions, count(*) FILTER (WHERE outcome = 'XX000') AS internal_errors,
+       count(*) FILTER (WHERE outcome LIKE 'no sample%') AS untested FROM null_calls;
+SELECT fn, string_agg(param || ':' || outcome, ' ' ORDER BY param) AS outcomes FROM null_calls GROUP BY fn ORDER BY fn;
+SELECT quiver.drop_collection('lim');

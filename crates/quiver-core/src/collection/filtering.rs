@@ -31,6 +31,11 @@ impl filter::Schema for CollectionDef {
     fn dynamic_column(&self) -> Option<String> {
         self.enable_dynamic_field.then(|| DYNAMIC_COLUMN.to_string())
     }
+
+    /// Filters are compiled into statements that read the table as `t` (see [`super::dml`]).
+    fn relation_alias(&self) -> Option<&str> {
+        Some(super::dml::ROW)
+    }
 }
 
 /// A PostgreSQL array literal (`{"a","b"}`) of `items`.

@@ -46,6 +46,39 @@ pub fn qualified(schema: &str, name: &str) -> String {
     format!("{}.{}", quote_ident(schema), quote_ident(name))
 }
 
+/// A built-in function, type or relation named through `pg_catalog` (`pg("count")` →
+/// `pg_catalog.count`), so the caller's search_path cannot substitute another object.
+pub fn pg(name: &str) -> String {
+    format!("pg_catalog.{name}")
+}
+
+/// A built-in operator named through `pg_catalog` (`pg_op("=")` → `OPERATOR(pg_catalog.=)`).
+pub fn pg_op(op: &str) -> String {
+    format!("OPERATOR(pg_catalog.{op})")
+}
+
+/// The schema holding quiver's own types, operators and operator classes: the one the
+/// extension was created in (looked up at run time, never assumed). Generated SQL names
+/// them through it: `"public".vector(3)`, `OPERATOR("public".<->)`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ext(pub String);
+
+impl Ext {
+    pub fn new(schema: &str) -> Ext {
+        Ext(schema.to_string())
+    }
+
+    /// A type, operator class or function of quiver: `"schema".name`.
+    pub fn name(&self, name: &str) -> String {
+        format!("{}.{name}", quote_ident(&self.0))
+    }
+
+    /// An operator of quiver: `OPERATOR("schema".op)`.
+    pub fn op(&self, op: &str) -> String {
+        format!("OPERATOR({}.{op})", quote_ident(&self.0))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -68,5 +101,10 @@ mod tests {
         assert_eq!(quote_literal("it's"), "'it''s'");
         assert_eq!(quote_literal("a\\'b"), "E'a\\\\''b'");
         assert_eq!(qualified("public", "docs"), "\"public\".\"docs\"");
+        assert_eq!(pg("count"), "pg_catalog.count");
+        assert_eq!(pg_op("="), "OPERATOR(pg_catalog.=)");
+        let ext = Ext::new("my \"ext\"");
+        assert_eq!(ext.name("vector"), "\"my \"\"ext\"\"\".vector");
+        assert_eq!(ext.op("<->"), "OPERATOR(\"my \"\"ext\"\"\".<->)");
     }
 }

@@ -1,7 +1,9 @@
 //! SQL for reading a collection through the API: the `entity` JSON of a row (its output
-//! fields) and the search statement. Identifiers are quoted; values are parameters.
+//! fields) and the search statement. Identifiers are quoted and every column qualified
+//! (see [`super::dml`] for the rules); values are parameters.
 
-use super::ident::{quote_ident, quote_literal, validate_name, qualified};
+use super::dml::{col, pk_text, table, ROW};
+use super::ident::{pg, pg_op, quote_literal, validate_name, Ext};
 use super::schema::{CollectionDef, FieldDef, MetricKind, DYNAMIC_COLUMN, PARTITION_COLUMN};
 use super::types::DataType;
 use crate::error::{Error, ErrorKind, Result};
@@ -12,11 +14,12 @@ const PAIRS_PER_CALL: usize = 40;
 /// JSON value of column `f` of row alias `t`: vectors become arrays (dense) or their text
 /// form (sparse `{i:v}/dim`, binary `0101`).
 fn field_json(f: &FieldDef) -> String {
-    let c = format!("t.{}", quote_ident(&f.name));
+    let c = col(&f.name);
+    let to_jsonb = pg("to_jsonb");
     match f.data_type {
-        DataType::FloatVector | DataType::Float16Vector => format!("to_jsonb({c}::real[])"),
-        DataType::SparseFloatVector | DataType::BinaryVector => format!("to_jsonb({c}::text)"),
-        _ => format!("to_jsonb({c})"),
+        DataType::FloatVector | DataType::Float16Vector => format!("{to_jsonb}({c}::real[])"),
+        DataType::SparseFloatVector | DataType::BinaryVector => format!("{to_jsonb}({c}::{})", pg("text")),
+        _ => format!("{to_jsonb}({c})"),
     }
 }
 
@@ -45,7 +48,7 @@ pub fn entity_sql(def: &CollectionDef, output_fields: Option<&[String]>, default
             Some(f) => pairs.push((name.clone(), field_json(f))),
             None if def.enable_dynamic_field => {
                 validate_name("output field", name)?;
-                pairs.push((name.clone(), format!("t.{} -> {}", quote_ident(DYNAMIC_COLUMN), quote_literal(name))));
+                pairs.push((name.clone(), format!("({} {} {})", col(DYNAMIC_COLUMN), pg_op("->"), quote_literal(name))));
             }
             None => {
                 return Err(Error::new(ErrorKind::UndefinedColumn, format!("output field \"{name}\" is not in the schema of collection \"{}\"", def.name)))
@@ -56,20 +59,20 @@ pub fn entity_sql(def: &CollectionDef, output_fields: Option<&[String]>, default
         .chunks(PAIRS_PER_CALL)
         .map(|chunk| {
             let args: Vec<String> = chunk.iter().map(|(n, e)| format!("{}, {e}", quote_literal(n))).collect();
-            format!("jsonb_build_object({})", args.join(", "))
+            format!("{}({})", pg("jsonb_build_object"), args.join(", "))
         })
         .collect();
     if dynamic_all {
         // Schema fields win over dynamic keys of the same name.
-        parts.insert(0, format!("t.{}", quote_ident(DYNAMIC_COLUMN)));
+        parts.insert(0, col(DYNAMIC_COLUMN));
     }
-    Ok(parts.join(" || "))
+    Ok(parts.join(&format!(" {} ", pg_op("||"))))
 }
 
-/// The SQL operator ordering by `metric`, and the expression reported as `distance`
-/// (Milvus's convention: L2 / Hamming / Jaccard distance, inner product and cosine
-/// similarity, so larger is closer for ip and cosine).
-pub fn metric_sql(metric: MetricKind, col: &str, q: &str) -> (String, String) {
+/// The SQL operator ordering by `metric` (quiver's, named through its schema), and the
+/// expression reported as `distance` (Milvus's convention: L2 / Hamming / Jaccard
+/// distance, inner product and cosine similarity, so larger is closer for ip and cosine).
+pub fn metric_sql(ext: &Ext, metric: MetricKind, col: &str, q: &str) -> (String, String) {
     let op = match metric {
         MetricKind::L2 => "<->",
         MetricKind::Ip => "<#>",
@@ -77,11 +80,11 @@ pub fn metric_sql(metric: MetricKind, col: &str, q: &str) -> (String, String) {
         MetricKind::Hamming => "<~>",
         MetricKind::Jaccard => "<%>",
     };
-    let order = format!("{col} {op} {q}");
+    let order = format!("{col} {} {q}", ext.op(op));
     let shown = match metric {
-        MetricKind::Ip => format!("(-({order}))::float8"),
-        MetricKind::Cosine => format!("(1 - ({order}))::float8"),
-        _ => format!("({order})::float8"),
+        MetricKind::Ip => format!("({} ({order}))::double precision", pg_op("-")),
+        MetricKind::Cosine => format!("(1 {} ({order}))::double precision", pg_op("-")),
+        _ => format!("({order})::double precision"),
     };
     (order, shown)
 }
@@ -93,12 +96,12 @@ pub fn larger_is_closer(metric: MetricKind) -> bool {
 
 /// PostgreSQL type of a query vector for field `f` (`bit` needs its length: a bare `bit`
 /// cast would keep only the first bit).
-pub fn query_type(f: &FieldDef) -> String {
+pub fn query_type(ext: &Ext, f: &FieldDef) -> String {
     match f.data_type {
-        DataType::Float16Vector => "halfvec".into(),
-        DataType::SparseFloatVector => "sparsevec".into(),
+        DataType::Float16Vector => ext.name("halfvec"),
+        DataType::SparseFloatVector => ext.name("sparsevec"),
         DataType::BinaryVector => format!("bit({})", f.dim.unwrap_or(1)),
-        _ => "vector".into(),
+        _ => ext.name("vector"),
     }
 }
 
@@ -106,6 +109,7 @@ pub fn query_type(f: &FieldDef) -> String {
 /// `partitions`, then the filter's parameters. Columns: id (text), distance, entity.
 pub struct SearchSql<'a> {
     pub def: &'a CollectionDef,
+    pub ext: &'a Ext,
     pub field: &'a FieldDef,
     pub metric: MetricKind,
     pub entity: String,
@@ -126,62 +130,78 @@ const GROUP_OVERFETCH: i64 = 4;
 const GROUP_MAX_CANDIDATES: i64 = 16_384;
 
 impl SearchSql<'_> {
+    /// The search: columns `id` (text), `distance`, `entity`, best first.
     pub fn sql(&self) -> String {
-        let q = format!("$1::{}", query_type(self.field));
-        let (order, shown) = metric_sql(self.metric, &format!("t.{}", quote_ident(&self.field.name)), &q);
+        let q = format!("$1::{}", query_type(self.ext, self.field));
+        let (order, shown) = metric_sql(self.ext, self.metric, &col(&self.field.name), &q);
         let mut conds: Vec<String> = Vec::new();
         if let Some(f) = &self.filter {
             conds.push(format!("({f})"));
         }
         if self.partitions {
-            conds.push(format!("t.{} = ANY($2::text[])", quote_ident(PARTITION_COLUMN)));
+            conds.push(format!("{} {} ANY($2::{}[])", col(PARTITION_COLUMN), pg_op("="), pg("text")));
         }
         if let Some((inner, outer)) = self.range {
             // Distances: range_filter < d <= radius; similarities (larger is closer):
             // radius < s <= range_filter.
+            let (gt, le) = (pg_op(">"), pg_op("<="));
             if larger_is_closer(self.metric) {
-                conds.push(format!("{shown} > {}", float_lit(outer)));
+                conds.push(format!("{shown} {gt} {}", float_lit(outer)));
                 if let Some(i) = inner {
-                    conds.push(format!("{shown} <= {}", float_lit(i)));
+                    conds.push(format!("{shown} {le} {}", float_lit(i)));
                 }
             } else {
-                conds.push(format!("{shown} <= {}", float_lit(outer)));
+                conds.push(format!("{shown} {le} {}", float_lit(outer)));
                 if let Some(i) = inner {
-                    conds.push(format!("{shown} > {}", float_lit(i)));
+                    conds.push(format!("{shown} {gt} {}", float_lit(i)));
                 }
             }
         }
         let where_ = if conds.is_empty() { String::new() } else { format!(" WHERE {}", conds.join(" AND ")) };
-        let pk = quote_ident(&self.def.primary().name);
-        let table = qualified(&self.def.schema, &self.def.name);
+        let id = pk_text(self.def);
+        let table = table(self.def);
         let Some((g, size)) = &self.group else {
             return format!(
-                "SELECT t.{pk}::text AS id, {shown} AS distance, {} AS entity FROM {table} t{where_} ORDER BY {order} LIMIT {} OFFSET {}",
+                "SELECT {id} AS id, {shown} AS distance, {} AS entity FROM {table} AS {ROW}{where_} ORDER BY {order} LIMIT {} OFFSET {}",
                 self.entity, self.limit, self.offset
             );
         };
-        let candidates = ((self.limit + self.offset) * size * GROUP_OVERFETCH).clamp(1, GROUP_MAX_CANDIDATES);
+        let end = self.offset.saturating_add(self.limit);
+        let candidates = end.saturating_mul(*size).saturating_mul(GROUP_OVERFETCH).clamp(1, GROUP_MAX_CANDIDATES);
         // Rank candidates within their group, order groups by their best hit, keep
         // `size` rows of groups offset+1 ..= offset+limit.
         format!(
-            "SELECT id, distance, entity FROM ( \
-               SELECT *, row_number() OVER (PARTITION BY grp ORDER BY ord, id) AS rn, \
-                      dense_rank() OVER (ORDER BY best, grp_key) AS grank \
-                 FROM (SELECT *, min(ord) OVER (PARTITION BY grp) AS best, grp::text AS grp_key FROM ( \
-                   SELECT t.{pk}::text AS id, {shown} AS distance, {entity} AS entity, {order} AS ord, t.{g} AS grp \
-                     FROM {table} t{where_} ORDER BY {order} LIMIT {candidates}) c) c2) r \
-             WHERE rn <= {size} AND grank > {offset} AND grank <= {end} ORDER BY grank, rn",
+            "SELECT r.id, r.distance, r.entity FROM ( \
+               SELECT c2.id, c2.distance, c2.entity, \
+                      {row_number}() OVER (PARTITION BY c2.grp ORDER BY c2.ord, c2.id) AS rn, \
+                      {dense_rank}() OVER (ORDER BY c2.best, c2.grp_key) AS grank \
+                 FROM (SELECT c.id, c.distance, c.entity, c.ord, c.grp, \
+                              {min}(c.ord) OVER (PARTITION BY c.grp) AS best, c.grp::{text} AS grp_key FROM ( \
+                   SELECT {id} AS id, {shown} AS distance, {entity} AS entity, {order} AS ord, {g} AS grp \
+                     FROM {table} AS {ROW}{where_} ORDER BY {order} LIMIT {candidates}) AS c) AS c2) AS r \
+             WHERE r.rn {le} {size} AND r.grank {gt} {offset} AND r.grank {le} {end} ORDER BY r.grank, r.rn",
             entity = self.entity,
-            g = quote_ident(g),
+            g = col(g),
             offset = self.offset,
-            end = self.offset + self.limit,
+            row_number = pg("row_number"),
+            dense_rank = pg("dense_rank"),
+            min = pg("min"),
+            text = pg("text"),
+            le = pg_op("<="),
+            gt = pg_op(">"),
         )
+    }
+
+    /// [`SearchSql::sql`] with each hit as one jsonb array `[id, distance, entity]`.
+    pub fn rows_sql(&self) -> String {
+        format!("SELECT {}(s.id, s.distance, s.entity) FROM ({}) AS s", pg("jsonb_build_array"), self.sql())
     }
 }
 
-/// A finite float as a SQL literal (callers validate finiteness).
+/// A finite float as a SQL literal (callers validate finiteness): a quoted constant, so a
+/// negative value needs no minus operator.
 fn float_lit(x: f64) -> String {
-    format!("{x:?}::float8")
+    format!("'{x:?}'::double precision")
 }
 
 #[cfg(test)]
@@ -209,14 +229,16 @@ mod tests {
     #[test]
     fn entities() {
         let d = def(true);
-        assert_eq!(entity_sql(&d, None, false).unwrap(), "jsonb_build_object('id', to_jsonb(t.\"id\"))");
+        assert_eq!(entity_sql(&d, None, false).unwrap(), "pg_catalog.jsonb_build_object('id', pg_catalog.to_jsonb(t.\"id\"))");
         assert_eq!(
             entity_sql(&d, Some(&["*".into()]), false).unwrap(),
-            "t.\"$meta\" || jsonb_build_object('id', to_jsonb(t.\"id\"), 'v', to_jsonb(t.\"v\"::real[]), 'title', to_jsonb(t.\"title\"))"
+            "t.\"$meta\" OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('id', pg_catalog.to_jsonb(t.\"id\"), \
+             'v', pg_catalog.to_jsonb(t.\"v\"::real[]), 'title', pg_catalog.to_jsonb(t.\"title\"))"
         );
         assert_eq!(
             entity_sql(&d, Some(&["title".into(), "color".into()]), false).unwrap(),
-            "jsonb_build_object('id', to_jsonb(t.\"id\"), 'title', to_jsonb(t.\"title\"), 'color', t.\"$meta\" -> 'color')"
+            "pg_catalog.jsonb_build_object('id', pg_catalog.to_jsonb(t.\"id\"), 'title', pg_catalog.to_jsonb(t.\"title\"), \
+             'color', (t.\"$meta\" OPERATOR(pg_catalog.->) 'color'))"
         );
         assert_eq!(entity_sql(&def(false), Some(&["color".into()]), false).unwrap_err().kind, ErrorKind::UndefinedColumn);
         assert!(entity_sql(&d, Some(&["x'); drop table c; --".into()]), false).is_err());
@@ -225,24 +247,35 @@ mod tests {
     #[test]
     fn search_statement() {
         let d = def(false);
-        let s = SearchSql {
+        let ext = Ext::new("q");
+        let mut s = SearchSql {
             def: &d,
+            ext: &ext,
             field: d.field("v").unwrap(),
             metric: MetricKind::Cosine,
-            entity: "'{}'::jsonb".into(),
-            filter: Some("t.\"title\" = $3::text".into()),
+            entity: "e".into(),
+            filter: Some("f".into()),
             partitions: true,
-            range: Some((Some(0.9), 0.5)),
+            range: Some((Some(0.9), -0.5)),
             limit: 10,
             offset: 5,
             group: None,
         };
+        let dist = "(1 OPERATOR(pg_catalog.-) (t.\"v\" OPERATOR(\"q\".<=>) $1::\"q\".vector))::double precision";
         assert_eq!(
             s.sql(),
-            "SELECT t.\"id\"::text AS id, (1 - (t.\"v\" <=> $1::vector))::float8 AS distance, '{}'::jsonb AS entity \
-             FROM \"public\".\"c\" t WHERE (t.\"title\" = $3::text) AND t.\"$partition\" = ANY($2::text[]) \
-             AND (1 - (t.\"v\" <=> $1::vector))::float8 > 0.5::float8 AND (1 - (t.\"v\" <=> $1::vector))::float8 <= 0.9::float8 \
-             ORDER BY t.\"v\" <=> $1::vector LIMIT 10 OFFSET 5"
+            format!(
+                "SELECT t.\"id\"::pg_catalog.text AS id, {dist} AS distance, e AS entity \
+                 FROM \"public\".\"c\" AS t WHERE (f) AND t.\"$partition\" OPERATOR(pg_catalog.=) ANY($2::pg_catalog.text[]) \
+                 AND {dist} OPERATOR(pg_catalog.>) '-0.5'::double precision AND {dist} OPERATOR(pg_catalog.<=) '0.9'::double precision \
+                 ORDER BY t.\"v\" OPERATOR(\"q\".<=>) $1::\"q\".vector LIMIT 10 OFFSET 5"
+            )
         );
+        assert!(s.rows_sql().starts_with("SELECT pg_catalog.jsonb_build_array(s.id, s.distance, s.entity) FROM (SELECT t."));
+        // grouping: no arithmetic on the limits can overflow
+        s.group = Some(("title".into(), 1024));
+        s.limit = i64::MAX;
+        s.offset = i64::MAX;
+        assert!(s.sql().contains(&format!("LIMIT {GROUP_MAX_CANDIDATES}) AS c")));
     }
 }

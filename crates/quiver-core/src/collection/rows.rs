@@ -6,7 +6,8 @@ use std::collections::HashSet;
 
 use serde_json::{Map, Value};
 
-use super::ident::{qualified, quote_ident};
+use super::dml::{pk_json, ROW};
+use super::ident::{pg, qualified, quote_ident, Ext};
 use super::schema::{CollectionDef, FieldDef, DEFAULT_PARTITION, DYNAMIC_COLUMN, PARTITION_COLUMN};
 use super::types::DataType;
 use super::ddl::column_type;
@@ -28,25 +29,43 @@ pub enum Mode {
 /// Rows ready for `INSERT ... SELECT ... FROM jsonb_to_recordset($1)`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Prepared {
-    /// (column, PostgreSQL type) in insertion order.
-    pub columns: Vec<(String, String)>,
+    /// (column, field) in insertion order; `None` for the dynamic and partition columns.
+    pub columns: Vec<(String, Option<FieldDef>)>,
     pub rows: Vec<Value>,
     /// Primary keys given in the rows (empty when the collection generates them).
     pub pks: Vec<Value>,
 }
 
+/// The alias of the prepared rows in [`Prepared::insert_sql`].
+const ROWS: &str = "r";
+
 impl Prepared {
-    /// The INSERT statement; `$1` is the JSON array of prepared rows.
-    pub fn insert_sql(&self, def: &CollectionDef) -> String {
+    /// The INSERT statement; `$1` is the JSON array of prepared rows. It returns the
+    /// primary key of each inserted row as jsonb.
+    pub fn insert_sql(&self, def: &CollectionDef, ext: &Ext) -> String {
         let cols: Vec<String> = self.columns.iter().map(|(c, _)| quote_ident(c)).collect();
-        let defs: Vec<String> = self.columns.iter().map(|(c, t)| format!("{} {t}", quote_ident(c))).collect();
+        let values: Vec<String> = cols.iter().map(|c| format!("{ROWS}.{c}")).collect();
+        let defs: Vec<String> = self
+            .columns
+            .iter()
+            .map(|(c, f)| {
+                let t = match (f, c.as_str()) {
+                    (Some(f), _) => column_type(f, ext),
+                    (None, DYNAMIC_COLUMN) => pg("jsonb"),
+                    (None, _) => pg("text"),
+                };
+                format!("{} {t}", quote_ident(c))
+            })
+            .collect();
         format!(
-            "INSERT INTO {} ({}) SELECT {} FROM jsonb_to_recordset($1::jsonb) AS r({}) RETURNING {}",
+            "INSERT INTO {} AS {ROW} ({}) SELECT {} FROM {}($1::{}) AS {ROWS}({}) RETURNING {}",
             qualified(&def.schema, &def.name),
             cols.join(", "),
-            cols.join(", "),
+            values.join(", "),
+            pg("jsonb_to_recordset"),
+            pg("jsonb"),
             defs.join(", "),
-            quote_ident(&def.primary().name)
+            pk_json(def)
         )
     }
 }
@@ -73,17 +92,17 @@ pub fn prepare(def: &CollectionDef, rows: &Value, mode: Mode, partition: Option<
     }
     let pk = def.primary();
     let generate_pk = pk.auto_id && mode == Mode::Insert;
-    let mut columns: Vec<(String, String)> = def
+    let mut columns: Vec<(String, Option<FieldDef>)> = def
         .fields
         .iter()
         .filter(|f| !(f.is_primary && generate_pk))
-        .map(|f| (f.name.clone(), column_type(f)))
+        .map(|f| (f.name.clone(), Some(f.clone())))
         .collect();
     if def.enable_dynamic_field {
-        columns.push((DYNAMIC_COLUMN.into(), "jsonb".into()));
+        columns.push((DYNAMIC_COLUMN.into(), None));
     }
     if def.partition_key.is_none() {
-        columns.push((PARTITION_COLUMN.into(), "text".into()));
+        columns.push((PARTITION_COLUMN.into(), None));
     }
     let mut out = Vec::with_capacity(list.len());
     let mut pks = Vec::new();
@@ -327,10 +346,15 @@ mod tests {
         assert_eq!(r["$meta"], json!({}));
         assert_eq!(r["$partition"], json!("_default"));
         assert_eq!(p.pks, vec![json!(7)]);
-        assert!(p.insert_sql(&def(true)).starts_with(
-            "INSERT INTO \"public\".\"c\" (\"id\", \"v\", \"title\", \"n\", \"score\", \"tags\", \"bits\", \"sp\", \"$meta\", \"$partition\") SELECT"
-        ));
-        assert!(p.insert_sql(&def(true)).contains("AS r(\"id\" bigint, \"v\" vector(2), \"title\" varchar(5),"));
+        let sql = p.insert_sql(&def(true), &Ext::new("q"));
+        assert!(sql.starts_with(
+            "INSERT INTO \"public\".\"c\" AS t (\"id\", \"v\", \"title\", \"n\", \"score\", \"tags\", \"bits\", \"sp\", \"$meta\", \"$partition\") \
+             SELECT r.\"id\", r.\"v\", r.\"title\", r.\"n\", r.\"score\", r.\"tags\", r.\"bits\", r.\"sp\", r.\"$meta\", r.\"$partition\" \
+             FROM pg_catalog.jsonb_to_recordset($1::pg_catalog.jsonb) AS r("
+        ), "{sql}");
+        assert!(sql.contains("AS r(\"id\" bigint, \"v\" \"q\".vector(2), \"title\" varchar(5),"));
+        assert!(sql.contains("\"sp\" \"q\".sparsevec, \"$meta\" pg_catalog.jsonb, \"$partition\" pg_catalog.text)"));
+        assert!(sql.ends_with(" RETURNING pg_catalog.to_jsonb(t.\"id\")"));
     }
 
     #[test]

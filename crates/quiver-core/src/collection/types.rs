@@ -115,10 +115,10 @@ impl DataType {
             DataType::Double => "double precision".into(),
             DataType::Varchar => match max_length {
                 Some(n) => format!("varchar({n})"),
-                None => "text".into(),
+                None => "pg_catalog.text".into(),
             },
-            DataType::Json => "jsonb".into(),
-            DataType::Array => "jsonb".into(),
+            DataType::Json | DataType::Array => "pg_catalog.jsonb".into(),
+            // Vector types are named by ddl::column_type through quiver's schema.
             DataType::FloatVector => "vector".into(),
             DataType::Float16Vector => "halfvec".into(),
             DataType::SparseFloatVector => "sparsevec".into(),

@@ -1,6 +1,8 @@
 //! Leaf predicates: comparisons, `in` / `not in`, `like` / `not like`, `is [not] null`.
 //!
-//! SQL shapes (x is a JSON operand, c a typed column or expression):
+//! SQL shapes (x is a JSON operand, c a typed column or expression; shown with bare
+//! operators, functions and types, which the compiler writes as `OPERATOR(pg_catalog.=)`,
+//! `pg_catalog.jsonb_typeof`, `pg_catalog.text`, and `LIKE` as `OPERATOR(pg_catalog.~~)`):
 //!
 //! * `c == 5` → `(c = $1::bigint)`; numbers of any width and floats mix freely.
 //! * `x == 5` → `(x = $1::jsonb)` (jsonb equality: numbers compare numerically, values of
@@ -21,7 +23,7 @@ use super::ast::{CmpOp, Expr, ExprKind};
 use super::compile::{Compiler, Lit, Operand, Ty, Val};
 use super::error::{FilterError, FilterResult};
 use super::json;
-use super::sql::Param;
+use super::sql::{op as sql_op, Param};
 
 /// `lhs op rhs`.
 pub fn compare(
@@ -62,7 +64,7 @@ pub fn compare(
                 ));
             }
             let (l, r) = (c.val(l)?, c.val(r)?);
-            Ok(format!("({} {} {})", l.sql, op.sql(), r.sql))
+            Ok(format!("({} {} {})", l.sql, sql_op(op.sql()), r.sql))
         }
     }
 }
@@ -70,13 +72,15 @@ pub fn compare(
 /// `x op y` for two JSON values: equal JSON, or same-typed and ordered (numbers, strings
 /// and booleans only for `< <= > >=`).
 fn json_vs_json(op: CmpOp, x: &str, y: &str) -> String {
-    let same_type = format!("jsonb_typeof({x}) = jsonb_typeof({y})");
+    let same_type = format!("{} {} {}", json::type_of(x), sql_op("="), json::type_of(y));
     match op {
-        CmpOp::Eq => format!("({x} = {y})"),
-        CmpOp::Ne => format!("({x} <> {y} AND {same_type})"),
+        CmpOp::Eq => format!("({x} {} {y})", sql_op("=")),
+        CmpOp::Ne => format!("({x} {} {y} AND {same_type})", sql_op("<>")),
         _ => format!(
-            "({x} {} {y} AND {same_type} AND jsonb_typeof({x}) IN ('number', 'string', 'boolean'))",
-            op.sql()
+            "({x} {} {y} AND {same_type} AND {} {} ANY ('{{number,string,boolean}}'::pg_catalog.text[]))",
+            sql_op(op.sql()),
+            json::type_of(x),
+            sql_op("=")
         ),
     }
 }
@@ -107,7 +111,7 @@ fn json_vs_other(
                     ))
                 }
             };
-            Ok(format!("({extracted} {} {})", op.sql(), v.sql))
+            Ok(format!("({extracted} {} {})", sql_op(op.sql()), v.sql))
         }
     }
 }
@@ -115,8 +119,8 @@ fn json_vs_other(
 /// `x op p` where `p` is a jsonb placeholder of JSON type `json_type`.
 fn json_vs_literal(op: CmpOp, x: &str, p: &str, json_type: &str) -> String {
     match op {
-        CmpOp::Eq => format!("({x} = {p})"),
-        _ => format!("({x} {} {p} AND {})", op.sql(), json::type_is(x, json_type)),
+        CmpOp::Eq => format!("({x} {} {p})", sql_op("=")),
+        _ => format!("({x} {} {p} AND {})", sql_op(op.sql()), json::type_is(x, json_type)),
     }
 }
 
@@ -189,9 +193,9 @@ pub fn in_list(
     let array = literal_array(&lits, &ty);
     let p = c.bind(array, pos)?;
     Ok(if negated {
-        format!("({x} <> ALL({p}))")
+        format!("({x} {} ALL({p}))", sql_op("<>"))
     } else {
-        format!("({x} = ANY({p}))")
+        format!("({x} {} ANY({p}))", sql_op("="))
     })
 }
 
@@ -232,16 +236,18 @@ fn json_in_list(
     types.dedup();
     let x = c.val(x)?.sql;
     if negated && texts.is_empty() {
-        return Ok(format!("(jsonb_typeof({x}) <> 'null')"));
+        return Ok(format!("({} {} 'null')", json::type_of(&x), sql_op("<>")));
     }
     let p = c.bind(Param::TextArray(texts), pos)?;
     if !negated {
-        return Ok(format!("({x} = ANY({p}::jsonb[]))"));
+        return Ok(format!("({x} {} ANY({p}::pg_catalog.jsonb[]))", sql_op("=")));
     }
-    let types: Vec<String> = types.iter().map(|t| format!("'{t}'")).collect();
     Ok(format!(
-        "({x} <> ALL({p}::jsonb[]) AND jsonb_typeof({x}) IN ({}))",
-        types.join(", ")
+        "({x} {} ALL({p}::pg_catalog.jsonb[]) AND {} {} ANY ('{{{}}}'::pg_catalog.text[]))",
+        sql_op("<>"),
+        json::type_of(&x),
+        sql_op("="),
+        types.join(",")
     ))
 }
 
@@ -262,19 +268,20 @@ pub fn like(
         ));
     }
     let o = c.operand(expr)?;
-    let not = if negated { "NOT " } else { "" };
+    let like = sql_op(if negated { "!~~" } else { "~~" });
     match o.ty() {
         Ty::Str => {
             let x = c.val(o)?.sql;
             let p = c.bind(Param::Text(pattern.to_string()), pattern_pos)?;
-            Ok(format!("({x} {not}LIKE {p})"))
+            Ok(format!("({x} {like} {p})"))
         }
         Ty::Json => {
             let x = c.val(o)?.sql;
             let p = c.bind(Param::Text(pattern.to_string()), pattern_pos)?;
             Ok(format!(
-                "({} AND ({x} #>> '{{}}') {not}LIKE {p})",
-                json::type_is(&x, "string")
+                "({} AND ({}) {like} {p})",
+                json::type_is(&x, "string"),
+                json::scalar_text(&x)
             ))
         }
         _ => Err(FilterError::semantic(
@@ -290,7 +297,7 @@ pub fn is_null(c: &mut Compiler, expr: &Expr, negated: bool) -> FilterResult<Str
     let Val { sql: x, ty, .. } = c.val(o)?;
     Ok(match (ty, negated) {
         (Ty::Json, false) => format!("({x} IS NULL OR {})", json::type_is(&x, "null")),
-        (Ty::Json, true) => format!("({x} IS NOT NULL AND jsonb_typeof({x}) <> 'null')"),
+        (Ty::Json, true) => format!("({x} IS NOT NULL AND {} {} 'null')", json::type_of(&x), sql_op("<>")),
         (_, false) => format!("({x} IS NULL)"),
         (_, true) => format!("({x} IS NOT NULL)"),
     })

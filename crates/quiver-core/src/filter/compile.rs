@@ -14,8 +14,13 @@ use super::ast::{ArithOp, Expr, ExprKind, LogicOp, PathElem};
 use super::error::{FilterError, FilterResult};
 use super::json;
 use super::schema::{FieldKind, Schema};
-use super::sql::{quote_ident, Param, Params};
+use super::sql::{func, op as sql_op, quote_ident, Param, Params};
 use super::{compare, functions};
+
+/// The relation and column of a computed divisor (see [`Compiler::arith`]); `$` keeps the
+/// column name apart from collection field names.
+const DIVISOR_REL: &str = "dv(\"$divisor\")";
+const DIVISOR: &str = "dv.\"$divisor\"";
 
 /// The SQL type class of a compiled value.
 #[derive(Debug, Clone, PartialEq)]
@@ -269,7 +274,7 @@ impl<'a> Compiler<'a> {
     fn truthy(&mut self, o: Operand, pos: usize) -> FilterResult<String> {
         match o.ty() {
             Ty::Bool => Ok(self.val(o)?.sql),
-            Ty::Json => Ok(format!("({} = 'true'::jsonb)", self.val(o)?.sql)),
+            Ty::Json => Ok(format!("({} {} 'true'::pg_catalog.jsonb)", self.val(o)?.sql, sql_op("="))),
             _ => Err(FilterError::semantic(
                 pos,
                 format!("expected a boolean expression, found {}", o.desc()),
@@ -293,7 +298,7 @@ impl<'a> Compiler<'a> {
             ExprKind::Call { name, args } => functions::call(self, name, args, e.pos)?,
             ExprKind::Neg(inner) => {
                 let v = self.numeric(inner, "unary minus", e.pos)?;
-                Val::expr(format!("(- {})", v.sql), v.ty)
+                Val::expr(format!("({} {})", sql_op("-"), v.sql), v.ty)
             }
             ExprKind::Arith { op, lhs, rhs } => self.arith(*op, lhs, rhs, e.pos)?,
             _ => Val::expr(self.predicate(e)?, Ty::Bool),
@@ -338,30 +343,46 @@ impl<'a> Compiler<'a> {
             _ => Ty::Int,
         };
         let sql = match op {
-            ArithOp::Pow => format!("power({}, {})", l.sql, r.sql),
+            ArithOp::Pow => format!("{}({}, {})", func("power"), l.sql, r.sql),
             ArithOp::Div | ArithOp::Mod => {
                 if matches!(rhs.kind, ExprKind::Int(0))
                     || matches!(rhs.kind, ExprKind::Float(z) if z == 0.0)
                 {
                     return Err(FilterError::semantic(pos, "division by zero"));
                 }
-                // Rows where a computed divisor is 0 do not match, instead of failing the query.
-                let divisor = if Lit::of(rhs).is_some() {
-                    r.sql
+                if Lit::of(rhs).is_some() {
+                    format!("({} {} {})", l.sql, sql_op(sym), r.sql)
                 } else {
-                    format!("NULLIF({}, 0)", r.sql)
-                };
-                format!("({} {sym} {divisor})", l.sql)
+                    // Rows where a computed divisor is 0 do not match, instead of failing the
+                    // query: the divisor is evaluated once in a scalar subquery that yields no
+                    // row (NULL) for 0. (NULLIF would look its `=` up in search_path; a CASE
+                    // would repeat the divisor, doubling the SQL per nesting level.)
+                    format!(
+                        "(SELECT {} {} {DIVISOR} FROM (SELECT {}) AS {DIVISOR_REL} WHERE {DIVISOR} {} 0)",
+                        l.sql,
+                        sql_op(sym),
+                        r.sql,
+                        sql_op("<>")
+                    )
+                }
             }
-            _ => format!("({} {sym} {})", l.sql, r.sql),
+            _ => format!("({} {} {})", l.sql, sql_op(sym), r.sql),
         };
         Ok(Val::expr(sql, ty))
+    }
+
+    /// A column reference: `alias."column"` when the schema names its relation.
+    fn column(&self, column: &str) -> String {
+        match self.schema.relation_alias() {
+            Some(alias) => format!("{alias}.{}", quote_ident(column)),
+            None => quote_ident(column),
+        }
     }
 
     /// A field reference with its subscripts.
     fn field(&mut self, name: &str, path: &[PathElem], pos: usize) -> FilterResult<Val> {
         if let Some((kind, column)) = self.schema.field(name) {
-            let col = quote_ident(&column);
+            let col = self.column(&column);
             let desc = format!("field \"{name}\" ({kind})");
             let scalar = |ty: Ty| {
                 if path.is_empty() {
@@ -388,13 +409,15 @@ impl<'a> Compiler<'a> {
         }
         match self.schema.dynamic_column() {
             Some(dynamic) if name == "$meta" => {
-                self.json_path(&quote_ident(&dynamic), path, pos, "dynamic field".into())
+                let col = self.column(&dynamic);
+                self.json_path(&col, path, pos, "dynamic field".into())
             }
             Some(dynamic) => {
                 let mut full = vec![PathElem::Key(name.to_string())];
                 full.extend_from_slice(path);
+                let col = self.column(&dynamic);
                 self.json_path(
-                    &quote_ident(&dynamic),
+                    &col,
                     &full,
                     pos,
                     format!("dynamic field \"{name}\" (JSON)"),
@@ -427,7 +450,7 @@ impl<'a> Compiler<'a> {
             })
             .collect();
         let p = self.bind(Param::TextArray(keys), pos)?;
-        Ok(Val::new(format!("({col} #> {p})"), Ty::Json, "JSON value"))
+        Ok(Val::new(format!("({col} {} {p})", sql_op("#>")), Ty::Json, "JSON value"))
     }
 
     /// An array column, or one element of it (`arr[0]`, 0-based like Milvus).

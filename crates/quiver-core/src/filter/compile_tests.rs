@@ -65,14 +65,14 @@ fn path(keys: &[&str]) -> Param {
 
 /// `("meta" #> $n::text[])`
 fn m(n: usize) -> String {
-    format!("(\"meta\" #> ${n}::text[])")
+    format!("(\"meta\" OPERATOR(pg_catalog.#>) ${n}::pg_catalog.text[])")
 }
 
 #[test]
 fn spec_example() {
     check(
         r#"age >= 18 and name in ["Paris", "Rome"] and not (meta["tier"] == "gold")"#,
-        r#"(("age" >= $1::bigint) AND ("name" = ANY($2::text[])) AND (NOT COALESCE((("meta" #> $3::text[]) = $4::jsonb), false)))"#,
+        r#"(("age" OPERATOR(pg_catalog.>=) $1::bigint) AND ("name" OPERATOR(pg_catalog.=) ANY($2::pg_catalog.text[])) AND (NOT COALESCE((("meta" OPERATOR(pg_catalog.#>) $3::pg_catalog.text[]) OPERATOR(pg_catalog.=) $4::pg_catalog.jsonb), false)))"#,
         &[
             Int(18),
             TextArray(vec!["Paris".into(), "Rome".into()]),
@@ -84,60 +84,60 @@ fn spec_example() {
 
 #[test]
 fn comparisons_on_typed_fields() {
-    check("age == 5", r#"("age" = $1::bigint)"#, &[Int(5)]);
-    check("age != 5", r#"("age" <> $1::bigint)"#, &[Int(5)]);
-    check("age < 5", r#"("age" < $1::bigint)"#, &[Int(5)]);
-    check("age <= -5", r#"("age" <= $1::bigint)"#, &[Int(-5)]);
-    check("age > 5", r#"("age" > $1::bigint)"#, &[Int(5)]);
-    check("age >= 5", r#"("age" >= $1::bigint)"#, &[Int(5)]);
+    check("age == 5", r#"("age" OPERATOR(pg_catalog.=) $1::bigint)"#, &[Int(5)]);
+    check("age != 5", r#"("age" OPERATOR(pg_catalog.<>) $1::bigint)"#, &[Int(5)]);
+    check("age < 5", r#"("age" OPERATOR(pg_catalog.<) $1::bigint)"#, &[Int(5)]);
+    check("age <= -5", r#"("age" OPERATOR(pg_catalog.<=) $1::bigint)"#, &[Int(-5)]);
+    check("age > 5", r#"("age" OPERATOR(pg_catalog.>) $1::bigint)"#, &[Int(5)]);
+    check("age >= 5", r#"("age" OPERATOR(pg_catalog.>=) $1::bigint)"#, &[Int(5)]);
     check(
         "price > 1.5e2",
-        r#"("price" > $1::double precision)"#,
+        r#"("price" OPERATOR(pg_catalog.>) $1::double precision)"#,
         &[Float(150.0)],
     );
     check(
         "age < 2.5",
-        r#"("age" < $1::double precision)"#,
+        r#"("age" OPERATOR(pg_catalog.<) $1::double precision)"#,
         &[Float(2.5)],
     );
-    check("price >= 3", r#"("price" >= $1::bigint)"#, &[Int(3)]);
-    check("name == 'x'", r#"("name" = $1::text)"#, &[Text("x".into())]);
+    check("price >= 3", r#"("price" OPERATOR(pg_catalog.>=) $1::bigint)"#, &[Int(3)]);
+    check("name == 'x'", r#"("name" OPERATOR(pg_catalog.=) $1::pg_catalog.text)"#, &[Text("x".into())]);
     check(
         "name < \"b\"",
-        r#"("name" < $1::text)"#,
+        r#"("name" OPERATOR(pg_catalog.<) $1::pg_catalog.text)"#,
         &[Text("b".into())],
     );
     check(
         "active == true",
-        r#"("active" = $1::boolean)"#,
+        r#"("active" OPERATOR(pg_catalog.=) $1::boolean)"#,
         &[Bool(true)],
     );
     check(
         "active != False",
-        r#"("active" <> $1::boolean)"#,
+        r#"("active" OPERATOR(pg_catalog.<>) $1::boolean)"#,
         &[Bool(false)],
     );
-    check("5 < age", r#"($1::bigint < "age")"#, &[Int(5)]);
-    check("age == id", r#"("age" = "id")"#, &[]);
-    check("age < price", r#"("age" < "price")"#, &[]);
+    check("5 < age", r#"($1::bigint OPERATOR(pg_catalog.<) "age")"#, &[Int(5)]);
+    check("age == id", r#"("age" OPERATOR(pg_catalog.=) "id")"#, &[]);
+    check("age < price", r#"("age" OPERATOR(pg_catalog.<) "price")"#, &[]);
     check(
         "1 < 2.5",
-        "($1::bigint < $2::double precision)",
+        "($1::bigint OPERATOR(pg_catalog.<) $2::double precision)",
         &[Int(1), Float(2.5)],
     );
     check(
         "'a' == 'b'",
-        "($1::text = $2::text)",
+        "($1::pg_catalog.text OPERATOR(pg_catalog.=) $2::pg_catalog.text)",
         &[Text("a".into()), Text("b".into())],
     );
     check(
         "(age > 5) == false",
-        r#"(("age" > $1::bigint) = $2::boolean)"#,
+        r#"(("age" OPERATOR(pg_catalog.>) $1::bigint) OPERATOR(pg_catalog.=) $2::boolean)"#,
         &[Int(5), Bool(false)],
     );
     check(
         "age == -9223372036854775808",
-        r#"("age" = $1::bigint)"#,
+        r#"("age" OPERATOR(pg_catalog.=) $1::bigint)"#,
         &[Int(i64::MIN)],
     );
 }
@@ -145,7 +145,7 @@ fn comparisons_on_typed_fields() {
 #[test]
 fn first_param_offset() {
     let c = compile("age > 1 and name == 'x'", &test_schema(), 7).unwrap();
-    assert_eq!(c.sql, r#"(("age" > $7::bigint) AND ("name" = $8::text))"#);
+    assert_eq!(c.sql, r#"(("age" OPERATOR(pg_catalog.>) $7::bigint) AND ("name" OPERATOR(pg_catalog.=) $8::pg_catalog.text))"#);
     assert_eq!(c.params, vec![Int(1), Text("x".into())]);
 }
 
@@ -153,85 +153,85 @@ fn first_param_offset() {
 fn arithmetic() {
     check(
         "price * 0.9 < 100",
-        r#"(("price" * $1::double precision) < $2::bigint)"#,
+        r#"(("price" OPERATOR(pg_catalog.*) $1::double precision) OPERATOR(pg_catalog.<) $2::bigint)"#,
         &[Float(0.9), Int(100)],
     );
     check(
         "id % 2 == 0",
-        r#"(("id" % $1::bigint) = $2::bigint)"#,
+        r#"(("id" OPERATOR(pg_catalog.%) $1::bigint) OPERATOR(pg_catalog.=) $2::bigint)"#,
         &[Int(2), Int(0)],
     );
     check(
         "age + 1 > 2",
-        r#"(("age" + $1::bigint) > $2::bigint)"#,
+        r#"(("age" OPERATOR(pg_catalog.+) $1::bigint) OPERATOR(pg_catalog.>) $2::bigint)"#,
         &[Int(1), Int(2)],
     );
     check(
         "age - id > 0",
-        r#"(("age" - "id") > $1::bigint)"#,
+        r#"(("age" OPERATOR(pg_catalog.-) "id") OPERATOR(pg_catalog.>) $1::bigint)"#,
         &[Int(0)],
     );
     check(
         "age / 2 == 1",
-        r#"(("age" / $1::bigint) = $2::bigint)"#,
+        r#"(("age" OPERATOR(pg_catalog./) $1::bigint) OPERATOR(pg_catalog.=) $2::bigint)"#,
         &[Int(2), Int(1)],
     );
     check(
         "age / id == 1",
-        r#"(("age" / NULLIF("id", 0)) = $1::bigint)"#,
+        r#"((SELECT "age" OPERATOR(pg_catalog./) dv."$divisor" FROM (SELECT "id") AS dv("$divisor") WHERE dv."$divisor" OPERATOR(pg_catalog.<>) 0) OPERATOR(pg_catalog.=) $1::bigint)"#,
         &[Int(1)],
     );
     check(
         "age % id == 1",
-        r#"(("age" % NULLIF("id", 0)) = $1::bigint)"#,
+        r#"((SELECT "age" OPERATOR(pg_catalog.%) dv."$divisor" FROM (SELECT "id") AS dv("$divisor") WHERE dv."$divisor" OPERATOR(pg_catalog.<>) 0) OPERATOR(pg_catalog.=) $1::bigint)"#,
         &[Int(1)],
     );
     check(
         "2 ** age > 100",
-        r#"(power($1::bigint, "age") > $2::bigint)"#,
+        r#"(pg_catalog.power($1::bigint, "age") OPERATOR(pg_catalog.>) $2::bigint)"#,
         &[Int(2), Int(100)],
     );
-    check("-age < 5", r#"((- "age") < $1::bigint)"#, &[Int(5)]);
-    check("- -age < 5", r#"((- (- "age")) < $1::bigint)"#, &[Int(5)]);
+    check("-age < 5", r#"((OPERATOR(pg_catalog.-) "age") OPERATOR(pg_catalog.<) $1::bigint)"#, &[Int(5)]);
+    check("- -age < 5", r#"((OPERATOR(pg_catalog.-) (OPERATOR(pg_catalog.-) "age")) OPERATOR(pg_catalog.<) $1::bigint)"#, &[Int(5)]);
     check(
         "price - -1.5 > 0",
-        r#"(("price" - $1::double precision) > $2::bigint)"#,
+        r#"(("price" OPERATOR(pg_catalog.-) $1::double precision) OPERATOR(pg_catalog.>) $2::bigint)"#,
         &[Float(-1.5), Int(0)],
     );
     // * binds tighter than +, ** tighter than unary minus, and ** is right-associative.
     check(
         "age + id * 2 > 0",
-        r#"(("age" + ("id" * $1::bigint)) > $2::bigint)"#,
+        r#"(("age" OPERATOR(pg_catalog.+) ("id" OPERATOR(pg_catalog.*) $1::bigint)) OPERATOR(pg_catalog.>) $2::bigint)"#,
         &[Int(2), Int(0)],
     );
     check(
         "-age ** 2 < 0",
-        r#"((- power("age", $1::bigint)) < $2::bigint)"#,
+        r#"((OPERATOR(pg_catalog.-) pg_catalog.power("age", $1::bigint)) OPERATOR(pg_catalog.<) $2::bigint)"#,
         &[Int(2), Int(0)],
     );
     check(
         "age ** 2 ** id > 0",
-        r#"(power("age", power($1::bigint, "id")) > $2::bigint)"#,
+        r#"(pg_catalog.power("age", pg_catalog.power($1::bigint, "id")) OPERATOR(pg_catalog.>) $2::bigint)"#,
         &[Int(2), Int(0)],
     );
     check(
         "age - id - 1 > 0",
-        r#"((("age" - "id") - $1::bigint) > $2::bigint)"#,
+        r#"((("age" OPERATOR(pg_catalog.-) "id") OPERATOR(pg_catalog.-) $1::bigint) OPERATOR(pg_catalog.>) $2::bigint)"#,
         &[Int(1), Int(0)],
     );
     check(
         "(age + id) * 2 > 0",
-        r#"((("age" + "id") * $1::bigint) > $2::bigint)"#,
+        r#"((("age" OPERATOR(pg_catalog.+) "id") OPERATOR(pg_catalog.*) $1::bigint) OPERATOR(pg_catalog.>) $2::bigint)"#,
         &[Int(2), Int(0)],
     );
     check(
         "price / 2.5 > 1",
-        r#"(("price" / $1::double precision) > $2::bigint)"#,
+        r#"(("price" OPERATOR(pg_catalog./) $1::double precision) OPERATOR(pg_catalog.>) $2::bigint)"#,
         &[Float(2.5), Int(1)],
     );
     check(
         "array_length(nums) * 2 > 1",
-        r#"((cardinality("nums") * $1::bigint) > $2::bigint)"#,
+        r#"((pg_catalog.cardinality("nums") OPERATOR(pg_catalog.*) $1::bigint) OPERATOR(pg_catalog.>) $2::bigint)"#,
         &[Int(2), Int(1)],
     );
 }
@@ -240,22 +240,22 @@ fn arithmetic() {
 fn logic_precedence_and_not() {
     check(
         "age > 1 or age < 0 and active",
-        r#"(("age" > $1::bigint) OR (("age" < $2::bigint) AND "active"))"#,
+        r#"(("age" OPERATOR(pg_catalog.>) $1::bigint) OR (("age" OPERATOR(pg_catalog.<) $2::bigint) AND "active"))"#,
         &[Int(1), Int(0)],
     );
     check(
         "(age > 1 or age < 0) and active",
-        r#"((("age" > $1::bigint) OR ("age" < $2::bigint)) AND "active")"#,
+        r#"((("age" OPERATOR(pg_catalog.>) $1::bigint) OR ("age" OPERATOR(pg_catalog.<) $2::bigint)) AND "active")"#,
         &[Int(1), Int(0)],
     );
     check(
         "not age > 1",
-        r#"(NOT COALESCE(("age" > $1::bigint), false))"#,
+        r#"(NOT COALESCE(("age" OPERATOR(pg_catalog.>) $1::bigint), false))"#,
         &[Int(1)],
     );
     check(
         "not active and age > 1",
-        r#"((NOT COALESCE("active", false)) AND ("age" > $1::bigint))"#,
+        r#"((NOT COALESCE("active", false)) AND ("age" OPERATOR(pg_catalog.>) $1::bigint))"#,
         &[Int(1)],
     );
     check(
@@ -265,7 +265,7 @@ fn logic_precedence_and_not() {
     );
     check(
         "active && age == 1 && id == 2",
-        r#"("active" AND ("age" = $1::bigint) AND ("id" = $2::bigint))"#,
+        r#"("active" AND ("age" OPERATOR(pg_catalog.=) $1::bigint) AND ("id" OPERATOR(pg_catalog.=) $2::bigint))"#,
         &[Int(1), Int(2)],
     );
     check("active", r#""active""#, &[]);
@@ -295,48 +295,48 @@ fn keywords_are_case_insensitive() {
 fn in_lists() {
     check(
         "age in [1, 2]",
-        r#"("age" = ANY($1::bigint[]))"#,
+        r#"("age" OPERATOR(pg_catalog.=) ANY($1::bigint[]))"#,
         &[IntArray(vec![1, 2])],
     );
     check(
         "age not in [1, -2]",
-        r#"("age" <> ALL($1::bigint[]))"#,
+        r#"("age" OPERATOR(pg_catalog.<>) ALL($1::bigint[]))"#,
         &[IntArray(vec![1, -2])],
     );
     check(
         "age in [1, 2.5]",
-        r#"("age" = ANY($1::double precision[]))"#,
+        r#"("age" OPERATOR(pg_catalog.=) ANY($1::double precision[]))"#,
         &[FloatArray(vec![1.0, 2.5])],
     );
     check(
         "price in [1, 2]",
-        r#"("price" = ANY($1::double precision[]))"#,
+        r#"("price" OPERATOR(pg_catalog.=) ANY($1::double precision[]))"#,
         &[FloatArray(vec![1.0, 2.0])],
     );
     check(
         "name in ['a', \"b\",]",
-        r#"("name" = ANY($1::text[]))"#,
+        r#"("name" OPERATOR(pg_catalog.=) ANY($1::pg_catalog.text[]))"#,
         &[TextArray(vec!["a".into(), "b".into()])],
     );
     check(
         "active in [true]",
-        r#"("active" = ANY($1::boolean[]))"#,
+        r#"("active" OPERATOR(pg_catalog.=) ANY($1::boolean[]))"#,
         &[BoolArray(vec![true])],
     );
     check(
         "age in []",
-        r#"("age" = ANY($1::bigint[]))"#,
+        r#"("age" OPERATOR(pg_catalog.=) ANY($1::bigint[]))"#,
         &[IntArray(vec![])],
     );
     check("age not in []", r#"("age" IS NOT NULL)"#, &[]);
     check(
         "id % 3 in [0, 1]",
-        r#"(("id" % $1::bigint) = ANY($2::bigint[]))"#,
+        r#"(("id" OPERATOR(pg_catalog.%) $1::bigint) OPERATOR(pg_catalog.=) ANY($2::bigint[]))"#,
         &[Int(3), IntArray(vec![0, 1])],
     );
     check(
         r#"meta["a"] in [1, "x", [1]]"#,
-        &format!("({} = ANY($2::text[]::jsonb[]))", m(1)),
+        &format!("({} OPERATOR(pg_catalog.=) ANY($2::pg_catalog.text[]::pg_catalog.jsonb[]))", m(1)),
         &[
             path(&["a"]),
             TextArray(vec!["1".into(), "\"x\"".into(), "[1]".into()]),
@@ -345,7 +345,7 @@ fn in_lists() {
     check(
         r#"meta["a"] not in [1, "x", 2]"#,
         &format!(
-            "({x} <> ALL($2::text[]::jsonb[]) AND jsonb_typeof({x}) IN ('number', 'string'))",
+            "({x} OPERATOR(pg_catalog.<>) ALL($2::pg_catalog.text[]::pg_catalog.jsonb[]) AND pg_catalog.jsonb_typeof({x}) OPERATOR(pg_catalog.=) ANY ('{{number,string}}'::pg_catalog.text[]))",
             x = m(1)
         ),
         &[
@@ -355,7 +355,7 @@ fn in_lists() {
     );
     check(
         r#"meta["a"] not in []"#,
-        &format!("(jsonb_typeof({}) <> 'null')", m(1)),
+        &format!("(pg_catalog.jsonb_typeof({}) OPERATOR(pg_catalog.<>) 'null')", m(1)),
         &[path(&["a"])],
     );
 }
@@ -364,23 +364,23 @@ fn in_lists() {
 fn like_patterns() {
     check(
         "name like 'a%'",
-        r#"("name" LIKE $1::text)"#,
+        r#"("name" OPERATOR(pg_catalog.~~) $1::pg_catalog.text)"#,
         &[Text("a%".into())],
     );
     check(
         "name not like '_b'",
-        r#"("name" NOT LIKE $1::text)"#,
+        r#"("name" OPERATOR(pg_catalog.!~~) $1::pg_catalog.text)"#,
         &[Text("_b".into())],
     );
     check(
         r#"name like "100\\%""#,
-        r#"("name" LIKE $1::text)"#,
+        r#"("name" OPERATOR(pg_catalog.~~) $1::pg_catalog.text)"#,
         &[Text("100\\%".into())],
     );
     check(
         r#"meta["s"] like "a%""#,
         &format!(
-            "(jsonb_typeof({x}) = 'string' AND ({x} #>> '{{}}') LIKE $2::text)",
+            "(pg_catalog.jsonb_typeof({x}) OPERATOR(pg_catalog.=) 'string' AND ({x} OPERATOR(pg_catalog.#>>) '{{}}'::pg_catalog.text[]) OPERATOR(pg_catalog.~~) $2::pg_catalog.text)",
             x = m(1)
         ),
         &[path(&["s"]), Text("a%".into())],
@@ -388,14 +388,14 @@ fn like_patterns() {
     check(
         r#"meta["s"] not like "a%""#,
         &format!(
-            "(jsonb_typeof({x}) = 'string' AND ({x} #>> '{{}}') NOT LIKE $2::text)",
+            "(pg_catalog.jsonb_typeof({x}) OPERATOR(pg_catalog.=) 'string' AND ({x} OPERATOR(pg_catalog.#>>) '{{}}'::pg_catalog.text[]) OPERATOR(pg_catalog.!~~) $2::pg_catalog.text)",
             x = m(1)
         ),
         &[path(&["s"]), Text("a%".into())],
     );
     check(
         "tags[1] like 'a%'",
-        r#"(("tags")[$1::bigint] LIKE $2::text)"#,
+        r#"(("tags")[$1::bigint] OPERATOR(pg_catalog.~~) $2::pg_catalog.text)"#,
         &[Int(2), Text("a%".into())],
     );
 }
@@ -407,20 +407,20 @@ fn null_tests() {
     check("tags is null", r#"("tags" IS NULL)"#, &[]);
     check(
         r#"meta["k"] is null"#,
-        &format!("({x} IS NULL OR jsonb_typeof({x}) = 'null')", x = m(1)),
+        &format!("({x} IS NULL OR pg_catalog.jsonb_typeof({x}) OPERATOR(pg_catalog.=) 'null')", x = m(1)),
         &[path(&["k"])],
     );
     check(
         r#"meta["k"] is not null"#,
         &format!(
-            "({x} IS NOT NULL AND jsonb_typeof({x}) <> 'null')",
+            "({x} IS NOT NULL AND pg_catalog.jsonb_typeof({x}) OPERATOR(pg_catalog.<>) 'null')",
             x = m(1)
         ),
         &[path(&["k"])],
     );
     check(
         "meta is null",
-        r#"("meta" IS NULL OR jsonb_typeof("meta") = 'null')"#,
+        r#"("meta" IS NULL OR pg_catalog.jsonb_typeof("meta") OPERATOR(pg_catalog.=) 'null')"#,
         &[],
     );
 }
@@ -430,53 +430,53 @@ fn json_against_literals() {
     let x = m(1);
     check(
         r#"meta["a"] == 5"#,
-        &format!("({x} = $2::jsonb)"),
+        &format!("({x} OPERATOR(pg_catalog.=) $2::pg_catalog.jsonb)"),
         &[path(&["a"]), Json("5".into())],
     );
     check(
         r#"meta["s"] == "x""#,
-        &format!("({x} = $2::jsonb)"),
+        &format!("({x} OPERATOR(pg_catalog.=) $2::pg_catalog.jsonb)"),
         &[path(&["s"]), Json("\"x\"".into())],
     );
     check(
         r#"meta["a"] > 5"#,
-        &format!("({x} > $2::jsonb AND jsonb_typeof({x}) = 'number')"),
+        &format!("({x} OPERATOR(pg_catalog.>) $2::pg_catalog.jsonb AND pg_catalog.jsonb_typeof({x}) OPERATOR(pg_catalog.=) 'number')"),
         &[path(&["a"]), Json("5".into())],
     );
     check(
         r#"meta["a"] != 5.5"#,
-        &format!("({x} <> $2::jsonb AND jsonb_typeof({x}) = 'number')"),
+        &format!("({x} OPERATOR(pg_catalog.<>) $2::pg_catalog.jsonb AND pg_catalog.jsonb_typeof({x}) OPERATOR(pg_catalog.=) 'number')"),
         &[path(&["a"]), Json("5.5".into())],
     );
     check(
         r#"meta["s"] <= "x""#,
-        &format!("({x} <= $2::jsonb AND jsonb_typeof({x}) = 'string')"),
+        &format!("({x} OPERATOR(pg_catalog.<=) $2::pg_catalog.jsonb AND pg_catalog.jsonb_typeof({x}) OPERATOR(pg_catalog.=) 'string')"),
         &[path(&["s"]), Json("\"x\"".into())],
     );
     check(
         r#"meta["b"] != true"#,
-        &format!("({x} <> $2::jsonb AND jsonb_typeof({x}) = 'boolean')"),
+        &format!("({x} OPERATOR(pg_catalog.<>) $2::pg_catalog.jsonb AND pg_catalog.jsonb_typeof({x}) OPERATOR(pg_catalog.=) 'boolean')"),
         &[path(&["b"]), Json("true".into())],
     );
     // Literal on the left: the operator is flipped.
     check(
         r#"5 < meta["a"]"#,
-        &format!("({x} > $2::jsonb AND jsonb_typeof({x}) = 'number')"),
+        &format!("({x} OPERATOR(pg_catalog.>) $2::pg_catalog.jsonb AND pg_catalog.jsonb_typeof({x}) OPERATOR(pg_catalog.=) 'number')"),
         &[path(&["a"]), Json("5".into())],
     );
     check(
         r#"meta["l"] == [1, "a"]"#,
-        &format!("({x} = $2::jsonb)"),
+        &format!("({x} OPERATOR(pg_catalog.=) $2::pg_catalog.jsonb)"),
         &[path(&["l"]), Json("[1,\"a\"]".into())],
     );
     check(
         r#"[1] != meta["l"]"#,
-        &format!("({x} <> $2::jsonb AND jsonb_typeof({x}) = 'array')"),
+        &format!("({x} OPERATOR(pg_catalog.<>) $2::pg_catalog.jsonb AND pg_catalog.jsonb_typeof({x}) OPERATOR(pg_catalog.=) 'array')"),
         &[path(&["l"]), Json("[1]".into())],
     );
     check(
         r#"meta == 1"#,
-        r#"("meta" = $1::jsonb)"#,
+        r#"("meta" OPERATOR(pg_catalog.=) $1::pg_catalog.jsonb)"#,
         &[Json("1".into())],
     );
 }
@@ -484,73 +484,73 @@ fn json_against_literals() {
 #[test]
 fn json_against_expressions() {
     let x = m(1);
-    let num = format!("(CASE WHEN jsonb_typeof({x}) = 'number' THEN {x}::numeric END)");
+    let num = format!("(CASE WHEN pg_catalog.jsonb_typeof({x}) OPERATOR(pg_catalog.=) 'number' THEN {x}::numeric END)");
     check(
         r#"meta["a"] > age"#,
-        &format!("({num} > \"age\")"),
+        &format!("({num} OPERATOR(pg_catalog.>) \"age\")"),
         &[path(&["a"])],
     );
     check(
         r#"age < meta["a"]"#,
-        &format!("({num} > \"age\")"),
+        &format!("({num} OPERATOR(pg_catalog.>) \"age\")"),
         &[path(&["a"])],
     );
     check(
         r#"meta["a"] + 1 > 5"#,
-        &format!("(({num} + $2::bigint) > $3::bigint)"),
+        &format!("(({num} OPERATOR(pg_catalog.+) $2::bigint) OPERATOR(pg_catalog.>) $3::bigint)"),
         &[path(&["a"]), Int(1), Int(5)],
     );
     check(
         r#"meta["n"] % 2 == 0"#,
-        &format!("(({num} % $2::bigint) = $3::bigint)"),
+        &format!("(({num} OPERATOR(pg_catalog.%) $2::bigint) OPERATOR(pg_catalog.=) $3::bigint)"),
         &[path(&["n"]), Int(2), Int(0)],
     );
     check(
         r#"meta["a"] ** 2 > 4"#,
-        &format!("(power({num}, $2::bigint) > $3::bigint)"),
+        &format!("(pg_catalog.power({num}, $2::bigint) OPERATOR(pg_catalog.>) $3::bigint)"),
         &[path(&["a"]), Int(2), Int(4)],
     );
     check(
         r#"-meta["a"] > 4"#,
-        &format!("((- {num}) > $2::bigint)"),
+        &format!("((OPERATOR(pg_catalog.-) {num}) OPERATOR(pg_catalog.>) $2::bigint)"),
         &[path(&["a"]), Int(4)],
     );
     check(
         r#"meta["s"] == name"#,
-        &format!("((CASE WHEN jsonb_typeof({x}) = 'string' THEN {x} #>> '{{}}' END) = \"name\")"),
+        &format!("((CASE WHEN pg_catalog.jsonb_typeof({x}) OPERATOR(pg_catalog.=) 'string' THEN {x} OPERATOR(pg_catalog.#>>) '{{}}'::pg_catalog.text[] END) OPERATOR(pg_catalog.=) \"name\")"),
         &[path(&["s"])],
     );
     check(
         r#"meta["b"] == active"#,
-        &format!("((CASE WHEN jsonb_typeof({x}) = 'boolean' THEN {x}::boolean END) = \"active\")"),
+        &format!("((CASE WHEN pg_catalog.jsonb_typeof({x}) OPERATOR(pg_catalog.=) 'boolean' THEN {x}::boolean END) OPERATOR(pg_catalog.=) \"active\")"),
         &[path(&["b"])],
     );
     let y = m(2);
     check(
         r#"meta["a"] == meta["b"]"#,
-        &format!("({x} = {y})"),
+        &format!("({x} OPERATOR(pg_catalog.=) {y})"),
         &[path(&["a"]), path(&["b"])],
     );
     check(
         r#"meta["a"] != meta["b"]"#,
-        &format!("({x} <> {y} AND jsonb_typeof({x}) = jsonb_typeof({y}))"),
+        &format!("({x} OPERATOR(pg_catalog.<>) {y} AND pg_catalog.jsonb_typeof({x}) OPERATOR(pg_catalog.=) pg_catalog.jsonb_typeof({y}))"),
         &[path(&["a"]), path(&["b"])],
     );
     check(
         r#"meta["a"] < meta["b"]"#,
         &format!(
-            "({x} < {y} AND jsonb_typeof({x}) = jsonb_typeof({y}) AND jsonb_typeof({x}) IN ('number', 'string', 'boolean'))"
+            "({x} OPERATOR(pg_catalog.<) {y} AND pg_catalog.jsonb_typeof({x}) OPERATOR(pg_catalog.=) pg_catalog.jsonb_typeof({y}) AND pg_catalog.jsonb_typeof({x}) OPERATOR(pg_catalog.=) ANY ('{{number,string,boolean}}'::pg_catalog.text[]))"
         ),
         &[path(&["a"]), path(&["b"])],
     );
     check(
         r#"meta["flag"]"#,
-        &format!("({x} = 'true'::jsonb)"),
+        &format!("({x} OPERATOR(pg_catalog.=) 'true'::pg_catalog.jsonb)"),
         &[path(&["flag"])],
     );
     check(
         r#"not meta["flag"]"#,
-        &format!("(NOT COALESCE(({x} = 'true'::jsonb), false))"),
+        &format!("(NOT COALESCE(({x} OPERATOR(pg_catalog.=) 'true'::pg_catalog.jsonb), false))"),
         &[path(&["flag"])],
     );
 }
@@ -559,38 +559,38 @@ fn json_against_expressions() {
 fn json_paths_and_dynamic_field() {
     check(
         r#"meta["a"]["b"][0] == 1"#,
-        r#"(("meta" #> $1::text[]) = $2::jsonb)"#,
+        r#"(("meta" OPERATOR(pg_catalog.#>) $1::pg_catalog.text[]) OPERATOR(pg_catalog.=) $2::pg_catalog.jsonb)"#,
         &[path(&["a", "b", "0"]), Json("1".into())],
     );
     check(
         r#"meta['it\'s "q"'] == 1"#,
-        r#"(("meta" #> $1::text[]) = $2::jsonb)"#,
+        r#"(("meta" OPERATOR(pg_catalog.#>) $1::pg_catalog.text[]) OPERATOR(pg_catalog.=) $2::pg_catalog.jsonb)"#,
         &[path(&["it's \"q\""]), Json("1".into())],
     );
     check(
         r#"color == "red""#,
-        r#"(("$meta" #> $1::text[]) = $2::jsonb)"#,
+        r#"(("$meta" OPERATOR(pg_catalog.#>) $1::pg_catalog.text[]) OPERATOR(pg_catalog.=) $2::pg_catalog.jsonb)"#,
         &[path(&["color"]), Json("\"red\"".into())],
     );
     check(
         r#"color["x"][2] > 1"#,
-        r#"(("$meta" #> $1::text[]) > $2::jsonb AND jsonb_typeof(("$meta" #> $1::text[])) = 'number')"#,
+        r#"(("$meta" OPERATOR(pg_catalog.#>) $1::pg_catalog.text[]) OPERATOR(pg_catalog.>) $2::pg_catalog.jsonb AND pg_catalog.jsonb_typeof(("$meta" OPERATOR(pg_catalog.#>) $1::pg_catalog.text[])) OPERATOR(pg_catalog.=) 'number')"#,
         &[path(&["color", "x", "2"]), Json("1".into())],
     );
     check(
         r#"$meta["k"] == 1"#,
-        r#"(("$meta" #> $1::text[]) = $2::jsonb)"#,
+        r#"(("$meta" OPERATOR(pg_catalog.#>) $1::pg_catalog.text[]) OPERATOR(pg_catalog.=) $2::pg_catalog.jsonb)"#,
         &[path(&["k"]), Json("1".into())],
     );
     check(
         "$meta is null",
-        r#"("$meta" IS NULL OR jsonb_typeof("$meta") = 'null')"#,
+        r#"("$meta" IS NULL OR pg_catalog.jsonb_typeof("$meta") OPERATOR(pg_catalog.=) 'null')"#,
         &[],
     );
     // Unicode names are fine as dynamic keys.
     check(
         "âge == 1",
-        r#"(("$meta" #> $1::text[]) = $2::jsonb)"#,
+        r#"(("$meta" OPERATOR(pg_catalog.#>) $1::pg_catalog.text[]) OPERATOR(pg_catalog.=) $2::pg_catalog.jsonb)"#,
         &[path(&["âge"]), Json("1".into())],
     );
 }
@@ -599,62 +599,62 @@ fn json_paths_and_dynamic_field() {
 fn array_fields() {
     check(
         "array_contains(nums, 5)",
-        r#"($1::bigint = ANY("nums"))"#,
+        r#"($1::bigint OPERATOR(pg_catalog.=) ANY("nums"))"#,
         &[Int(5)],
     );
     check(
         "array_contains(nums, 5.5)",
-        r#"($1::double precision = ANY("nums"))"#,
+        r#"($1::double precision OPERATOR(pg_catalog.=) ANY("nums"))"#,
         &[Float(5.5)],
     );
     check(
         "ARRAY_CONTAINS(tags, 'a')",
-        r#"($1::text = ANY("tags"))"#,
+        r#"($1::pg_catalog.text OPERATOR(pg_catalog.=) ANY("tags"))"#,
         &[Text("a".into())],
     );
     check(
         "json_contains(tags, 'a')",
-        r#"($1::text = ANY("tags"))"#,
+        r#"($1::pg_catalog.text OPERATOR(pg_catalog.=) ANY("tags"))"#,
         &[Text("a".into())],
     );
     check(
         "array_contains_all(nums, [1, 2])",
-        r#"("nums"::bigint[] @> $1::bigint[])"#,
+        r#"("nums"::bigint[] OPERATOR(pg_catalog.@>) $1::bigint[])"#,
         &[IntArray(vec![1, 2])],
     );
     check(
         "array_contains_all(tags, ['a'])",
-        r#"("tags"::text[] @> $1::text[])"#,
+        r#"("tags"::pg_catalog.text[] OPERATOR(pg_catalog.@>) $1::pg_catalog.text[])"#,
         &[TextArray(vec!["a".into()])],
     );
     check(
         "array_contains_any(nums, [1, 2])",
-        r#"("nums"::bigint[] && $1::bigint[])"#,
+        r#"("nums"::bigint[] OPERATOR(pg_catalog.&&) $1::bigint[])"#,
         &[IntArray(vec![1, 2])],
     );
     check(
         "array_contains_any(nums, [1, 2.5])",
-        r#"("nums"::double precision[] && $1::double precision[])"#,
+        r#"("nums"::double precision[] OPERATOR(pg_catalog.&&) $1::double precision[])"#,
         &[FloatArray(vec![1.0, 2.5])],
     );
     check(
         "array_contains_any(tags, [])",
-        r#"("tags"::text[] && $1::text[])"#,
+        r#"("tags"::pg_catalog.text[] OPERATOR(pg_catalog.&&) $1::pg_catalog.text[])"#,
         &[TextArray(vec![])],
     );
     check(
         "array_length(tags) == 2",
-        r#"(cardinality("tags") = $1::bigint)"#,
+        r#"(pg_catalog.cardinality("tags") OPERATOR(pg_catalog.=) $1::bigint)"#,
         &[Int(2)],
     );
     check(
         "nums[0] > 1",
-        r#"(("nums")[$1::bigint] > $2::bigint)"#,
+        r#"(("nums")[$1::bigint] OPERATOR(pg_catalog.>) $2::bigint)"#,
         &[Int(1), Int(1)],
     );
     check(
         "tags[3] == 'x'",
-        r#"(("tags")[$1::bigint] = $2::text)"#,
+        r#"(("tags")[$1::bigint] OPERATOR(pg_catalog.=) $2::pg_catalog.text)"#,
         &[Int(4), Text("x".into())],
     );
 }
@@ -664,22 +664,22 @@ fn array_functions_on_json() {
     let x = m(1);
     check(
         r#"json_contains(meta["tags"], "x")"#,
-        &format!("({x} @> $2::jsonb)"),
+        &format!("({x} OPERATOR(pg_catalog.@>) $2::pg_catalog.jsonb)"),
         &[path(&["tags"]), Json("[\"x\"]".into())],
     );
     check(
         r#"array_contains(meta["tags"], [1, 2])"#,
-        &format!("({x} @> $2::jsonb)"),
+        &format!("({x} OPERATOR(pg_catalog.@>) $2::pg_catalog.jsonb)"),
         &[path(&["tags"]), Json("[[1,2]]".into())],
     );
     check(
         r#"json_contains_all(meta["tags"], ["x", 1])"#,
-        &format!("({x} @> $2::jsonb)"),
+        &format!("({x} OPERATOR(pg_catalog.@>) $2::pg_catalog.jsonb)"),
         &[path(&["tags"]), Json("[\"x\",1]".into())],
     );
     check(
         r#"json_contains_any(meta["tags"], ["x", 1])"#,
-        &format!("({x} @> ANY($2::text[]::jsonb[]))"),
+        &format!("({x} OPERATOR(pg_catalog.@>) ANY($2::pg_catalog.text[]::pg_catalog.jsonb[]))"),
         &[
             path(&["tags"]),
             TextArray(vec!["[\"x\"]".into(), "[1]".into()]),
@@ -687,12 +687,12 @@ fn array_functions_on_json() {
     );
     check(
         r#"array_length(meta["l"]) >= 1"#,
-        &format!("((CASE WHEN jsonb_typeof({x}) = 'array' THEN jsonb_array_length({x}) END) >= $2::bigint)"),
+        &format!("((CASE WHEN pg_catalog.jsonb_typeof({x}) OPERATOR(pg_catalog.=) 'array' THEN pg_catalog.jsonb_array_length({x}) END) OPERATOR(pg_catalog.>=) $2::bigint)"),
         &[path(&["l"]), Int(1)],
     );
     check(
         "json_contains(meta, 1)",
-        r#"("meta" @> $1::jsonb)"#,
+        r#"("meta" OPERATOR(pg_catalog.@>) $1::pg_catalog.jsonb)"#,
         &[Json("[1]".into())],
     );
 }
@@ -701,17 +701,17 @@ fn array_functions_on_json() {
 fn string_escapes_become_parameters() {
     check(
         r#"name == "a\"b\\c\n\t\r\u00e9'; --""#,
-        r#"("name" = $1::text)"#,
+        r#"("name" OPERATOR(pg_catalog.=) $1::pg_catalog.text)"#,
         &[Text("a\"b\\c\n\t\ré'; --".into())],
     );
     check(
         r#"name == 'single \'quoted\' "x"'"#,
-        r#"("name" = $1::text)"#,
+        r#"("name" OPERATOR(pg_catalog.=) $1::pg_catalog.text)"#,
         &[Text("single 'quoted' \"x\"".into())],
     );
     check(
         r#"meta["k"] == "say \"hi\"\n""#,
-        r#"(("meta" #> $1::text[]) = $2::jsonb)"#,
+        r#"(("meta" OPERATOR(pg_catalog.#>) $1::pg_catalog.text[]) OPERATOR(pg_catalog.=) $2::pg_catalog.jsonb)"#,
         &[path(&["k"]), Json(r#""say \"hi\"\n""#.into())],
     );
 }
@@ -721,11 +721,12 @@ fn columns_are_quoted_from_the_schema() {
     let s = StaticSchema {
         fields: vec![("weird".into(), FieldKind::Int, "we\"ird col".into())],
         dynamic: Some("dyn\"amic".into()),
+        alias: None,
     };
     let c = compile("weird > 1 and other == 2", &s, 1).unwrap();
     assert_eq!(
         c.sql,
-        r#"(("we""ird col" > $1::bigint) AND (("dyn""amic" #> $2::text[]) = $3::jsonb))"#
+        r#"(("we""ird col" OPERATOR(pg_catalog.>) $1::bigint) AND (("dyn""amic" OPERATOR(pg_catalog.#>) $2::pg_catalog.text[]) OPERATOR(pg_catalog.=) $3::pg_catalog.jsonb))"#
     );
 }
 
@@ -981,5 +982,5 @@ fn limits() {
     let big = vec!["age == 1"; 3000].join(" or ");
     let c = compile(&big, &test_schema(), 1).unwrap();
     assert_eq!(c.params.len(), 3000);
-    assert!(c.sql.ends_with(r#"("age" = $3000::bigint))"#));
+    assert!(c.sql.ends_with(r#"("age" OPERATOR(pg_catalog.=) $3000::bigint))"#));
 }

@@ -21,7 +21,7 @@ use super::compile::{scalar_ty, Compiler, Lit, Operand, Ty, Val};
 use super::error::{FilterError, FilterResult};
 use super::json;
 use super::schema::FieldKind;
-use super::sql::Param;
+use super::sql::{func, op, Param};
 
 #[derive(Clone, Copy, PartialEq)]
 enum Contains {
@@ -75,10 +75,11 @@ pub fn call(c: &mut Compiler, name: &str, args: &[Expr], pos: usize) -> FilterRe
     let target_sql = c.val(t)?.sql;
     let Some(mode) = contains else {
         let sql = match elem {
-            Some(_) => format!("cardinality({target_sql})"),
+            Some(_) => format!("{}({target_sql})", func("cardinality")),
             None => format!(
-                "(CASE WHEN {} THEN jsonb_array_length({target_sql}) END)",
-                json::type_is(&target_sql, "array")
+                "(CASE WHEN {} THEN {}({target_sql}) END)",
+                json::type_is(&target_sql, "array"),
+                func("jsonb_array_length")
             ),
         };
         return Ok(Val::expr(sql, Ty::Int));
@@ -117,12 +118,12 @@ fn json_contains(
     match mode {
         Contains::One => {
             let p = c.bind(Param::Json(format!("[{}]", json::literal(arg)?)), arg.pos)?;
-            Ok(format!("({x} @> {p})"))
+            Ok(format!("({x} {} {p})", op("@>")))
         }
         Contains::All => {
             list_items(name, arg)?;
             let p = c.bind(Param::Json(json::literal(arg)?), arg.pos)?;
-            Ok(format!("({x} @> {p})"))
+            Ok(format!("({x} {} {p})", op("@>")))
         }
         Contains::Any => {
             let items = list_items(name, arg)?;
@@ -131,7 +132,7 @@ fn json_contains(
                 .map(|e| Ok(format!("[{}]", json::literal(e)?)))
                 .collect::<FilterResult<Vec<_>>>()?;
             let p = c.bind(Param::TextArray(singletons), arg.pos)?;
-            Ok(format!("({x} @> ANY({p}::jsonb[]))"))
+            Ok(format!("({x} {} ANY({p}::pg_catalog.jsonb[]))", op("@>")))
         }
     }
 }
@@ -180,11 +181,11 @@ fn array_contains(
             }
         };
         let p = c.val(Operand::Lit(one, arg.pos))?.sql;
-        return Ok(format!("({p} = ANY({a}))"));
+        return Ok(format!("({p} {} ANY({a}))", op("=")));
     }
     let array = literal_array(&lits, &elem_ty);
     let elem_type = array.sql_type();
-    let op = if mode == Contains::All { "@>" } else { "&&" };
+    let array_op = op(if mode == Contains::All { "@>" } else { "&&" });
     let p = c.bind(array, arg.pos)?;
-    Ok(format!("({a}::{elem_type} {op} {p})"))
+    Ok(format!("({a}::{elem_type} {array_op} {p})"))
 }

@@ -10,10 +10,21 @@ use std::fmt::Write;
 
 use super::ast::{Expr, ExprKind};
 use super::error::{FilterError, FilterResult};
+use super::sql::op;
+
+/// `pg_catalog.jsonb_typeof(x)`.
+pub fn type_of(x: &str) -> String {
+    format!("pg_catalog.jsonb_typeof({x})")
+}
 
 /// `jsonb_typeof(x) = 'type'`.
 pub fn type_is(x: &str, json_type: &str) -> String {
-    format!("jsonb_typeof({x}) = '{json_type}'")
+    format!("{} {} '{json_type}'", type_of(x), op("="))
+}
+
+/// `x #>> '{}'`: the text of a JSON scalar (a string without its quotes).
+pub fn scalar_text(x: &str) -> String {
+    format!("{x} {} '{{}}'::pg_catalog.text[]", op("#>>"))
 }
 
 /// `x` as `numeric` when it is a JSON number, else NULL.
@@ -24,8 +35,9 @@ pub fn as_numeric(x: &str) -> String {
 /// `x` as `text` when it is a JSON string, else NULL.
 pub fn as_text(x: &str) -> String {
     format!(
-        "(CASE WHEN {} THEN {x} #>> '{{}}' END)",
-        type_is(x, "string")
+        "(CASE WHEN {} THEN {} END)",
+        type_is(x, "string"),
+        scalar_text(x)
     )
 }
 
@@ -115,15 +127,15 @@ mod tests {
     fn extraction_shapes() {
         assert_eq!(
             as_numeric("\"m\""),
-            "(CASE WHEN jsonb_typeof(\"m\") = 'number' THEN \"m\"::numeric END)"
+            "(CASE WHEN pg_catalog.jsonb_typeof(\"m\") OPERATOR(pg_catalog.=) 'number' THEN \"m\"::numeric END)"
         );
         assert_eq!(
             as_text("\"m\""),
-            "(CASE WHEN jsonb_typeof(\"m\") = 'string' THEN \"m\" #>> '{}' END)"
+            "(CASE WHEN pg_catalog.jsonb_typeof(\"m\") OPERATOR(pg_catalog.=) 'string' THEN \"m\" OPERATOR(pg_catalog.#>>) '{}'::pg_catalog.text[] END)"
         );
         assert_eq!(
             as_bool("\"m\""),
-            "(CASE WHEN jsonb_typeof(\"m\") = 'boolean' THEN \"m\"::boolean END)"
+            "(CASE WHEN pg_catalog.jsonb_typeof(\"m\") OPERATOR(pg_catalog.=) 'boolean' THEN \"m\"::boolean END)"
         );
     }
 }

@@ -3,16 +3,22 @@
 //! ```text
 //! age >= 18 and name in ["Paris", "Rome"] and not (meta["tier"] == "gold")
 //! ```
-//! becomes a WHERE-clause fragment
+//! becomes a WHERE-clause fragment (here for a schema whose relation alias is `t`)
 //! ```text
-//! (("age" >= $1::bigint) AND ("name" = ANY($2::text[]))
-//!   AND (NOT COALESCE((("meta" #> $3::text[]) = $4::jsonb), false)))
+//! ((t."age" OPERATOR(pg_catalog.>=) $1::bigint)
+//!   AND (t."name" OPERATOR(pg_catalog.=) ANY($2::pg_catalog.text[]))
+//!   AND (NOT COALESCE(((t."meta" OPERATOR(pg_catalog.#>) $3::pg_catalog.text[])
+//!                      OPERATOR(pg_catalog.=) $4::pg_catalog.jsonb), false)))
 //! ```
 //! with parameters `[Int(18), TextArray(["Paris", "Rome"]), TextArray(["tier"]), Json("\"gold\"")]`.
 //!
 //! Pipeline: [`lexer`] → [`parser`] ([`ast::Expr`]) → [`compile`](compile()) (type checks against a
 //! [`Schema`], emits SQL). Guarantees:
 //!
+//! * **Hostile-proof names.** Every built-in operator is written `OPERATOR(pg_catalog.op)`,
+//!   every function `pg_catalog.f(...)` and every non-keyword type `pg_catalog.t`, so the
+//!   caller's search_path cannot substitute another; with [`Schema::relation_alias`] every
+//!   column is qualified (`t."col"`), so no relation of an enclosing query can capture it.
 //! * **No user text in SQL.** Every literal, JSON key and `like` pattern is a parameter;
 //!   every placeholder carries its cast (`$3::bigint`, `$4::text[]`, see
 //!   [`Param::sql_type`]); columns come from the schema and are always [`quote_ident`]ed.
@@ -37,7 +43,7 @@
 //! * Run-time errors remain possible only in arithmetic, as in PostgreSQL itself: integer
 //!   and float overflow / underflow, `power` domain errors. A literal zero divisor is
 //!   rejected at compile time; a computed zero divisor makes the row not match
-//!   (`NULLIF(d, 0)`). Integer division truncates (PostgreSQL semantics); `**` is
+//!   (the quotient is computed in a scalar subquery that yields NULL for a zero divisor). Integer division truncates (PostgreSQL semantics); `**` is
 //!   `power()` and yields a float (numeric for JSON numbers).
 //! * Bare names that are not schema fields are keys of the dynamic field when the schema
 //!   has one; `$meta` names the dynamic field itself.

@@ -29,24 +29,50 @@ const COLUMNS: &[&str] = &[
     "id", "age", "price", "name", "active", "tags", "nums", "meta", "$meta",
 ];
 
-/// The only single-quoted SQL literals the compiler writes itself.
+/// The column of the compiler's own divisor subquery (`dv."$divisor"`).
+const DIVISOR: &str = "$divisor";
+
+/// The only single-quoted SQL literals the compiler writes itself (plus `{t1,t2}` lists of
+/// JSON type names, see [`own_literal`]).
 const OWN_LITERALS: &[&str] = &["number", "string", "boolean", "null", "array", "true", "{}"];
+
+fn own_literal(text: &str) -> bool {
+    OWN_LITERALS.contains(&text)
+        || text
+            .strip_prefix('{')
+            .and_then(|t| t.strip_suffix('}'))
+            .is_some_and(|t| t.split(',').all(|w| ["number", "string", "boolean", "array", "null"].contains(&w)))
+}
+
+/// Operators the compiler may write, always as `OPERATOR(pg_catalog.op)`.
+const OPERATORS: &[&str] = &[
+    "=", "<>", "<", "<=", ">", ">=", "+", "-", "*", "/", "%", "#>", "#>>", "@>", "&&", "~~", "!~~",
+];
+
+/// Characters that would form an operator looked up through search_path.
+const OPERATOR_CHARS: &str = "=<>!~+-*/%@&|#^?`";
 
 /// Every user string generated below contains this character, and the compiler never
 /// writes it, so its absence from SQL shows no user text was spliced in.
 const SENTINEL: char = '~';
 
 /// Checks the structural promises of compiled SQL; returns a description of the first
-/// violation.
-fn check_sql(c: &Compiled, first: usize) -> Result<(), String> {
+/// violation. Besides quoting and placeholders: every operator is `OPERATOR(pg_catalog.x)`,
+/// every function is `pg_catalog.f(...)`, and with `alias` every column is `alias."col"`.
+fn check_sql_in(c: &Compiled, first: usize, alias: Option<&str>) -> Result<(), String> {
     let chars: Vec<char> = c.sql.chars().collect();
     let at = |i: usize| chars.get(i).copied();
+    let before = |i: usize, s: &str| {
+        let n = s.chars().count();
+        i >= n && chars[i - n..i].iter().collect::<String>() == s
+    };
     let mut depth = 0i64;
     let mut seen = BTreeSet::new();
     let mut i = 0;
     while let Some(ch) = at(i) {
         match ch {
             '"' | '\'' => {
+                let open = i;
                 let mut text = String::new();
                 i += 1;
                 loop {
@@ -63,10 +89,21 @@ fn check_sql(c: &Compiled, first: usize) -> Result<(), String> {
                         }
                     }
                 }
-                if ch == '"' && !COLUMNS.contains(&text.as_str()) {
-                    return Err(format!("identifier {text:?} is not a schema column"));
+                if ch == '"' && text == DIVISOR {
+                    if !(before(open, "dv.") || before(open, "dv(")) {
+                        return Err("the divisor column outside its subquery".into());
+                    }
+                } else if ch == '"' {
+                    if !COLUMNS.contains(&text.as_str()) {
+                        return Err(format!("identifier {text:?} is not a schema column"));
+                    }
+                    if let Some(a) = alias {
+                        if !before(open, &format!("{a}.")) {
+                            return Err(format!("column {text:?} is not qualified by {a}"));
+                        }
+                    }
                 }
-                if ch == '\'' && !OWN_LITERALS.contains(&text.as_str()) {
+                if ch == '\'' && !own_literal(&text) {
                     return Err(format!("unexpected string literal {text:?}"));
                 }
             }
@@ -76,6 +113,24 @@ fn check_sql(c: &Compiled, first: usize) -> Result<(), String> {
                 if depth < 0 {
                     return Err("unbalanced )".into());
                 }
+            }
+            'O' if chars[i..].iter().take(9).collect::<String>() == "OPERATOR(" => {
+                let rest: String = chars[i + "OPERATOR(".len()..].iter().take_while(|&&c| c != ')').collect();
+                let op = rest.strip_prefix("pg_catalog.").ok_or(format!("operator {rest} is not in pg_catalog"))?;
+                if !OPERATORS.contains(&op) {
+                    return Err(format!("unexpected operator {op}"));
+                }
+                i += "OPERATOR(".len() + rest.chars().count() + 1;
+                continue;
+            }
+            'a'..='z' | '_' if !at(i.wrapping_sub(1)).is_some_and(|p| p.is_alphanumeric() || p == '_' || p == '$') => {
+                let word: String = chars[i..].iter().take_while(|c| c.is_ascii_alphanumeric() || **c == '_').collect();
+                let end = i + word.chars().count();
+                if at(end) == Some('(') && word != "dv" && !before(i, "pg_catalog.") {
+                    return Err(format!("function {word} is not qualified by pg_catalog"));
+                }
+                i = end;
+                continue;
             }
             '$' => {
                 let start = i + 1;
@@ -100,12 +155,12 @@ fn check_sql(c: &Compiled, first: usize) -> Result<(), String> {
                     return Err(format!("${n} is not cast to {}: {after:?}", p.sql_type()));
                 }
                 seen.insert(n);
-                i = end - 1;
+                i = end + cast.chars().count();
+                continue;
             }
             ';' => return Err("semicolon".into()),
-            '-' if at(i + 1) == Some('-') => return Err("comment".into()),
-            '/' if at(i + 1) == Some('*') => return Err("comment".into()),
             c if c == SENTINEL => return Err("user text in SQL".into()),
+            c if OPERATOR_CHARS.contains(c) => return Err(format!("bare operator character {c:?}")),
             _ => {}
         }
         i += 1;
@@ -118,6 +173,10 @@ fn check_sql(c: &Compiled, first: usize) -> Result<(), String> {
         return Err(format!("placeholders {seen:?}, expected {expected:?}"));
     }
     Ok(())
+}
+
+fn check_sql(c: &Compiled, first: usize) -> Result<(), String> {
+    check_sql_in(c, first, None)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -527,6 +586,9 @@ proptest! {
         prop_assert_eq!(reparsed.to_string(), text.clone());
         let c = compile(&text, &test_schema(), first).map_err(|e| TestCaseError::fail(format!("{text}: {e}")))?;
         check_sql(&c, first).map_err(|m| TestCaseError::fail(format!("{text} → {}: {m}", c.sql)))?;
+        // With a relation alias every column reference is qualified by it.
+        let q = compile(&text, &test_schema().with_alias("t"), first).map_err(|e| TestCaseError::fail(format!("{text}: {e}")))?;
+        check_sql_in(&q, first, Some("t")).map_err(|m| TestCaseError::fail(format!("{text} → {}: {m}", q.sql)))?;
         // Compiling the tree directly gives the same result as compiling its text.
         prop_assert_eq!(compile_expr(&ast, &test_schema(), first), Ok(c));
     }
@@ -534,33 +596,41 @@ proptest! {
 
 #[test]
 fn checker_rejects_bad_sql() {
+    let gt = "OPERATOR(pg_catalog.>)";
     let ok = Compiled {
-        sql: "(\"age\" > $1::bigint)".into(),
+        sql: format!("(\"age\" {gt} $1::bigint)"),
         params: vec![Param::Int(1)],
     };
     assert_eq!(check_sql(&ok, 1), Ok(()));
+    let qualified = Compiled {
+        sql: format!("(t.\"age\" {gt} pg_catalog.power($1::bigint, t.\"id\"))"),
+        params: vec![Param::Int(1)],
+    };
+    assert_eq!(check_sql_in(&qualified, 1, Some("t")), Ok(()));
     let bad = [
-        ("(\"agee\" > $1::bigint)", vec![Param::Int(1)]),
-        ("(\"age\" > $1::text)", vec![Param::Int(1)]),
-        ("(\"age\" > $1::bigint[])", vec![Param::Int(1)]),
-        ("(\"age\" > $1)", vec![Param::Int(1)]),
-        ("(\"age\" > $2::bigint)", vec![Param::Int(1)]),
-        ("(\"age\" > 'x')", vec![]),
-        ("(\"age\" > $1::bigint", vec![Param::Int(1)]),
-        ("\"age\" > $1::bigint; --", vec![Param::Int(1)]),
-        ("\"age\" > $1::bigint", vec![Param::Int(1), Param::Int(2)]),
+        (format!("(\"agee\" {gt} $1::bigint)"), vec![Param::Int(1)]),
+        (format!("(\"age\" {gt} $1::text)"), vec![Param::Int(1)]),
+        (format!("(\"age\" {gt} $1::bigint[])"), vec![Param::Int(1)]),
+        (format!("(\"age\" {gt} $1)"), vec![Param::Int(1)]),
+        (format!("(\"age\" {gt} $2::bigint)"), vec![Param::Int(1)]),
+        (format!("(\"age\" {gt} 'x')"), vec![]),
+        (format!("(\"age\" {gt} $1::bigint"), vec![Param::Int(1)]),
+        (format!("\"age\" {gt} $1::bigint; --"), vec![Param::Int(1)]),
+        (format!("\"age\" {gt} $1::bigint"), vec![Param::Int(1), Param::Int(2)]),
+        // operators and functions looked up through search_path
+        ("(\"age\" > $1::bigint)".to_string(), vec![Param::Int(1)]),
+        ("(\"age\" OPERATOR(public.>) $1::bigint)".to_string(), vec![Param::Int(1)]),
+        ("(\"age\" OPERATOR(pg_catalog.||) $1::bigint)".to_string(), vec![Param::Int(1)]),
+        (format!("(power(\"age\", 2) {gt} $1::bigint)"), vec![Param::Int(1)]),
+        (format!("(\"age\" {gt} $1::pg_catalog.text)"), vec![Param::Int(1)]),
     ];
     for (sql, params) in bad {
-        assert!(
-            check_sql(
-                &Compiled {
-                    sql: sql.into(),
-                    params
-                },
-                1
-            )
-            .is_err(),
-            "{sql}"
-        );
+        assert!(check_sql(&Compiled { sql: sql.clone(), params }, 1).is_err(), "{sql}");
     }
+    // an unqualified column where the relation has an alias
+    let bare = Compiled {
+        sql: format!("(t.\"age\" {gt} \"id\")"),
+        params: vec![],
+    };
+    assert!(check_sql_in(&bare, 1, Some("t")).is_err());
 }

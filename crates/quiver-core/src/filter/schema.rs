@@ -42,6 +42,12 @@ pub trait Schema {
     fn field(&self, name: &str) -> Option<(FieldKind, String)>;
     /// The jsonb column holding keys not in the schema (Milvus "dynamic field"), if enabled.
     fn dynamic_column(&self) -> Option<String>;
+    /// The alias of the relation the columns belong to: with `Some("t")` every column
+    /// reference is written `t."column"`, so no other relation's column of the same name
+    /// (in an enclosing query) can capture it. `None` writes bare `"column"`.
+    fn relation_alias(&self) -> Option<&str> {
+        None
+    }
 }
 
 /// A [`Schema`] held in memory: a list of `(field name, kind, column)` and an optional
@@ -50,6 +56,7 @@ pub trait Schema {
 pub struct StaticSchema {
     pub fields: Vec<(String, FieldKind, String)>,
     pub dynamic: Option<String>,
+    pub alias: Option<String>,
 }
 
 impl StaticSchema {
@@ -64,6 +71,12 @@ impl StaticSchema {
         self.dynamic = Some(column.to_string());
         self
     }
+
+    /// Qualifies every column with the relation alias `alias`.
+    pub fn with_alias(mut self, alias: &str) -> Self {
+        self.alias = Some(alias.to_string());
+        self
+    }
 }
 
 impl Schema for StaticSchema {
@@ -76,5 +89,9 @@ impl Schema for StaticSchema {
 
     fn dynamic_column(&self) -> Option<String> {
         self.dynamic.clone()
+    }
+
+    fn relation_alias(&self) -> Option<&str> {
+        self.alias.as_deref()
     }
 }

@@ -29,11 +29,11 @@ impl Param {
             Param::Bool(_) => "boolean",
             Param::Int(_) => "bigint",
             Param::Float(_) => "double precision",
-            Param::Text(_) => "text",
-            Param::Json(_) => "jsonb",
+            Param::Text(_) => "pg_catalog.text",
+            Param::Json(_) => "pg_catalog.jsonb",
             Param::IntArray(_) => "bigint[]",
             Param::FloatArray(_) => "double precision[]",
-            Param::TextArray(_) => "text[]",
+            Param::TextArray(_) => "pg_catalog.text[]",
             Param::BoolArray(_) => "boolean[]",
         }
     }
@@ -45,6 +45,18 @@ impl Param {
 pub struct Compiled {
     pub sql: String,
     pub params: Vec<Param>,
+}
+
+/// A built-in operator, named through pg_catalog so no search_path can substitute another
+/// one: `op("=")` is `OPERATOR(pg_catalog.=)`.
+pub fn op(sym: &str) -> String {
+    format!("OPERATOR(pg_catalog.{sym})")
+}
+
+/// A built-in function or type, named through pg_catalog: `func("power")` is
+/// `pg_catalog.power`.
+pub fn func(name: &str) -> String {
+    format!("pg_catalog.{name}")
 }
 
 /// `"name"`, always quoted, with embedded double quotes doubled.
