@@ -31,12 +31,12 @@ fn read_state<'a, T: Element>(caller: &str, state: &'a ArrayArg<f64>) -> AvgStat
 
 fn accum<T: Element>(caller: &str, state: ArrayArg<f64>, v: &Dense<T>) -> Vec<f64> {
     let values: Vec<f32> = v.as_slice().iter().map(|x| x.to_f32()).collect();
-    read_state::<T>(caller, &state).accum(T::TYPE_NAME, &values).or_raise()
+    read_state::<T>(caller, &state).accum(&values).or_raise()
 }
 
 fn combine<T: Element>(caller: &str, a: ArrayArg<f64>, b: ArrayArg<f64>) -> Vec<f64> {
     let (a, b) = (read_state::<T>(caller, &a), read_state::<T>(caller, &b));
-    a.combine(&b, T::TYPE_NAME).or_raise()
+    a.combine(&b).or_raise()
 }
 
 fn average<T: Element>(caller: &str, state: ArrayArg<f64>) -> Option<Dense<T>> {

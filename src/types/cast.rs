@@ -7,8 +7,12 @@ use crate::error::{raise, raise_code, OrRaise};
 use pgrx::prelude::*;
 use quiver_core::{Error, ErrorKind};
 
-/// A float for an error message: plain when short, scientific otherwise (1e300, not 300 digits).
+/// A value for an out-of-range message: as PostgreSQL prints a `real` when it is one (pgvector's
+/// wording: "2.1474836e+09"), else plain when short, scientific otherwise (1e300, not 300 digits).
 fn short_float(x: f64) -> String {
+    if (x as f32).is_finite() {
+        return quiver_core::floatfmt::format_float4(x as f32);
+    }
     let plain = format!("{x}");
     if plain.len() <= 20 {
         plain
@@ -213,6 +217,8 @@ fn dense_to_sparse<T: Element>(v: &Dense<T>, typmod: i32) -> Sparse {
 }
 
 fn sparse_to_dense<T: Element>(v: &Sparse, typmod: i32) -> Dense<T> {
+    // pgvector's order: the dense type's dimension limit first, then the type modifier.
+    quiver_core::text::check_dim(T::TYPE_NAME, v.dim(), T::MAX_DIM).or_raise();
     check_target_dim(typmod, v.dim());
     let mut out = Dense::<T>::zeroed(v.dim());
     let slots = out.as_mut_slice();

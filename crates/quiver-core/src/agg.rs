@@ -7,7 +7,7 @@
 //! (22000) naming the function and the problem, never a garbage result.
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::text::check_same_dim_for;
+use crate::text::check_expected_dim;
 
 /// A validated state: `count` rows summed into `sums` (empty while `count` is 0).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -57,11 +57,11 @@ impl<'a> AvgState<'a> {
         Ok(AvgState { count, sums })
     }
 
-    /// The state after adding one row of `values` (`type_name` names the vector type in a
-    /// dimension mismatch message).
-    pub fn accum(&self, type_name: &str, values: &[f32]) -> Result<Vec<f64>> {
+    /// The state after adding one row of `values`. A row of other dimensions than the
+    /// state's is "expected 3 dimensions, not 2" (22000), as in pgvector.
+    pub fn accum(&self, values: &[f32]) -> Result<Vec<f64>> {
         if self.count > 0.0 {
-            check_same_dim_for(type_name, self.sums.len(), values.len())?;
+            check_expected_dim(self.dims(), values.len())?;
         }
         if self.count >= MAX_COUNT {
             return Err(overflow());
@@ -77,15 +77,20 @@ impl<'a> AvgState<'a> {
         Ok(out)
     }
 
+    /// Number of dimensions of the sums (at most a type's maximum, so it fits an i32).
+    fn dims(&self) -> i32 {
+        i32::try_from(self.sums.len()).unwrap_or(i32::MAX)
+    }
+
     /// The state of both states' rows together (parallel aggregation).
-    pub fn combine(&self, other: &AvgState<'_>, type_name: &str) -> Result<Vec<f64>> {
+    pub fn combine(&self, other: &AvgState<'_>) -> Result<Vec<f64>> {
         if other.count == 0.0 {
             return Ok(self.to_vec());
         }
         if self.count == 0.0 {
             return Ok(other.to_vec());
         }
-        check_same_dim_for(type_name, self.sums.len(), other.sums.len())?;
+        check_expected_dim(self.dims(), other.sums.len())?;
         let count = self.count + other.count;
         if count > MAX_COUNT {
             return Err(overflow());
@@ -164,20 +169,20 @@ mod tests {
     #[test]
     fn accum_combine_means() {
         let s0 = read(&[0.0]).unwrap();
-        let s1 = s0.accum("vector", &[1.0, 2.0]).unwrap();
+        let s1 = s0.accum(&[1.0, 2.0]).unwrap();
         assert_eq!(s1, vec![1.0, 1.0, 2.0]);
-        let s2 = read(&s1).unwrap().accum("vector", &[3.0, 4.0]).unwrap();
+        let s2 = read(&s1).unwrap().accum(&[3.0, 4.0]).unwrap();
         assert_eq!(s2, vec![2.0, 4.0, 6.0]);
-        let e = read(&s2).unwrap().accum("halfvec", &[1.0]).unwrap_err();
-        assert_eq!(e.message, "different halfvec dimensions 2 and 1");
+        let e = read(&s2).unwrap().accum(&[1.0]).unwrap_err();
+        assert_eq!((e.kind, e.message.as_str()), (ErrorKind::DataException, "expected 2 dimensions, not 1"));
 
         let a = read(&s2).unwrap();
-        assert_eq!(a.combine(&s0, "vector").unwrap(), s2);
-        assert_eq!(s0.combine(&a, "vector").unwrap(), s2);
-        assert_eq!(s0.combine(&s0, "vector").unwrap(), vec![0.0]);
-        assert_eq!(a.combine(&a, "vector").unwrap(), vec![4.0, 8.0, 12.0]);
+        assert_eq!(a.combine(&s0).unwrap(), s2);
+        assert_eq!(s0.combine(&a).unwrap(), s2);
+        assert_eq!(s0.combine(&s0).unwrap(), vec![0.0]);
+        assert_eq!(a.combine(&a).unwrap(), vec![4.0, 8.0, 12.0]);
         let b = read(&[1.0, 1.0]).unwrap();
-        assert_eq!(a.combine(&b, "vector").unwrap_err().message, "different vector dimensions 2 and 1");
+        assert_eq!(a.combine(&b).unwrap_err().message, "expected 2 dimensions, not 1");
 
         assert_eq!(a.means(), Some(vec![2.0, 3.0]));
         assert_eq!(s0.means(), None);
@@ -187,9 +192,9 @@ mod tests {
     fn overflow_is_an_error() {
         let big = [1.0, 1.7e308];
         let a = read(&big).unwrap();
-        assert_eq!(a.combine(&a, "vector").unwrap_err().kind, ErrorKind::NumericValueOutOfRange);
+        assert_eq!(a.combine(&a).unwrap_err().kind, ErrorKind::NumericValueOutOfRange);
         let full = [MAX_COUNT, 1.0];
-        assert_eq!(read(&full).unwrap().accum("vector", &[1.0]).unwrap_err().kind, ErrorKind::NumericValueOutOfRange);
-        assert_eq!(read(&full).unwrap().combine(&read(&[1.0, 1.0]).unwrap(), "vector").unwrap_err().kind, ErrorKind::NumericValueOutOfRange);
+        assert_eq!(read(&full).unwrap().accum(&[1.0]).unwrap_err().kind, ErrorKind::NumericValueOutOfRange);
+        assert_eq!(read(&full).unwrap().combine(&read(&[1.0, 1.0]).unwrap()).unwrap_err().kind, ErrorKind::NumericValueOutOfRange);
     }
 }

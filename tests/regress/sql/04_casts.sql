@@ -93,6 +93,7 @@ SELECT err($$SELECT '{-Infinity}'::numeric[]::sparsevec$$);
 SELECT err($$SELECT '{1e39}'::numeric[]::vector$$);
 SELECT err($$SELECT '{1e300}'::float8[]::sparsevec$$);
 SELECT err($$SELECT '{70000}'::int[]::halfvec$$);
+SELECT err($$SELECT '{1,2147483647}'::int[]::halfvec$$);
 SELECT err($$SELECT '{2147483647,0}'::int[]::vector(2)$$);
 
 -- arrays to sparsevec: dense array in, zeros dropped, type modifier checked
@@ -107,3 +108,12 @@ INSERT INTO t_sparse_cast VALUES (ARRAY[0,2,0]), (ARRAY[1.5,0,0]::real[]), (ARRA
 SELECT * FROM t_sparse_cast;
 SELECT err($$INSERT INTO t_sparse_cast VALUES (ARRAY[1,2])$$);
 DROP TABLE t_sparse_cast;
+-- sparsevec to a dense type: the dense type's dimension limit is checked before the type modifier
+SELECT err($$SELECT '{1:1}/20000'::sparsevec::vector(3)$$);
+SELECT err($$SELECT '{1:1}/16001'::sparsevec::halfvec(16000)$$);
+-- arrays that keep a NULL bitmap after their NULLs were replaced (their data starts elsewhere)
+CREATE TABLE t_bitmap (i int[], r real[], d float8[]);
+INSERT INTO t_bitmap VALUES (ARRAY[1,NULL,3], ARRAY[1.5,NULL,-2], ARRAY[NULL,0,4.25]);
+UPDATE t_bitmap SET i[2] = 2, r[2] = 0.5, d[1] = 7;
+SELECT i::vector, r::halfvec, d::sparsevec, i::sparsevec(3), d::vector(3) FROM t_bitmap;
+DROP TABLE t_bitmap;
