@@ -1,6 +1,7 @@
 """Bad-input campaign: random and grammar-generated input to every type input function, binary
 receive function, operator, function, cast, aggregate, hnsw index option, hnsw.* GUC and
-collections-API argument (filters included). Passes when no statement crashes a backend and
+collections-API argument (filters included), and bytes that are not UTF-8 (in a SQL_ASCII
+database) to every function taking text. Passes when no statement crashes a backend and
 none raises an internal error (XX000 and friends, see fuzzlib/runner.py): bad input must be an
 ERROR with a proper SQLSTATE.
 
@@ -18,16 +19,18 @@ import pytest
 
 from conftest import FUZZ_SUMMARY, fresh_databases
 from fuzzlib.phase_binary import phase_binary
+from fuzzlib.phase_bytes import phase_bytes
 from fuzzlib.phase_collections import phase_collections
 from fuzzlib.phase_index import phase_index
 from fuzzlib.phase_surface import phase_surface
 from fuzzlib.runner import Runner
+from fuzzlib.runner import report as findings_report
 from fuzzlib.surface import read_surface
 
 SEED = int(os.environ.get("QUIVER_FUZZ_SEED", "1"))
 SECONDS = float(os.environ.get("QUIVER_FUZZ_SECONDS", "150"))
 # Share of the budget per phase.
-PHASES = (("surface", 0.35), ("binary", 0.10), ("index", 0.25), ("collections", 0.30))
+PHASES = (("surface", 0.33), ("binary", 0.10), ("index", 0.24), ("collections", 0.28), ("bytes", 0.05))
 ONLY = [p for p in os.environ.get("QUIVER_FUZZ_PHASES", "").split(",") if p]
 if ONLY:
     PHASES = tuple((name, 1 / len(ONLY)) for name, _ in PHASES if name in ONLY)
@@ -42,10 +45,16 @@ KNOWN = [
     (r"^a text version of jsonb must be a valid json", r"\bquiver\.",
      "a jsonb argument holding a number beyond double precision (1e400) fails pgrx's JsonB "
      "conversion: src/collections"),
+    (r"^array contains NULL$", r"\bquiver\.",
+     "a text[] argument (output_fields, partition_names) with a NULL element panics in pgrx's "
+     "array conversion: src/collections"),
+    (r"should be valid UTF-8", r"\bquiver\.",
+     "in a SQL_ASCII database, text that is not UTF-8 fails pgrx's &str/String conversion: "
+     "src/collections"),
 ]
 
 PHASE_FUNCTIONS = {"surface": phase_surface, "binary": phase_binary, "index": phase_index,
-                   "collections": phase_collections}
+                   "collections": phase_collections, "bytes": phase_bytes}
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +82,7 @@ def test_bad_input_campaign(fuzz_db, request):
     summary = (f"fuzz: {runner.count} statements, {runner.crashes()} crashes, "
                f"{runner.internal_errors()} internal errors")
     request.config.stash[FUZZ_SUMMARY] = f"{summary} (seed {SEED}, {elapsed:.0f}s)"
-    report = "\n".join(f.describe() for f in runner.findings.values())
+    report = findings_report(runner.findings.values())
     if runner.log_lines:
         report += "\nserver log:\n  " + "\n  ".join(runner.log_lines)
     if report:

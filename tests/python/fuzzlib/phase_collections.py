@@ -102,7 +102,10 @@ def collection_arg(rng, coll, t, name, ctx=None):
         items = [milvus.some_field(rng, coll) for _ in range(rng.randrange(0, 4))]
         if name == "partition_names":
             items = [pick(rng, ["_default", "p1", "nope", ""]) for _ in range(rng.randrange(0, 3))]
-        body = "{" + ",".join('"' + i.replace("\\", "\\\\").replace('"', '\\"') + '"' for i in items) + "}"
+        quoted = ['"' + i.replace("\\", "\\\\").replace('"', '\\"') + '"' for i in items]
+        if rng.random() < 0.05:
+            quoted.insert(rng.randrange(len(quoted) + 1), "NULL")
+        body = "{" + ",".join(quoted) + "}"
         return f"{sql_str(body)}::text[]"
     if t in ("integer", "bigint"):
         if name in ("limit", "offset", "num_partitions", "dimension") and rng.random() < 0.6:

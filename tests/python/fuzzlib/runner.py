@@ -36,19 +36,30 @@ class Finding:
         self.known = None
 
     def key(self):
-        # One finding per problem and function: numbers and quoted values in messages vary.
-        msg = re.sub(r"\d+", "N", re.sub(r'"[^"]*"', '"…"', self.message or ""))
-        return (self.kind, self.sqlstate, msg, called_function(self.sql))
+        # One finding per problem and function: numbers, quoted values and details vary.
+        msg = re.sub(r"\{[^}]*\}", "{…}", re.sub(r'"[^"]*"', '"…"', self.message or ""))
+        return (self.kind, self.sqlstate, re.sub(r"\d+", "N", msg), called_function(self.sql))
 
     def repro(self):
         setup = "".join(sql.rstrip(";") + ";\n" for key, sql in self.setup if key in self.sql)
         return f"{setup}{self.sql};"
 
     def describe(self):
-        head = f"[{self.kind}] {self.sqlstate or '-'}: {self.message}  (seen {self.count}x)"
-        if self.known:
-            head += f"\n  KNOWN, outside the types area: {self.known}"
-        return head + "\n  repro:\n    " + self.repro().replace("\n", "\n    ")
+        return f"  {called_function(self.sql) or '-'} (seen {self.count}x):\n    " + self.repro().replace("\n", "\n    ")
+
+
+def report(findings):
+    """Findings grouped by problem (kind, SQLSTATE, message), one reproduction per function."""
+    groups = {}
+    for f in findings:
+        groups.setdefault(f.key()[:3], []).append(f)
+    out = []
+    for (kind, state, _), fs in groups.items():
+        head = f"[{kind}] {state or '-'}: {fs[0].message}  ({sum(f.count for f in fs)}x, {len(fs)} functions)"
+        if fs[0].known:
+            head += f"\n  KNOWN, outside the types area: {fs[0].known}"
+        out.append(head + "\n" + "\n".join(f.describe() for f in fs))
+    return "\n".join(out)
 
 
 class Runner:
@@ -66,6 +77,8 @@ class Runner:
         with self.conn.cursor() as cur:
             cur.execute("SELECT pg_postmaster_start_time(), current_setting('data_directory')")
             self.start_time, datadir = cur.fetchone()
+        if isinstance(datadir, bytes):  # text comes back as bytes from a SQL_ASCII database
+            datadir = datadir.decode()
         self.log_path = os.path.join(datadir, "server.log")
         self.log_offset = self._log_size()
 
@@ -161,6 +174,8 @@ class Runner:
             if self.conn.closed or self.conn.broken or (isinstance(e, psycopg.OperationalError) and e.sqlstate is None):
                 return ("lost", None, _first_line(e))
             return ("error", e.sqlstate, e.diag.message_primary or str(e))
+        except UnicodeError as e:  # the client could not encode the statement or decode a result
+            return ("error", None, str(e))
 
     def run(self, sql, params=None, copy_data=None, fetch=200, note=None):
         """Execute one statement (or a COPY ... FROM STDIN fed with `copy_data` bytes); `note`
