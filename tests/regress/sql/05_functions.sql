@@ -43,3 +43,5 @@ SELECT l2_norm('{}/3'::sparsevec) AS sparse_empty, vector_norm('[0,-0]') AS vec_
 SELECT l2_distance('{}/2'::sparsevec, '{}/2'), l1_distance('{}/2'::sparsevec, '{}/2'), inner_product('{}/2'::sparsevec, '{}/2');
 SELECT cosine_distance('{}/2'::sparsevec, '{1:1}/2'), cosine_distance('[0]'::halfvec, '[1]'), cosine_distance('[0,0]'::vector, '[0,0]');
 SELECT l2_normalize('[0,-0]'::vector) AS vec, l2_normalize('[-0,0]'::halfvec) AS half, l2_normalize('{}/3'::sparsevec) AS sparse;
+-- <#> negates the inner product: -0 for orthogonal vectors, exactly as pgvector prints it
+SELECT '{}/2'::sparsevec <#> '{1:1}/2', '[0,1]'::vector <#> '[1,0]', '[0,1]'::halfvec <#> '[1,0]';
