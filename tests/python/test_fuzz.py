@@ -48,6 +48,9 @@ KNOWN = [
     (r"^array contains NULL$", r"\bquiver\.",
      "a text[] argument (output_fields, partition_names) with a NULL element panics in pgrx's "
      "array conversion: src/collections"),
+    (r"^could not (read block|open file)", r".",
+     "ALTER INDEX ... SET (m = ...) on an hnsw index: later inserts lay out nodes for the new m "
+     "on pages built for the old one; the index is corrupt (src/am/hnsw, options::of)"),
     (r"should be valid UTF-8", r"\bquiver\.",
      "in a SQL_ASCII database, text that is not UTF-8 fails pgrx's &str/String conversion: "
      "src/collections"),

@@ -17,8 +17,11 @@ INDEX_TABLES = {
 
 
 def index_setup(runner, rng):
+    """Create and fill the tables; returns the (table, statement) setup of reproductions."""
+    setup = [("", "SET enable_seqscan = off")]
     for table, coltype in INDEX_TABLES.items():
         runner.must(f"CREATE TABLE {table} (id serial, v {coltype})")
+        setup.append((table, f"CREATE TABLE {table} (id serial, v {coltype})"))
         base = coltype.split("(")[0]
         rows = []
         for i in range(40):
@@ -32,9 +35,12 @@ def index_setup(runner, rng):
             else:
                 n = 8 if base == "bit" else pick(rng, [8, 8, 4])
                 rows.append("NULL" if i % 13 == 0 else f"B'{''.join(rng.choice('01') for _ in range(n))}'")
-        runner.must(f"INSERT INTO {table} (v) VALUES " + ", ".join(f"({r})" for r in rows))
+        insert = f"INSERT INTO {table} (v) VALUES " + ", ".join(f"({r})" for r in rows)
+        runner.must(insert)
+        setup.append((table, insert))
     runner.must("SET enable_seqscan = off")
     runner.session_setup.append("SET enable_seqscan = off")
+    return setup
 
 
 def option_value(rng, name):
@@ -48,6 +54,12 @@ def option_value(rng, name):
 
 
 def index_statement(rng, s, gucs):
+    """(table or None, statements)."""
+    table, sqls = _index_statement(rng, s, gucs)
+    return (None if sqls[0].startswith("SET ") else table), sqls
+
+
+def _index_statement(rng, s, gucs):
     r = rng.random()
     table = pick(rng, list(INDEX_TABLES))
     coltype = INDEX_TABLES[table]
@@ -63,12 +75,13 @@ def index_statement(rng, s, gucs):
         with_ = f" WITH ({', '.join(opts)})" if opts else ""
         key = "v"
         if rng.random() < 0.25:
-            key = pick(rng, ["(v::halfvec(3))", "(v::vector(3))", "(binary_quantize(v::vector)::bit(3))",
-                             "(v::sparsevec)", "(subvector(v::vector, 1, 2))"])
+            n = pick(rng, [3, 3, 1, 2, 5, 16000, 16001])
+            key = pick(rng, [f"(v::halfvec({n}))", f"(v::vector({n}))", f"(binary_quantize(v::vector)::bit({n}))",
+                             f"(v::sparsevec({n}))", "(v::sparsevec)", f"(subvector(v::vector, 1, {n}))"])
         cols = key if rng.random() < 0.9 else f"{key}, id"
         where = " WHERE id % 2 = 0" if rng.random() < 0.1 else ""
         conc = " CONCURRENTLY" if rng.random() < 0.05 else ""
-        return [f"DROP INDEX IF EXISTS fz_idx_{table}",
+        return table, [f"DROP INDEX IF EXISTS fz_idx_{table}",
                 f"CREATE INDEX{conc} fz_idx_{table} ON {table} USING hnsw ({cols} {opclass}){with_}{where}"]
     if r < 0.35 and gucs:
         name, vartype, lo, hi, enumvals = pick(rng, gucs)
@@ -84,7 +97,7 @@ def index_statement(rng, s, gucs):
             val = sql_str(pick(rng, FLOAT_BOUNDS + ([lo, hi] if lo else [])))
         else:
             val = sql_str(random_text(rng, 10))
-        return [f"SET {name} = {val}"]
+        return table, [f"SET {name} = {val}"]
     if r < 0.7:
         base = INDEX_TABLES[table].split("(")[0]
         if base in ("bit", "varbit"):
@@ -95,26 +108,40 @@ def index_statement(rng, s, gucs):
             q = vector_expr(rng, base)
         limit = pick(rng, [1, 5, 10, 100, 0, "ALL", -1])
         filt = pick(rng, ["", " WHERE id % 3 = 0", " WHERE id > 1000", " WHERE v IS NOT NULL"])
-        return [f"SELECT id FROM {table}{filt} ORDER BY v {op} {q} LIMIT {limit}"]
+        return table, [f"SELECT id FROM {table}{filt} ORDER BY v {op} {q} LIMIT {limit}"]
     if r < 0.85:
         base = INDEX_TABLES[table].split("(")[0]
         v = vector_expr(rng, "bit" if base in ("bit", "varbit") else base)
-        return [f"INSERT INTO {table} (v) VALUES ({v})"]
+        return table, [f"INSERT INTO {table} (v) VALUES ({v})"]
     if r < 0.93:
-        return [f"DELETE FROM {table} WHERE id % {rng.randrange(2, 7)} = 0", f"VACUUM {table}"]
-    return [pick(rng, [f"SELECT * FROM quiver.index_check('fz_idx_{table}', {pick(rng, ['true', 'false'])})",
+        return table, [f"DELETE FROM {table} WHERE id % {rng.randrange(2, 7)} = 0", f"VACUUM {table}"]
+    if r < 0.95:
+        name = pick(rng, HNSW_RELOPTIONS + ["foo"])
+        return table, [f"ALTER INDEX fz_idx_{table} SET ({name} = {option_value(rng, name)})",
+                f"INSERT INTO {table} (v) SELECT v FROM {table} LIMIT 5", f"REINDEX INDEX fz_idx_{table}"]
+    return table, [pick(rng, [f"SELECT * FROM quiver.index_check('fz_idx_{table}', {pick(rng, ['true', 'false'])})",
                        f"REINDEX TABLE {table}", f"SELECT * FROM quiver.index_check('{table}')",
                        f"SELECT count(*) FROM {table}"])]
 
 
 def phase_index(runner, rng, s, deadline):
-    index_setup(runner, rng)
-    runner.setup = [(t, f"CREATE TABLE {t} (id serial, v {c})") for t, c in INDEX_TABLES.items()]
-    runner.setup.append(("", "SET enable_seqscan = off"))
+    runner.setup = index_setup(runner, rng)
     gucs = s["gucs"]
+    # A reproduction replays what happened to the table since its index was (re)created, and
+    # the GUCs set: index bugs are often stateful.
+    history = {t: [] for t in INDEX_TABLES}
+    settings = {}
     while time.monotonic() < deadline:
-        for sql in index_statement(rng, s, gucs):
-            runner.run(sql)
-    runner.setup = []
+        table, sqls = index_statement(rng, s, gucs)
+        for sql in sqls:
+            if table and sql.startswith("DROP INDEX"):
+                history[table] = []
+            runner.history = list(settings.values()) + (history[table][-40:] if table else [])
+            if runner.run(sql) is None and not sql.startswith("SELECT"):
+                if table:
+                    history[table].append(sql)
+                else:
+                    settings[sql.split()[1]] = sql
+    runner.setup, runner.history = [], []
     for name, *_ in gucs:
         runner.run(f"RESET {name}")

@@ -30,8 +30,9 @@ def called_function(sql):
 
 
 class Finding:
-    def __init__(self, kind, sqlstate, message, sql, setup):
+    def __init__(self, kind, sqlstate, message, sql, setup, history=()):
         self.kind, self.sqlstate, self.message, self.sql, self.setup = kind, sqlstate, message, sql, setup
+        self.history = list(history)  # statements that led to the state the statement ran in
         self.count = 1
         self.known = None
 
@@ -41,8 +42,8 @@ class Finding:
         return (self.kind, self.sqlstate, re.sub(r"\d+", "N", msg), called_function(self.sql))
 
     def repro(self):
-        setup = "".join(sql.rstrip(";") + ";\n" for key, sql in self.setup if key in self.sql)
-        return f"{setup}{self.sql};"
+        setup = [sql for key, sql in self.setup if key in self.sql or any(key in h for h in self.history)]
+        return "".join(sql.rstrip(";") + ";\n" for sql in setup + self.history) + f"{self.sql};"
 
     def describe(self):
         return f"  {called_function(self.sql) or '-'} (seen {self.count}x):\n    " + self.repro().replace("\n", "\n    ")
@@ -72,6 +73,7 @@ class Runner:
         self.count = 0
         self.findings = {}
         self.setup = []  # (name, sql): setup a reproduction needs when it mentions name
+        self.history = []  # statements a reproduction replays before the failing one
         self.conn = None
         self._connect()
         with self.conn.cursor() as cur:
@@ -129,7 +131,7 @@ class Runner:
     # ---- statements ----
 
     def _record(self, kind, sqlstate, message, sql, shrinkable):
-        f = Finding(kind, sqlstate, message, sql, list(self.setup))
+        f = Finding(kind, sqlstate, message, sql, list(self.setup), self.history)
         old = self.findings.get(f.key())
         if old is not None:
             old.count += 1
