@@ -82,7 +82,7 @@ def _index_statement(rng, s, gucs):
         where = " WHERE id % 2 = 0" if rng.random() < 0.1 else ""
         conc = " CONCURRENTLY" if rng.random() < 0.05 else ""
         return table, [f"DROP INDEX IF EXISTS fz_idx_{table}",
-                f"CREATE INDEX{conc} fz_idx_{table} ON {table} USING hnsw ({cols} {opclass}){with_}{where}"]
+                       f"CREATE INDEX{conc} fz_idx_{table} ON {table} USING hnsw ({cols} {opclass}){with_}{where}"]
     if r < 0.35 and gucs:
         name, vartype, lo, hi, enumvals = pick(rng, gucs)
         if vartype == "enum":
@@ -118,10 +118,10 @@ def _index_statement(rng, s, gucs):
     if r < 0.95:
         name = pick(rng, HNSW_RELOPTIONS + ["foo"])
         return table, [f"ALTER INDEX fz_idx_{table} SET ({name} = {option_value(rng, name)})",
-                f"INSERT INTO {table} (v) SELECT v FROM {table} LIMIT 5", f"REINDEX INDEX fz_idx_{table}"]
+                       f"INSERT INTO {table} (v) SELECT v FROM {table} LIMIT 5", f"REINDEX INDEX fz_idx_{table}"]
     return table, [pick(rng, [f"SELECT * FROM quiver.index_check('fz_idx_{table}', {pick(rng, ['true', 'false'])})",
-                       f"REINDEX TABLE {table}", f"SELECT * FROM quiver.index_check('{table}')",
-                       f"SELECT count(*) FROM {table}"])]
+                              f"REINDEX TABLE {table}", f"SELECT * FROM quiver.index_check('{table}')",
+                              f"SELECT count(*) FROM {table}"])]
 
 
 def phase_index(runner, rng, s, deadline):
