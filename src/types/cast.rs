@@ -1,13 +1,18 @@
 //! Casts between arrays, vector, halfvec and sparsevec.
 
+use super::array_arg::{ArrayArg, ArrayElem};
 use super::dense::{Dense, Element, HalfVec, Vector};
 use super::sparse::Sparse;
-use crate::error::{raise, raise_code};
+use crate::error::{raise, raise_code, OrRaise};
 use pgrx::prelude::*;
 use quiver_core::{Error, ErrorKind};
 
-/// A float for an error message: plain when short, scientific otherwise (1e300, not 300 digits).
+/// A value for an out-of-range message: as PostgreSQL prints a `real` when it is one (pgvector's
+/// wording: "2.1474836e+09"), else plain when short, scientific otherwise (1e300, not 300 digits).
 fn short_float(x: f64) -> String {
+    if (x as f32).is_finite() {
+        return quiver_core::floatfmt::format_float4(x as f32);
+    }
     let plain = format!("{x}");
     if plain.len() <= 20 {
         plain
@@ -16,73 +21,154 @@ fn short_float(x: f64) -> String {
     }
 }
 
-/// Check one element converted to the target type: finite, and representable.
-fn checked_element<T: Element>(x: f64) -> T {
+/// Check one element converted to an element of type `type_name`: finite, and representable.
+fn checked_value<T: Element>(x: f64, type_name: &str) -> T {
     if x.is_nan() {
-        raise(Error::data(format!("NaN not allowed in {}", T::TYPE_NAME)));
+        raise(Error::data(format!("NaN not allowed in {type_name}")));
     }
     if x.is_infinite() {
-        raise(Error::data(format!("infinite value not allowed in {}", T::TYPE_NAME)));
+        raise(Error::data(format!("infinite value not allowed in {type_name}")));
     }
     let v = T::from_f32(x as f32);
     if !v.to_f32().is_finite() {
         raise(Error::new(
             ErrorKind::NumericValueOutOfRange,
-            format!("\"{}\" is out of range for type {}", short_float(x), T::TYPE_NAME),
+            format!("\"{}\" is out of range for type {type_name}", short_float(x)),
         ));
     }
     v
 }
 
-/// Build a dense vector from array elements (each `None` is an SQL NULL element).
-fn dense_from_elements<T: Element>(
-    len: usize,
-    elems: impl Iterator<Item = Option<f64>>,
-    typmod: i32,
-) -> Dense<T> {
-    let mut v = Dense::<T>::zeroed(len);
-    for (slot, x) in v.as_mut_slice().iter_mut().zip(elems) {
-        let Some(x) = x else {
-            raise_code(PgSqlErrorCode::ERRCODE_NULL_VALUE_NOT_ALLOWED, "array must not contain nulls")
-        };
-        *slot = checked_element::<T>(x);
+/// Check one element converted to the target type: finite, and representable.
+fn checked_element<T: Element>(x: f64) -> T {
+    checked_value(x, T::TYPE_NAME)
+}
+
+/// An array element type that converts to f64 exactly.
+trait ArrayNumber: ArrayElem {
+    fn to_f64(self) -> f64;
+}
+impl ArrayNumber for i32 {
+    fn to_f64(self) -> f64 {
+        f64::from(self)
     }
-    check_target_dim(typmod, len);
+}
+impl ArrayNumber for f32 {
+    fn to_f64(self) -> f64 {
+        f64::from(self)
+    }
+}
+impl ArrayNumber for f64 {
+    fn to_f64(self) -> f64 {
+        self
+    }
+}
+
+/// The elements of an array cast to a vector type, checked in pgvector's order: one
+/// dimension at most ("array must be 1-D", 22000), no NULLs (22004), the number of
+/// dimensions (`check_dim`), then the type modifier. Element values are checked by the caller.
+fn array_elements<'a, N: ArrayNumber>(
+    arr: &'a ArrayArg<N>,
+    typmod: i32,
+    check_dim: impl Fn(usize) -> quiver_core::Result<()>,
+) -> &'a [N] {
+    if arr.ndim() > 1 {
+        raise(Error::data("array must be 1-D"));
+    }
+    if arr.has_nulls() {
+        raise_code(PgSqlErrorCode::ERRCODE_NULL_VALUE_NOT_ALLOWED, "array must not contain nulls");
+    }
+    check_dim(arr.len()).or_raise();
+    check_target_dim(typmod, arr.len());
+    arr.values()
+}
+
+/// Build a dense vector from an array.
+fn dense_from_array<T: Element, N: ArrayNumber>(arr: ArrayArg<N>, typmod: i32) -> Dense<T> {
+    let elems = array_elements(&arr, typmod, |n| quiver_core::text::check_dim(T::TYPE_NAME, n, T::MAX_DIM));
+    let mut v = Dense::<T>::zeroed(elems.len());
+    for (slot, x) in v.as_mut_slice().iter_mut().zip(elems) {
+        *slot = checked_element::<T>(x.to_f64());
+    }
     v
+}
+
+/// Build a sparse vector from a dense array: zeros are dropped.
+fn sparse_from_array<N: ArrayNumber>(arr: ArrayArg<N>, typmod: i32) -> Sparse {
+    let elems = array_elements(&arr, typmod, |n| {
+        quiver_core::text::check_dim("sparsevec", n, quiver_core::limits::SPARSEVEC_MAX_DIM)
+    });
+    let mut indices = Vec::new();
+    let mut values = Vec::new();
+    for (i, x) in elems.iter().enumerate() {
+        let v: f32 = checked_value(x.to_f64(), "sparsevec");
+        if v != 0.0 {
+            if indices.len() == quiver_core::limits::SPARSEVEC_MAX_NNZ {
+                raise(too_many_nonzeros());
+            }
+            indices.push(i as i32);
+            values.push(v);
+        }
+    }
+    Sparse::from_parts(elems.len(), &indices, &values)
+}
+
+fn too_many_nonzeros() -> Error {
+    Error::new(
+        ErrorKind::ProgramLimitExceeded,
+        format!("sparsevec cannot have more than {} non-zero elements", quiver_core::limits::SPARSEVEC_MAX_NNZ),
+    )
 }
 
 // ---- arrays -> vector ----
 
 #[pg_extern(immutable, strict, parallel_safe, sql = false)]
-fn array_int4_to_vector(arr: Array<i32>, typmod: i32, _explicit: bool) -> Vector {
-    dense_from_elements(arr.len(), arr.iter().map(|x| x.map(f64::from)), typmod)
+fn array_int4_to_vector(arr: ArrayArg<i32>, typmod: i32, _explicit: bool) -> Vector {
+    dense_from_array(arr, typmod)
 }
 
 #[pg_extern(immutable, strict, parallel_safe, sql = false)]
-fn array_float4_to_vector(arr: Array<f32>, typmod: i32, _explicit: bool) -> Vector {
-    dense_from_elements(arr.len(), arr.iter().map(|x| x.map(f64::from)), typmod)
+fn array_float4_to_vector(arr: ArrayArg<f32>, typmod: i32, _explicit: bool) -> Vector {
+    dense_from_array(arr, typmod)
 }
 
 #[pg_extern(immutable, strict, parallel_safe, sql = false)]
-fn array_float8_to_vector(arr: Array<f64>, typmod: i32, _explicit: bool) -> Vector {
-    dense_from_elements(arr.len(), arr.iter().map(|x| x.map(f64::from)), typmod)
+fn array_float8_to_vector(arr: ArrayArg<f64>, typmod: i32, _explicit: bool) -> Vector {
+    dense_from_array(arr, typmod)
 }
 
 // ---- arrays -> halfvec ----
 
 #[pg_extern(immutable, strict, parallel_safe, sql = false)]
-fn array_int4_to_halfvec(arr: Array<i32>, typmod: i32, _explicit: bool) -> HalfVec {
-    dense_from_elements(arr.len(), arr.iter().map(|x| x.map(f64::from)), typmod)
+fn array_int4_to_halfvec(arr: ArrayArg<i32>, typmod: i32, _explicit: bool) -> HalfVec {
+    dense_from_array(arr, typmod)
 }
 
 #[pg_extern(immutable, strict, parallel_safe, sql = false)]
-fn array_float4_to_halfvec(arr: Array<f32>, typmod: i32, _explicit: bool) -> HalfVec {
-    dense_from_elements(arr.len(), arr.iter().map(|x| x.map(f64::from)), typmod)
+fn array_float4_to_halfvec(arr: ArrayArg<f32>, typmod: i32, _explicit: bool) -> HalfVec {
+    dense_from_array(arr, typmod)
 }
 
 #[pg_extern(immutable, strict, parallel_safe, sql = false)]
-fn array_float8_to_halfvec(arr: Array<f64>, typmod: i32, _explicit: bool) -> HalfVec {
-    dense_from_elements(arr.len(), arr.iter().map(|x| x.map(f64::from)), typmod)
+fn array_float8_to_halfvec(arr: ArrayArg<f64>, typmod: i32, _explicit: bool) -> HalfVec {
+    dense_from_array(arr, typmod)
+}
+
+// ---- arrays -> sparsevec ----
+
+#[pg_extern(immutable, strict, parallel_safe, sql = false)]
+fn array_int4_to_sparsevec(arr: ArrayArg<i32>, typmod: i32, _explicit: bool) -> Sparse {
+    sparse_from_array(arr, typmod)
+}
+
+#[pg_extern(immutable, strict, parallel_safe, sql = false)]
+fn array_float4_to_sparsevec(arr: ArrayArg<f32>, typmod: i32, _explicit: bool) -> Sparse {
+    sparse_from_array(arr, typmod)
+}
+
+#[pg_extern(immutable, strict, parallel_safe, sql = false)]
+fn array_float8_to_sparsevec(arr: ArrayArg<f64>, typmod: i32, _explicit: bool) -> Sparse {
+    sparse_from_array(arr, typmod)
 }
 
 // ---- vector/halfvec -> real[] ----
@@ -125,18 +211,14 @@ fn dense_to_sparse<T: Element>(v: &Dense<T>, typmod: i32) -> Sparse {
     check_target_dim(typmod, v.dim());
     let nnz = v.as_slice().iter().filter(|x| x.to_f32() != 0.0).count();
     if nnz > quiver_core::limits::SPARSEVEC_MAX_NNZ {
-        raise(Error::new(
-            ErrorKind::ProgramLimitExceeded,
-            format!(
-                "sparsevec cannot have more than {} non-zero elements",
-                quiver_core::limits::SPARSEVEC_MAX_NNZ
-            ),
-        ));
+        raise(too_many_nonzeros());
     }
     Sparse::from_dense(v.as_slice().iter().map(|x| x.to_f32()), v.dim())
 }
 
 fn sparse_to_dense<T: Element>(v: &Sparse, typmod: i32) -> Dense<T> {
+    // pgvector's order: the dense type's dimension limit first, then the type modifier.
+    quiver_core::text::check_dim(T::TYPE_NAME, v.dim(), T::MAX_DIM).or_raise();
     check_target_dim(typmod, v.dim());
     let mut out = Dense::<T>::zeroed(v.dim());
     let slots = out.as_mut_slice();

@@ -1,6 +1,7 @@
 //! Text and binary input/output and type modifiers for vector, halfvec and sparsevec.
 //! Parsing and formatting live in quiver-core; this file moves bytes in and out of PostgreSQL.
 
+use super::array_arg::{ArrayArg, CStringElem};
 use super::dense::{Dense, Element, HalfVec, Vector};
 use super::input_memo::memoized_input;
 use super::sparse::Sparse;
@@ -46,17 +47,18 @@ fn check_typmod(typmod: i32, dim: usize) {
     }
 }
 
-fn typmod_values(mods: Array<&CStr>) -> Vec<i32> {
-    mods.iter()
-        .map(|m| {
-            m.and_then(|c| c.to_str().ok()).and_then(|s| s.trim().parse::<i32>().ok()).unwrap_or_else(|| {
-                crate::error::raise_code(
-                    PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
-                    "invalid type modifier",
-                )
-            })
-        })
-        .collect()
+/// The integers of a type modifier list, parsed by PostgreSQL itself (as pgvector does), so
+/// `vector('a')` and `vector(1.5)` fail like any bad integer: 22P02 "invalid input syntax for
+/// type integer", 22003 when out of range.
+fn typmod_values(mods: &ArrayArg<CStringElem>) -> Vec<i32> {
+    let mut n: std::ffi::c_int = 0;
+    unsafe {
+        let values = pg_sys::ArrayGetIntegerTypmods(mods.as_ptr(), &mut n);
+        if values.is_null() || n <= 0 {
+            return Vec::new();
+        }
+        std::slice::from_raw_parts(values, n as usize).to_vec()
+    }
 }
 
 fn dense_apply_typmod<T: Element>(v: Dense<T>, typmod: i32) -> Dense<T> {
@@ -81,8 +83,8 @@ fn vector_out(v: Vector) -> CString {
 }
 
 #[pg_extern(immutable, strict, parallel_safe, sql = false)]
-fn vector_typmod_in(mods: Array<&CStr>) -> i32 {
-    text::parse_typmod("vector", &typmod_values(mods), limits::VECTOR_MAX_DIM).or_raise()
+fn vector_typmod_in(mods: ArrayArg<CStringElem>) -> i32 {
+    text::parse_typmod("vector", &typmod_values(&mods), limits::VECTOR_MAX_DIM).or_raise()
 }
 
 #[pg_extern(immutable, strict, parallel_safe, sql = false)]
@@ -119,8 +121,8 @@ fn halfvec_out(v: HalfVec) -> CString {
 }
 
 #[pg_extern(immutable, strict, parallel_safe, sql = false)]
-fn halfvec_typmod_in(mods: Array<&CStr>) -> i32 {
-    text::parse_typmod("halfvec", &typmod_values(mods), limits::HALFVEC_MAX_DIM).or_raise()
+fn halfvec_typmod_in(mods: ArrayArg<CStringElem>) -> i32 {
+    text::parse_typmod("halfvec", &typmod_values(&mods), limits::HALFVEC_MAX_DIM).or_raise()
 }
 
 #[pg_extern(immutable, strict, parallel_safe, sql = false)]
@@ -156,8 +158,8 @@ fn sparsevec_out(v: Sparse) -> CString {
 }
 
 #[pg_extern(immutable, strict, parallel_safe, sql = false)]
-fn sparsevec_typmod_in(mods: Array<&CStr>) -> i32 {
-    text::parse_typmod("sparsevec", &typmod_values(mods), limits::SPARSEVEC_MAX_DIM).or_raise()
+fn sparsevec_typmod_in(mods: ArrayArg<CStringElem>) -> i32 {
+    text::parse_typmod("sparsevec", &typmod_values(&mods), limits::SPARSEVEC_MAX_DIM).or_raise()
 }
 
 #[pg_extern(immutable, strict, parallel_safe, sql = false)]

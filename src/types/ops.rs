@@ -142,7 +142,8 @@ fn concat<T: Element>(a: &Dense<T>, b: &Dense<T>) -> Dense<T> {
 
 fn normalize<T: Element>(a: &Dense<T>, norm: f64) -> Dense<T> {
     if norm == 0.0 {
-        return Dense::from_slice(a.as_slice());
+        // A zero vector normalizes to zeros (+0, as pgvector: not a copy of any -0 input).
+        return Dense::zeroed(a.dim());
     }
     Dense::from_f32_iter(a.dim(), a.as_slice().iter().map(|x| (x.to_f32() as f64 / norm) as f32))
 }

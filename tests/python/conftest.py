@@ -6,6 +6,16 @@ import pytest
 from pgcluster import Cluster
 
 
+# The bad-input campaign's summary line (test_fuzz.py), repeated at the end of the run.
+FUZZ_SUMMARY = pytest.StashKey[str]()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    summary = config.stash.get(FUZZ_SUMMARY, None)
+    if summary:
+        terminalreporter.write_line(summary)
+
+
 @pytest.fixture(scope="session")
 def dsn():
     value = os.environ.get("QUIVER_DSN")

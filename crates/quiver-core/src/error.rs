@@ -13,6 +13,8 @@ pub enum ErrorKind {
     InvalidParameterValue,
     /// 22000 data_exception: dimension mismatch, NaN / infinity, bad sparse indices.
     DataException,
+    /// 22004 null_value_not_allowed: e.g. an array with NULL elements cast to a vector.
+    NullValueNotAllowed,
     /// 22003 numeric_value_out_of_range: a value that does not fit the element type.
     NumericValueOutOfRange,
     /// 54000 program_limit_exceeded: too many dimensions / non-zero elements.
@@ -46,6 +48,7 @@ impl ErrorKind {
             ErrorKind::InvalidParameterValue => "22023",
             ErrorKind::DataException => "22000",
             ErrorKind::NumericValueOutOfRange => "22003",
+            ErrorKind::NullValueNotAllowed => "22004",
             ErrorKind::ProgramLimitExceeded => "54000",
             ErrorKind::UndefinedObject => "42704",
             ErrorKind::UndefinedColumn => "42703",

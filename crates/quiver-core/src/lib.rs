@@ -1,5 +1,6 @@
 //! quiver-core: everything quiver computes that does not need PostgreSQL.
 //!
+//! * [`agg`]     — the transition state of `avg(vector)` / `avg(halfvec)`, validated.
 //! * [`error`]   — error values carrying a SQLSTATE class, mapped to `ERROR`s by the pgrx layer.
 //! * [`text`]    — pgvector-compatible text input/output for vector, halfvec and sparsevec.
 //! * [`wire`]    — pgvector-compatible binary send/recv wire format.
@@ -8,6 +9,7 @@
 //! * [`limits`]  — dimension and size limits shared by every layer.
 //! * [`metric`]  — distances between vectors stored as raw payload bytes (used by indexes).
 
+pub mod agg;
 pub mod collection;
 pub mod error;
 pub mod filter;

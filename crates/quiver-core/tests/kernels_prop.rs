@@ -367,6 +367,23 @@ fn empty_inputs_do_not_panic() {
     assert_eq!(sparse::l1(&[], &[], &[], &[]), 0.0);
     assert_eq!(sparse::norm(&[]), 0.0);
     assert_eq!(reference::l2_squared(&[], &[]), 0.0);
+    // Zero results are +0, never -0 (which PostgreSQL prints as "-0"); the sign of a
+    // norm or distance of empty / all-zero input must be positive.
+    for (name, x) in [
+        ("sparse norm", sparse::norm(&[])),
+        ("sparse l2", sparse::l2(&[], &[], &[], &[])),
+        ("sparse l2_squared", sparse::l2_squared(&[], &[], &[], &[])),
+        ("sparse l1", sparse::l1(&[], &[], &[], &[])),
+        ("sparse dot", sparse::dot(&[], &[], &[], &[])),
+        ("f32 norm of zeros", kf32::norm(&[0.0, -0.0])),
+        ("f32 l2 of zeros", kf32::l2(&[-0.0], &[0.0])),
+        ("f32 l1 of zeros", kf32::l1(&[-0.0], &[0.0])),
+        ("f16 norm of zeros", kf16::norm(&[half::f16::from_f32(-0.0)])),
+        ("f32 norm of empty", kf32::norm(e32)),
+        ("f16 norm of empty", kf16::norm(e16)),
+    ] {
+        assert!(x == 0.0 && x.is_sign_positive(), "{name}: {x:?}");
+    }
 }
 
 #[test]

@@ -47,3 +47,13 @@ SELECT err($$SELECT '[1,2]'::vector(3)$$);
 SELECT err($$SELECT '[1]'::vector(0)$$);
 SELECT err($$SELECT '[1]'::vector(16001)$$);
 SELECT err($$SELECT '[1]'::vector(2,3)$$);
+-- type modifiers are integers, parsed as PostgreSQL parses any integer type modifier
+SELECT err($$SELECT '[1]'::vector('a')$$);
+SELECT err($$SELECT '[1]'::vector(1.5)$$);
+SELECT err($$SELECT '[1]'::vector(99999999999)$$);
+SELECT err($$SELECT '[1]'::vector(-1)$$);
+SELECT err($$CREATE TABLE t_bad_typmod (v vector(x))$$);
+SELECT err($$SELECT vector_typmod_in('{NULL}'::cstring[])$$);
+SELECT err($$SELECT vector_typmod_in('{{1},{2}}'::cstring[])$$);
+SELECT err($$SELECT vector_typmod_in('{}'::cstring[])$$);
+SELECT vector_typmod_in('{ 3 }'::cstring[]), '[1,2,3]'::vector(' 3');

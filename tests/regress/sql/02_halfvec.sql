@@ -17,3 +17,7 @@ SELECT err($$SELECT '[]'::halfvec$$);
 SELECT err($$SELECT '[1,2]'::halfvec(3)$$);
 SELECT err($$SELECT '[1]'::halfvec(16001)$$);
 SELECT err($$SELECT array_fill(1, ARRAY[16001])::real[]::halfvec$$);
+SELECT err($$SELECT '[1]'::halfvec('a')$$);
+SELECT err($$SELECT '[1]'::halfvec(2.5)$$);
+SELECT err($$SELECT '[1]'::halfvec(4294967297)$$);
+SELECT err($$SELECT halfvec_typmod_in('{1,2}'::cstring[])$$);

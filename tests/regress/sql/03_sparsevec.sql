@@ -22,3 +22,8 @@ SELECT err($$SELECT '{1:1/3'::sparsevec$$);
 SELECT err($$SELECT '{a:1}/3'::sparsevec$$);
 SELECT err($$SELECT '{1:1}/3'::sparsevec(4)$$);
 SELECT err($$SELECT ('{' || string_agg(i || ':1', ',') || '}/20000')::sparsevec FROM generate_series(1, 16001) i$$);
+SELECT err($$SELECT '{1:1}/1'::sparsevec(a)$$);
+SELECT err($$SELECT '{1:1}/1'::sparsevec(1e3)$$);
+SELECT err($$SELECT '{1:1}/1'::sparsevec(2147483648)$$);
+SELECT err($$SELECT '{1:1}/1'::sparsevec(1000000001)$$);
+SELECT err($$SELECT sparsevec_typmod_in('{""}'::cstring[])$$);

@@ -51,3 +51,69 @@ EXECUTE memo_q('[0,1]');
 DEALLOCATE memo_q;
 RESET plan_cache_mode;
 DROP TABLE t_memo;
+
+-- arrays must be one-dimensional and NULL-free, for every target type and element type
+SELECT err($$SELECT '{{1,2},{3,4}}'::int[]::vector$$);
+SELECT err($$SELECT '{{1,2},{3,4}}'::real[]::vector$$);
+SELECT err($$SELECT '{{1,2},{3,4}}'::float8[]::vector$$);
+SELECT err($$SELECT '{{1,2},{3,4}}'::numeric[]::vector$$);
+SELECT err($$SELECT '{{1,2},{3,4}}'::int[]::halfvec$$);
+SELECT err($$SELECT '{{1,2},{3,4}}'::real[]::halfvec$$);
+SELECT err($$SELECT '{{1,2},{3,4}}'::float8[]::halfvec$$);
+SELECT err($$SELECT '{{1,2},{3,4}}'::numeric[]::halfvec$$);
+SELECT err($$SELECT '{{1,2},{3,4}}'::int[]::sparsevec$$);
+SELECT err($$SELECT '{{1,2},{3,4}}'::real[]::sparsevec$$);
+SELECT err($$SELECT '{{1,2},{3,4}}'::float8[]::sparsevec$$);
+SELECT err($$SELECT '{{1,2},{3,4}}'::numeric[]::sparsevec$$);
+SELECT err($$SELECT '{{{1}}}'::int[]::vector(1)$$);
+SELECT err($$SELECT '{{1}}'::real[]::vector$$);
+SELECT err($$SELECT '{{1,NULL}}'::real[]::vector$$);
+-- a one-dimensional array with any lower bound is fine
+SELECT '[0:2]={1,2,3}'::int[]::vector, '[5:6]={0,2}'::real[]::sparsevec;
+-- NULL elements, checked before the number of dimensions (pgvector's order)
+SELECT err($$SELECT ARRAY[NULL]::int[]::vector(3)$$);
+SELECT err($$SELECT ARRAY[1.5,NULL]::real[]::halfvec$$);
+SELECT err($$SELECT ARRAY[NULL,1]::float8[]::sparsevec$$);
+SELECT err($$SELECT ARRAY[1,NULL]::numeric[]::vector$$);
+-- empty arrays
+SELECT err($$SELECT '{}'::int[]::vector$$);
+SELECT err($$SELECT '{}'::numeric[]::halfvec$$);
+SELECT err($$SELECT '{}'::float8[]::sparsevec$$);
+-- the type modifier is checked before the element values
+SELECT err($$SELECT '{NaN,1}'::real[]::vector(3)$$);
+SELECT err($$SELECT '{Infinity,1}'::float8[]::halfvec(3)$$);
+-- NaN and infinite elements, every element type that can hold them
+SELECT err($$SELECT '{1,NaN}'::real[]::vector$$);
+SELECT err($$SELECT '{1,NaN}'::numeric[]::vector$$);
+SELECT err($$SELECT '{-Infinity}'::real[]::halfvec$$);
+SELECT err($$SELECT '{Infinity}'::numeric[]::halfvec$$);
+SELECT err($$SELECT '{0,NaN}'::float8[]::sparsevec$$);
+SELECT err($$SELECT '{0,Infinity}'::real[]::sparsevec$$);
+SELECT err($$SELECT '{-Infinity}'::numeric[]::sparsevec$$);
+SELECT err($$SELECT '{1e39}'::numeric[]::vector$$);
+SELECT err($$SELECT '{1e300}'::float8[]::sparsevec$$);
+SELECT err($$SELECT '{70000}'::int[]::halfvec$$);
+SELECT err($$SELECT '{1,2147483647}'::int[]::halfvec$$);
+SELECT err($$SELECT '{2147483647,0}'::int[]::vector(2)$$);
+
+-- arrays to sparsevec: dense array in, zeros dropped, type modifier checked
+SELECT ARRAY[0,1,0,-2]::sparsevec, ARRAY[0,0]::int[]::sparsevec;
+SELECT ARRAY[0.5,0,-0]::real[]::sparsevec, ARRAY[0,1e-50,3]::float8[]::sparsevec, ARRAY[1.25,0]::numeric[]::sparsevec;
+SELECT ARRAY[1,0,3]::sparsevec(3), ARRAY[1,0,3]::sparsevec::vector;
+SELECT err($$SELECT ARRAY[1,0,3]::sparsevec(4)$$);
+SELECT err($$SELECT array_fill(1, ARRAY[16001])::sparsevec$$);
+SELECT array_fill(0, ARRAY[100000])::real[]::sparsevec = '{}/100000'::sparsevec AS sparse_zeros;
+CREATE TABLE t_sparse_cast (s sparsevec(3));
+INSERT INTO t_sparse_cast VALUES (ARRAY[0,2,0]), (ARRAY[1.5,0,0]::real[]), (ARRAY[0,0,-1]::numeric[]);
+SELECT * FROM t_sparse_cast;
+SELECT err($$INSERT INTO t_sparse_cast VALUES (ARRAY[1,2])$$);
+DROP TABLE t_sparse_cast;
+-- sparsevec to a dense type: the dense type's dimension limit is checked before the type modifier
+SELECT err($$SELECT '{1:1}/20000'::sparsevec::vector(3)$$);
+SELECT err($$SELECT '{1:1}/16001'::sparsevec::halfvec(16000)$$);
+-- arrays that keep a NULL bitmap after their NULLs were replaced (their data starts elsewhere)
+CREATE TABLE t_bitmap (i int[], r real[], d float8[]);
+INSERT INTO t_bitmap VALUES (ARRAY[1,NULL,3], ARRAY[1.5,NULL,-2], ARRAY[NULL,0,4.25]);
+UPDATE t_bitmap SET i[2] = 2, r[2] = 0.5, d[1] = 7;
+SELECT i::vector, r::halfvec, d::sparsevec, i::sparsevec(3), d::vector(3) FROM t_bitmap;
+DROP TABLE t_bitmap;

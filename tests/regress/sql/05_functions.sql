@@ -37,3 +37,11 @@ SELECT err($$SELECT '[60000]'::halfvec + '[60000]'$$);
 SELECT err($$SELECT subvector('[1,2,3]'::vector, 1, 0)$$);
 SELECT err($$SELECT subvector('[1,2,3]'::vector, 4, 2)$$);
 SELECT err($$SELECT array_fill(1, ARRAY[9000])::real[]::vector || array_fill(1, ARRAY[9000])::real[]::vector$$);
+
+-- norms and distances of empty / zero inputs: 0 (never -0) or NaN, as pgvector
+SELECT l2_norm('{}/3'::sparsevec) AS sparse_empty, vector_norm('[0,-0]') AS vec_zero, l2_norm('[-0]'::halfvec) AS half_zero;
+SELECT l2_distance('{}/2'::sparsevec, '{}/2'), l1_distance('{}/2'::sparsevec, '{}/2'), inner_product('{}/2'::sparsevec, '{}/2');
+SELECT cosine_distance('{}/2'::sparsevec, '{1:1}/2'), cosine_distance('[0]'::halfvec, '[1]'), cosine_distance('[0,0]'::vector, '[0,0]');
+SELECT l2_normalize('[0,-0]'::vector) AS vec, l2_normalize('[-0,0]'::halfvec) AS half, l2_normalize('{}/3'::sparsevec) AS sparse;
+-- <#> negates the inner product: -0 for orthogonal vectors, exactly as pgvector prints it
+SELECT '{}/2'::sparsevec <#> '{1:1}/2', '[0,1]'::vector <#> '[1,0]', '[0,1]'::halfvec <#> '[1,0]';

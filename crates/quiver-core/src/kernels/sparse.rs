@@ -111,11 +111,11 @@ pub fn l1(a_indices: &[i32], a_values: &[f32], b_indices: &[i32], b_values: &[f3
     s
 }
 
-/// Euclidean norm of the values, accumulated in `f64`.
+/// Euclidean norm of the values, accumulated in `f64`; `0` (not `-0`) for no values.
 pub fn norm(values: &[f32]) -> f64 {
+    // Not `.sum()`: a float sum of nothing is -0.0, and sqrt(-0.0) prints as "-0".
     values
         .iter()
-        .map(|&x| (x as f64) * (x as f64))
-        .sum::<f64>()
+        .fold(0.0f64, |acc, &x| acc + (x as f64) * (x as f64))
         .sqrt()
 }
