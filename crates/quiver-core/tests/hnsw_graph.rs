@@ -582,3 +582,118 @@ fn perf_build_30000x384() {
         t.elapsed().as_secs_f64()
     );
 }
+
+// ------------------------------------------- insert options, relinking, connectivity ----
+
+/// A SimpleGraph grown with `plan_insert_with`, excluding the ids in `deleted` from every
+/// neighbour choice.
+fn insert_with(g: &mut SimpleGraph, data: &[Vec<f32>], id: u64, level: usize, params: &HnswParams, deleted: &HashSet<u64>) {
+    let v = &data[id as usize];
+    let exclude = |x: u64| deleted.contains(&x);
+    let opts = InsertOpts { exclude: Some(&exclude), extra: None };
+    let plan = plan_insert_with(
+        &*g,
+        id,
+        level,
+        params,
+        &mut |x| d32(&data[x as usize], v),
+        &mut |a, b| d32(&data[a as usize], &data[b as usize]),
+        &mut HashVisited::new(),
+        &opts,
+    );
+    for list in &plan.new_neighbors {
+        assert!(list.iter().all(|c| !deleted.contains(&c.id)), "a deleted node was chosen: {list:?}");
+    }
+    g.lists.push(plan.new_neighbors.iter().map(|l| l.iter().map(|c| c.id).collect()).collect());
+    for u in plan.updates {
+        g.lists[u.node as usize][u.level] = u.list;
+    }
+    if plan.new_entry {
+        g.entry = Some((id, level));
+    }
+}
+
+#[test]
+fn excluded_nodes_are_walked_but_never_chosen() {
+    let params = HnswParams::new(8, 32);
+    let data = clustered(1500, 16, 10, 0.4, 21);
+    let levels = random_levels(data.len(), &params, 21);
+    let mut g = SimpleGraph::default();
+    let mut deleted = HashSet::new();
+    for i in 0..data.len() {
+        insert_with(&mut g, &data, i as u64, levels[i], &params, &deleted);
+        if i % 3 == 0 && i < 1000 {
+            deleted.insert(i as u64); // deleted from now on: later inserts must avoid it
+        }
+    }
+    // every node inserted after the deletions links to live nodes only at every level
+    for node in 1000..data.len() as u64 {
+        for level in 0..=levels[node as usize] {
+            let mut out = Vec::new();
+            g.neighbors(node, level, &mut out);
+            assert!(out.iter().all(|x| !deleted.contains(x) || *x >= 1000), "node {node}: {out:?}");
+        }
+    }
+}
+
+#[test]
+fn every_insert_gets_an_incoming_link() {
+    // 50 exact copies of each of 8 points with tiny lists (m = 2): copies crowd each other out
+    // of every full list; the plan must still leave each new node linked (at level 0) from
+    // the nearest of its neighbours. Without that rule this fails at about the 20th insert.
+    let params = HnswParams::new(2, 8);
+    let mut data = Vec::new();
+    for i in 0..400 {
+        let base = (i % 8) as f32;
+        data.push(vec![base, base * 0.5, 0.0, 0.0]);
+    }
+    let levels = random_levels(data.len(), &params, 5);
+    let mut g = SimpleGraph::default();
+    let none = HashSet::new();
+    for i in 0..data.len() {
+        insert_with(&mut g, &data, i as u64, levels[i], &params, &none);
+        if i > 0 {
+            let linked = (0..i as u64).any(|x| g.lists[x as usize].first().is_some_and(|l| l.contains(&(i as u64))));
+            assert!(linked, "node {i} has no incoming level-0 link");
+        }
+    }
+}
+
+#[test]
+fn relinking_an_existing_node_uses_extra_candidates_and_skips_itself() {
+    let params = HnswParams::new(8, 32);
+    let data = clustered(800, 8, 5, 0.5, 3);
+    let mut g = SimpleGraph::build(&data, &params, 3);
+    // cut node 10 off: empty its lists and remove it from everyone else's
+    let node = 10u64;
+    let level = g.lists[node as usize].len() - 1;
+    for l in g.lists.iter_mut() {
+        for list in l.iter_mut() {
+            list.retain(|&x| x != node);
+        }
+    }
+    for list in g.lists[node as usize].iter_mut() {
+        list.clear();
+    }
+    let extra: Vec<Vec<u64>> = (0..=level).map(|_| vec![11, 12]).collect();
+    let opts = InsertOpts { exclude: None, extra: Some(&extra) };
+    let v = &data[node as usize];
+    let plan = plan_insert_with(
+        &g,
+        node,
+        level,
+        &params,
+        &mut |x| d32(&data[x as usize], v),
+        &mut |a, b| d32(&data[a as usize], &data[b as usize]),
+        &mut HashVisited::new(),
+        &opts,
+    );
+    assert!(!plan.new_entry || g.entry.is_some_and(|(e, _)| e == node));
+    for list in &plan.new_neighbors {
+        assert!(list.iter().all(|c| c.id != node), "the node is its own neighbour");
+    }
+    assert!(!plan.new_neighbors[0].is_empty());
+    // at least one planned reverse link makes it reachable again
+    assert!(plan.updates.iter().any(|u| u.level == 0 && u.list.contains(&node)));
+    assert!(plan.nearest.windows(2).all(|w| w[0].total_cmp(&w[1]).is_le()));
+}

@@ -384,3 +384,36 @@ impl MemGraph {
         missing
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connect_unreachable_links_stranded_nodes() {
+        let params = HnswParams::new(4, 16);
+        let pts: Vec<[f32; 2]> = (0..300).map(|i| [(i % 17) as f32, (i / 17) as f32]).collect();
+        let d = |a: u32, b: u32| {
+            let (p, q) = (pts[a as usize], pts[b as usize]);
+            (p[0] - q[0]).powi(2) + (p[1] - q[1]).powi(2)
+        };
+        let levels = vec![0usize; pts.len()];
+        let g = build_parallel(pts.len(), &levels, &params, &d, &|_| {});
+        assert!(g.reachable().iter().all(|&r| r));
+        // strand two nodes: nothing links to them any more
+        for stranded in [7u32, 150] {
+            for x in 0..pts.len() as u32 {
+                g.links.update(x, 0, |l| l.retain(|&y| y != stranded));
+            }
+        }
+        let reach = g.reachable();
+        assert!(!reach[7] && !reach[150]);
+        assert_eq!(g.connect_unreachable(&params, &d), 2);
+        assert!(g.reachable().iter().all(|&r| r));
+        let cap = params.max_neighbors(0);
+        for x in 0..pts.len() as u32 {
+            assert!(g.neighbors_of(x, 0).len() <= cap);
+        }
+        assert_eq!(g.connect_unreachable(&params, &d), 0);
+    }
+}
