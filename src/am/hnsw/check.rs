@@ -99,13 +99,14 @@ fn check(rel: pg_sys::Relation, reachability: bool) -> Vec<String> {
         problems.push("index has nodes but no entry point".into());
     }
     if reachability && meta.has_entry != 0 && nodes.contains_key(&meta.entry) {
-        // every live node should be reachable from the entry point (links at any level)
+        // every live node should be reachable from the entry point through level-0 links (the
+        // level every search ends on, and the one an iterative scan walks)
         let mut seen = HashSet::new();
         let mut stack = vec![meta.entry];
         seen.insert(meta.entry);
         while let Some(id) = stack.pop() {
             if let Some(f) = nodes.get(&id) {
-                for nb in f.lists.iter().flatten() {
+                for nb in f.lists.first().into_iter().flatten() {
                     if nodes.contains_key(nb) && seen.insert(*nb) {
                         stack.push(*nb);
                     }

@@ -347,8 +347,9 @@ impl NodeBits {
     }
 }
 
-/// Walk the graph from `start`, marking every live node reached in `reached`. The queue is
-/// bounded: nodes beyond it are kept in `pending` and walked from once the queue drains.
+/// Walk the level-0 graph from `start` (where every search ends up, and an iterative scan
+/// walks), marking every live node reached in `reached`. The queue is bounded: nodes beyond it
+/// are kept in `pending` and walked from once the queue drains.
 fn walk(graph: &DiskGraph, start: u64, reached: &mut NodeBits, pending: &mut NodeBits, queue_cap: usize, excluded: &dyn Fn(u64) -> bool) {
     let mut queue: Vec<u64> = Vec::new();
     let mut overflowed = false;
@@ -356,28 +357,28 @@ fn walk(graph: &DiskGraph, start: u64, reached: &mut NodeBits, pending: &mut Nod
         queue.push(start);
     }
     let mut buf: Vec<u64> = Vec::new();
+    let mut steps = 0usize;
     loop {
         while let Some(x) = queue.pop() {
-            let Some(info) = graph.with_node(x, |n| (n.level(), n.is_deleted() || n.is_outside())) else { continue };
-            if info.1 {
+            let live = graph.with_node(x, |n| !n.is_deleted() && !n.is_outside());
+            if live != Some(true) {
                 continue;
             }
-            for l in 0..=info.0 {
-                buf.clear();
-                graph.neighbors_into(x, l, &mut buf);
-                for &y in &buf {
-                    if excluded(y) || !reached.insert(y) {
-                        continue;
-                    }
-                    if queue.len() < queue_cap {
-                        queue.push(y);
-                    } else {
-                        pending.insert(y);
-                        overflowed = true;
-                    }
+            buf.clear();
+            graph.neighbors_into(x, 0, &mut buf);
+            for &y in &buf {
+                if excluded(y) || !reached.insert(y) {
+                    continue;
+                }
+                if queue.len() < queue_cap {
+                    queue.push(y);
+                } else {
+                    pending.insert(y);
+                    overflowed = true;
                 }
             }
-            if queue.len() % 1024 == 0 {
+            steps += 1;
+            if steps % 1024 == 0 {
                 pgrx::check_for_interrupts!();
             }
         }
@@ -404,7 +405,10 @@ fn walk(graph: &DiskGraph, start: u64, reached: &mut NodeBits, pending: &mut Nod
     }
 }
 
-/// Pass 3: link every live node the entry point cannot reach. Returns how many there were.
+/// Pass 3: give every live node the entry point cannot reach at level 0 an incoming link from
+/// the nearest node it can reach. When that node's list is full, its farthest member makes
+/// room (and is linked in turn if that strands it: up to three rounds). Returns how many
+/// nodes were linked.
 fn reach(index: pg_sys::Relation, strategy: pg_sys::BufferAccessStrategy, spec: IndexSpec, marked: &Marked) -> usize {
     let nblocks = page::nblocks(index);
     let limit = budget();
@@ -415,43 +419,100 @@ fn reach(index: pg_sys::Relation, strategy: pg_sys::BufferAccessStrategy, spec: 
     let graph = DiskGraph::open(index, spec).track_deleted();
     let Some((entry, _)) = graph.entry else { return 0 };
     let excluded = |x: u64| marked.is_deleted(x);
-    let mut reached = NodeBits::new(nblocks);
-    let mut pending = NodeBits::new(nblocks);
-    let queue_cap = (limit / 2 / 8).max(1024);
-    walk(&graph, entry, &mut reached, &mut pending, queue_cap, &excluded);
     let layout = spec.layout;
+    let queue_cap = (limit / 2 / 8).max(1024);
     let mut fixed = 0;
-    for blk in 1..nblocks {
-        pause();
-        let mut todo: Vec<(u64, usize)> = Vec::new();
-        {
-            let buf = Buf::read_with(index, pg_sys::ForkNumber::MAIN_FORKNUM, blk, Lock::Share, strategy);
-            if page::page_kind(buf.page()) != KIND_NODES {
-                continue;
-            }
-            for off in 1..=page::max_offset(buf.page()) {
-                let Some(bytes) = (unsafe { page::item(buf.page(), off) }) else { continue };
-                let node = Node { bytes, layout };
-                let id = node_id(blk, off);
-                if node.is_deleted() || node.is_outside() || reached.contains(id) || (off as usize) >= OFFSETS_PER_BLOCK {
+    for _round in 0..3 {
+        let mut reached = NodeBits::new(nblocks);
+        let mut pending = NodeBits::new(nblocks);
+        walk(&graph, entry, &mut reached, &mut pending, queue_cap, &excluded);
+        let mut fixed_now = 0;
+        for blk in 1..nblocks {
+            pause();
+            let mut todo: Vec<u64> = Vec::new();
+            {
+                let buf = Buf::read_with(index, pg_sys::ForkNumber::MAIN_FORKNUM, blk, Lock::Share, strategy);
+                if page::page_kind(buf.page()) != KIND_NODES {
                     continue;
                 }
-                todo.push((id, node.level()));
+                for off in 1..=page::max_offset(buf.page()) {
+                    let Some(bytes) = (unsafe { page::item(buf.page(), off) }) else { continue };
+                    let node = Node { bytes, layout };
+                    let id = node_id(blk, off);
+                    if !node.is_deleted() && !node.is_outside() && !reached.contains(id) && (off as usize) < OFFSETS_PER_BLOCK {
+                        todo.push(id);
+                    }
+                }
+            }
+            for id in todo {
+                pgrx::check_for_interrupts!();
+                if reached.contains(id) {
+                    continue; // reached through a node linked earlier in this pass
+                }
+                if link_from_reached(&graph, id, &reached, &excluded) {
+                    fixed_now += 1;
+                    walk(&graph, id, &mut reached, &mut pending, queue_cap, &excluded);
+                }
             }
         }
-        for (id, level) in todo {
-            pgrx::check_for_interrupts!();
-            if reached.contains(id) {
-                continue; // reached through a node linked earlier in this pass
-            }
-            // only nodes the search reaches become its neighbours, so one of them links it
-            if relink(&graph, id, level, None, &excluded) {
-                fixed += 1;
-                walk(&graph, id, &mut reached, &mut pending, queue_cap, &excluded);
-            }
+        fixed += fixed_now;
+        if fixed_now == 0 {
+            break;
         }
     }
     fixed
+}
+
+/// Add `id` to the level-0 list of the nearest node in `reached` (found by a search from the
+/// entry point; the entry point itself if the search finds none). Returns whether it did.
+fn link_from_reached(graph: &DiskGraph, id: u64, reached: &NodeBits, excluded: &dyn Fn(u64) -> bool) -> bool {
+    let spec = graph.spec;
+    let payload = graph.payload(id);
+    if payload.is_empty() {
+        return false;
+    }
+    let ef = spec.params.ef_construction.max(16);
+    let mut dist = |x: u64| graph.distance(x, &payload);
+    let mut visited = HashVisited::new();
+    let found = quiver_core::hnsw::search(graph, ef, ef, &mut dist, &mut visited);
+    let host = found
+        .iter()
+        .map(|c| c.id)
+        .find(|&x| x != id && reached.contains(x) && !excluded(x) && !graph.is_deleted_seen(x))
+        .or(graph.entry.map(|e| e.0).filter(|&e| e != id));
+    let Some(host) = host else { return false };
+    let Some(mut current) = lists_of(graph, host, graph.with_node(host, |n| n.level()).unwrap_or(0)).map(|l| l[0].clone()) else {
+        return false;
+    };
+    let cap = spec.layout.capacity(0);
+    if current.contains(&id) {
+        return true;
+    }
+    // room for it: drop the member farthest from the host when the list is full
+    let seen = current.clone();
+    if current.len() >= cap {
+        let host_payload = graph.payload(host);
+        let (kind, metric) = (spec.kind, spec.metric);
+        let far = current
+            .iter()
+            .enumerate()
+            .map(|(i, &x)| (i, index_distance(kind, metric, &host_payload, &graph.payload(x))))
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(i, _)| i);
+        if let Some(i) = far {
+            current.swap_remove(i);
+        }
+    }
+    current.push(id);
+    let mut written = false;
+    write::rewrite_neighbor_lists(graph.index, spec.layout, vec![(host, 0, ())], |now, _, _| {
+        // only if the list did not change meanwhile (else a later VACUUM retries)
+        (now == seen.as_slice()).then(|| {
+            written = true;
+            current.clone()
+        })
+    });
+    written
 }
 
 /// Pass 4: remove the deleted nodes of `marked` from their pages, free their overflow chains,

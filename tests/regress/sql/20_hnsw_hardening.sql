@@ -165,8 +165,11 @@ FROM (SELECT (SELECT count(*) FROM (SELECT g FROM dup1 ORDER BY v <-> s.v LIMIT 
 RESET enable_seqscan;
 
 -- Deleting 90% of the rows: after VACUUM every live row is reachable, and an iterative scan
--- without LIMIT returns every one of them.
-CREATE TABLE v90 AS SELECT i AS id, array(SELECT random() FROM generate_series(1, 16) WHERE i > 0)::vector(16) AS v FROM generate_series(1, 4000) i;
+-- without LIMIT returns every one of them. Clustered data (40 tight clusters) with small lists
+-- strands whole clusters when their links are merely removed.
+CREATE TABLE cen AS SELECT c, array(SELECT random() * 4 - 2 FROM generate_series(1, 16) WHERE c > 0) AS ctr FROM generate_series(1, 40) c;
+CREATE TABLE v90 AS SELECT i AS id, array(SELECT ctr[d] + (random() - 0.5) * 0.3 FROM generate_series(1, 16) d)::vector(16) AS v
+FROM generate_series(1, 4000) i JOIN cen ON c = 1 + i % 40;
 CREATE INDEX v90_idx ON v90 USING hnsw (v) WITH (m = 8, ef_construction = 32);
 DELETE FROM v90 WHERE id % 10 <> 0;
 VACUUM v90;
@@ -175,6 +178,15 @@ SET enable_seqscan = off;
 SET hnsw.iterative_scan = relaxed_order;
 SET hnsw.max_scan_tuples = 100000;
 SELECT count(*) AS live_rows_returned FROM (SELECT id FROM v90 ORDER BY v <-> (SELECT v FROM v90 WHERE id = 10)) t;
+RESET enable_seqscan;
+-- uniform data with m = 4
+CREATE TABLE u90 AS SELECT i AS id, array(SELECT random() FROM generate_series(1, 16) WHERE i > 0)::vector(16) AS v FROM generate_series(1, 4000) i;
+CREATE INDEX u90_idx ON u90 USING hnsw (v) WITH (m = 4, ef_construction = 16);
+DELETE FROM u90 WHERE id % 10 <> 0;
+VACUUM u90;
+SELECT * FROM quiver.index_check('u90_idx', reachability => true);
+SET enable_seqscan = off;
+SELECT count(*) AS live_rows_returned FROM (SELECT id FROM u90 ORDER BY v <-> (SELECT v FROM u90 WHERE id = 10)) t;
 RESET hnsw.max_scan_tuples;
 RESET hnsw.iterative_scan;
 RESET enable_seqscan;
@@ -271,5 +283,5 @@ SELECT err($$SELECT quiver.index_check('alt_idx')$$);
 RESET ROLE;
 DROP ROLE rs_nobody;
 
-DROP TABLE rs, nodim, alt, dupsrc, dup1, dup2, dup3, nodup, v90, churn, churnbig, churn_sizes, wide, narrow, tfl;
+DROP TABLE rs, nodim, alt, dupsrc, dup1, dup2, dup3, nodup, cen, v90, u90, churn, churnbig, churn_sizes, wide, narrow, tfl;
 DROP FUNCTION same_rows(text, text, text, text);

@@ -284,7 +284,8 @@ pub fn build_parallel_with(n: usize, levels: &[usize], params: &HnswParams, fns:
 }
 
 impl MemGraph {
-    /// Nodes reachable from the entry point following links at any level.
+    /// Nodes reachable from the entry point through level-0 links (the level every search ends
+    /// on, and the one an iterative scan walks).
     pub fn reachable(&self) -> Vec<bool> {
         let mut seen = vec![false; self.len()];
         if let Some((e, _)) = self.entry_point() {
@@ -301,14 +302,12 @@ impl MemGraph {
         let mut stack = vec![start];
         let mut buf: Vec<u32> = Vec::new();
         while let Some(x) = stack.pop() {
-            for level in 0..=self.level(x) {
-                buf.clear();
-                self.links.read(x, level, &mut buf);
-                for &y in &buf {
-                    if (y as usize) < seen.len() && !seen[y as usize] {
-                        seen[y as usize] = true;
-                        stack.push(y);
-                    }
+            buf.clear();
+            self.links.read(x, 0, &mut buf);
+            for &y in &buf {
+                if (y as usize) < seen.len() && !seen[y as usize] {
+                    seen[y as usize] = true;
+                    stack.push(y);
                 }
             }
         }
@@ -353,10 +352,14 @@ impl MemGraph {
             let host = match from_list {
                 Some((_, y)) => y,
                 None => {
-                    let found = search(self, params.ef_construction, 1, &mut |x| if x == u as NodeId { f32::INFINITY } else { pair_dist(u, x as u32) }, &mut visited);
-                    match found.first() {
-                        Some(c) if c.id != u as NodeId => c.id as u32,
-                        _ => continue,
+                    let ef = params.ef_construction.max(16);
+                    let found = search(self, ef, ef, &mut |x| if x == u as NodeId { f32::INFINITY } else { pair_dist(u, x as u32) }, &mut visited);
+                    match found.iter().find(|c| c.id != u as NodeId && seen[c.id as usize]) {
+                        Some(c) => c.id as u32,
+                        None => match self.entry_point() {
+                            Some((e, _)) if e != u => e,
+                            _ => continue,
+                        },
                     }
                 }
             };

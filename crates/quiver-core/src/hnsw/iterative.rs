@@ -7,7 +7,8 @@ use super::{Candidate, Graph, HashVisited, NodeId, Visited};
 
 /// A level-0 best-first search that can be resumed batch after batch.
 ///
-/// The first batch is exactly what [`super::search`] returns with `k = ef`.
+/// The first batch is what [`super::search`] returns with `k = ef` (with the entry point
+/// among the starting candidates as well).
 /// Every node evaluated but not returned (evicted from the bounded result set or
 /// rejected on arrival) is kept in a "discarded" heap; each later batch starts
 /// from the best `ef` discarded nodes and continues expanding the unexpanded
@@ -41,7 +42,14 @@ impl IterativeSearch {
             returned: 0,
         };
         if let Some(entry) = g.entry() {
-            for cur in descend_to_entries(g, entry, s.ef, dist, &mut s.buf) {
+            let mut starts = descend_to_entries(g, entry, s.ef, dist, &mut s.buf);
+            // The entry point itself starts the walk too: links are directed, and the nodes
+            // near the query may not lead back to the rest of the graph, while every node can
+            // be reached from the entry point. So a scan run to the end returns every node.
+            if !starts.iter().any(|c| c.id == entry.0) {
+                starts.push(Candidate::new(dist(entry.0), entry.0));
+            }
+            for cur in starts {
                 if s.visited.insert(cur.id) {
                     s.cands.push(Near(keyed(cur, None)));
                     s.start.push(cur);
