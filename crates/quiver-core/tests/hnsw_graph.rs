@@ -116,9 +116,24 @@ impl SimpleGraph {
         params: &HnswParams,
         visited: &mut HashVisited,
     ) {
+        self.insert_excluding(data, id, level, params, visited, &HashSet::new());
+    }
+
+    /// Insert through `plan_insert_with`, never choosing an id in `deleted` as a neighbour.
+    fn insert_excluding(
+        &mut self,
+        data: &[Vec<f32>],
+        id: u64,
+        level: usize,
+        params: &HnswParams,
+        visited: &mut HashVisited,
+        deleted: &HashSet<u64>,
+    ) {
         assert_eq!(id as usize, self.lists.len());
         let v = &data[id as usize];
-        let plan = plan_insert(
+        let exclude = |x: u64| deleted.contains(&x);
+        let opts = InsertOpts { exclude: Some(&exclude), extra: None };
+        let plan = plan_insert_with(
             &*self,
             id,
             level,
@@ -127,10 +142,12 @@ impl SimpleGraph {
             // pair_dist may be asked about the new node: data[id] exists already.
             &mut |a, b| d32(&data[a as usize], &data[b as usize]),
             visited,
+            &opts,
         );
         assert_eq!(plan.new_neighbors.len(), level + 1);
         for list in &plan.new_neighbors {
-            assert!(list.windows(2).all(|w| w[0].total_cmp(&w[1]).is_le()));
+            assert!(list.windows(2).all(|w| w[0].dist <= w[1].dist), "not ascending: {list:?}");
+            assert!(list.iter().all(|c| !deleted.contains(&c.id)), "a deleted node was chosen: {list:?}");
         }
         self.lists.push(
             plan.new_neighbors
@@ -585,34 +602,6 @@ fn perf_build_30000x384() {
 
 // ------------------------------------------- insert options, relinking, connectivity ----
 
-/// A SimpleGraph grown with `plan_insert_with`, excluding the ids in `deleted` from every
-/// neighbour choice.
-fn insert_with(g: &mut SimpleGraph, data: &[Vec<f32>], id: u64, level: usize, params: &HnswParams, deleted: &HashSet<u64>) {
-    let v = &data[id as usize];
-    let exclude = |x: u64| deleted.contains(&x);
-    let opts = InsertOpts { exclude: Some(&exclude), extra: None };
-    let plan = plan_insert_with(
-        &*g,
-        id,
-        level,
-        params,
-        &mut |x| d32(&data[x as usize], v),
-        &mut |a, b| d32(&data[a as usize], &data[b as usize]),
-        &mut HashVisited::new(),
-        &opts,
-    );
-    for list in &plan.new_neighbors {
-        assert!(list.iter().all(|c| !deleted.contains(&c.id)), "a deleted node was chosen: {list:?}");
-    }
-    g.lists.push(plan.new_neighbors.iter().map(|l| l.iter().map(|c| c.id).collect()).collect());
-    for u in plan.updates {
-        g.lists[u.node as usize][u.level] = u.list;
-    }
-    if plan.new_entry {
-        g.entry = Some((id, level));
-    }
-}
-
 #[test]
 fn excluded_nodes_are_walked_but_never_chosen() {
     let params = HnswParams::new(8, 32);
@@ -621,7 +610,7 @@ fn excluded_nodes_are_walked_but_never_chosen() {
     let mut g = SimpleGraph::default();
     let mut deleted = HashSet::new();
     for i in 0..data.len() {
-        insert_with(&mut g, &data, i as u64, levels[i], &params, &deleted);
+        g.insert_excluding(&data, i as u64, levels[i], &params, &mut HashVisited::new(), &deleted);
         if i % 3 == 0 && i < 1000 {
             deleted.insert(i as u64); // deleted from now on: later inserts must avoid it
         }
@@ -651,7 +640,7 @@ fn every_insert_gets_an_incoming_link() {
     let mut g = SimpleGraph::default();
     let none = HashSet::new();
     for i in 0..data.len() {
-        insert_with(&mut g, &data, i as u64, levels[i], &params, &none);
+        g.insert_excluding(&data, i as u64, levels[i], &params, &mut HashVisited::new(), &none);
         if i > 0 {
             let linked = (0..i as u64).any(|x| g.lists[x as usize].first().is_some_and(|l| l.contains(&(i as u64))));
             assert!(linked, "node {i} has no incoming level-0 link");

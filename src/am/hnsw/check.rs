@@ -30,13 +30,7 @@ fn scan_nodes(index: pg_sys::Relation, layout: NodeLayout, problems: &mut Vec<St
                         continue;
                     }
                     let level = node.level();
-                    let lists: Vec<Vec<u64>> = (0..=level)
-                        .map(|l| {
-                            let mut out = Vec::new();
-                            node.neighbors(l, &mut out);
-                            out
-                        })
-                        .collect();
+                    let lists = node.all_neighbors();
                     if !node.is_outside() {
                         if let Some(first) = node.overflow_block() {
                             if let Err(e) = super::graph::read_overflow(index, id, first, node.payload_len()) {

@@ -352,6 +352,17 @@ impl<'a> Node<'a> {
         }
     }
 
+    /// Every neighbour list, level 0 first.
+    pub fn all_neighbors(&self) -> Vec<Vec<u64>> {
+        (0..=self.level())
+            .map(|l| {
+                let mut v = Vec::new();
+                self.neighbors(l, &mut v);
+                v
+            })
+            .collect()
+    }
+
     /// Replace the neighbour list at `level` (truncated to capacity).
     pub fn set_neighbors(&mut self, level: usize, ids: &[u64]) {
         if level > self.level() || self.is_outside() {

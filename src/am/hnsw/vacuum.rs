@@ -170,19 +170,25 @@ fn repair_entry(index: pg_sys::Relation, marked: &Marked) {
 
 /// The lists of node `id` at every level, if it is a live graph node of level `level`.
 fn lists_of(graph: &DiskGraph, id: u64, level: usize) -> Option<Vec<Vec<u64>>> {
-    graph
-        .with_node(id, |n| {
-            (!n.is_deleted() && !n.is_outside() && n.level() == level).then(|| {
-                (0..=level)
-                    .map(|l| {
-                        let mut v = Vec::new();
-                        n.neighbors(l, &mut v);
-                        v
-                    })
-                    .collect()
-            })
-        })
-        .flatten()
+    graph.with_node(id, |n| (!n.is_deleted() && !n.is_outside() && n.level() == level).then(|| n.all_neighbors())).flatten()
+}
+
+/// What `pick` returns for each live graph node of page `blk` (read through VACUUM's buffer
+/// ring under a share lock, released before the caller works on the result).
+fn live_nodes_of<T>(index: pg_sys::Relation, strategy: pg_sys::BufferAccessStrategy, blk: u32, layout: NodeLayout, mut pick: impl FnMut(u64, &Node) -> Option<T>) -> Vec<T> {
+    let buf = Buf::read_with(index, pg_sys::ForkNumber::MAIN_FORKNUM, blk, Lock::Share, strategy);
+    if page::page_kind(buf.page()) != KIND_NODES {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for off in 1..=page::max_offset(buf.page()) {
+        let Some(bytes) = (unsafe { page::item(buf.page(), off) }) else { continue };
+        let node = Node { bytes, layout };
+        if !node.is_deleted() && !node.is_outside() {
+            out.extend(pick(node_id(blk, off), &node));
+        }
+    }
+    out
 }
 
 /// Give node `id` (level `level`) new lists found by a search from the entry point (plus
@@ -261,31 +267,11 @@ fn repair(index: pg_sys::Relation, strategy: pg_sys::BufferAccessStrategy, spec:
     let excluded = |x: u64| marked.is_deleted(x);
     for blk in 1..page::nblocks(index) {
         pause();
-        // copy out the nodes to repair, then work without holding the page
-        let mut todo: Vec<(u64, usize, Vec<Vec<u64>>)> = Vec::new();
-        {
-            let buf = Buf::read_with(index, pg_sys::ForkNumber::MAIN_FORKNUM, blk, Lock::Share, strategy);
-            if page::page_kind(buf.page()) != KIND_NODES {
-                continue;
-            }
-            for off in 1..=page::max_offset(buf.page()) {
-                let Some(bytes) = (unsafe { page::item(buf.page(), off) }) else { continue };
-                let node = Node { bytes, layout };
-                if node.is_deleted() || node.is_outside() {
-                    continue;
-                }
-                let lists: Vec<Vec<u64>> = (0..=node.level())
-                    .map(|l| {
-                        let mut v = Vec::new();
-                        node.neighbors(l, &mut v);
-                        v
-                    })
-                    .collect();
-                if lists.iter().flatten().any(|x| marked.is_deleted(*x)) {
-                    todo.push((node_id(blk, off), node.level(), lists));
-                }
-            }
-        }
+        // the nodes that link to a deleted one, with their lists
+        let todo = live_nodes_of(index, strategy, blk, layout, |id, node| {
+            let lists = node.all_neighbors();
+            lists.iter().flatten().any(|x| marked.is_deleted(*x)).then(|| (id, node.level(), lists))
+        });
         for (id, level, lists) in todo {
             pgrx::check_for_interrupts!();
             // candidates: surviving neighbours, and the neighbours of deleted ones (two hops)
@@ -429,21 +415,9 @@ fn reach(index: pg_sys::Relation, strategy: pg_sys::BufferAccessStrategy, spec: 
         let mut fixed_now = 0;
         for blk in 1..nblocks {
             pause();
-            let mut todo: Vec<u64> = Vec::new();
-            {
-                let buf = Buf::read_with(index, pg_sys::ForkNumber::MAIN_FORKNUM, blk, Lock::Share, strategy);
-                if page::page_kind(buf.page()) != KIND_NODES {
-                    continue;
-                }
-                for off in 1..=page::max_offset(buf.page()) {
-                    let Some(bytes) = (unsafe { page::item(buf.page(), off) }) else { continue };
-                    let node = Node { bytes, layout };
-                    let id = node_id(blk, off);
-                    if !node.is_deleted() && !node.is_outside() && !reached.contains(id) && (off as usize) < OFFSETS_PER_BLOCK {
-                        todo.push(id);
-                    }
-                }
-            }
+            let todo = live_nodes_of(index, strategy, blk, layout, |id, _| {
+                (!reached.contains(id) && (node_off(id) as usize) < OFFSETS_PER_BLOCK).then_some(id)
+            });
             for id in todo {
                 pgrx::check_for_interrupts!();
                 if reached.contains(id) {
