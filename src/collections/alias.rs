@@ -4,6 +4,7 @@ use pgrx::prelude::*;
 use quiver_core::collection::ident::validate_name;
 use quiver_core::{Error, ErrorKind};
 
+use super::args::{ArgValue, Text};
 use super::{catalog, spi};
 use crate::error::{raise, OrRaise};
 
@@ -17,7 +18,8 @@ fn collection_named(name: &str) -> String {
 }
 
 #[pg_extern(sql = false)]
-fn create_alias(collection: &str, alias: &str) {
+fn create_alias(collection: Text, alias: Text) {
+    let (collection, alias) = (collection.read("collection"), alias.read("alias"));
     let target = collection_named(collection);
     validate_name("alias", alias).or_raise();
     if catalog::name_taken(alias) {
@@ -27,7 +29,8 @@ fn create_alias(collection: &str, alias: &str) {
 }
 
 #[pg_extern(sql = false)]
-fn alter_alias(collection: &str, alias: &str) {
+fn alter_alias(collection: Text, alias: Text) {
+    let (collection, alias) = (collection.read("collection"), alias.read("alias"));
     let target = collection_named(collection);
     if spi::run("UPDATE quiver.aliases AS a SET collection = $2 WHERE a.alias OPERATOR(pg_catalog.=) $1", &[alias, &target]) == 0 {
         raise(Error::new(ErrorKind::UndefinedObject, format!("alias \"{alias}\" does not exist")));
@@ -35,14 +38,16 @@ fn alter_alias(collection: &str, alias: &str) {
 }
 
 #[pg_extern(sql = false)]
-fn drop_alias(alias: &str) {
+fn drop_alias(alias: Text) {
+    let alias = alias.read("alias");
     if spi::run("DELETE FROM quiver.aliases AS a WHERE a.alias OPERATOR(pg_catalog.=) $1", &[alias]) == 0 {
         raise(Error::new(ErrorKind::UndefinedObject, format!("alias \"{alias}\" does not exist")));
     }
 }
 
 #[pg_extern(sql = false)]
-fn list_aliases(collection: &str) -> SetOfIterator<'static, String> {
+fn list_aliases(collection: Text) -> SetOfIterator<'static, String> {
+    let collection = collection.read("collection");
     let target = collection_named(collection);
     SetOfIterator::new(spi::text_rows("SELECT a.alias FROM quiver.aliases AS a WHERE a.collection OPERATOR(pg_catalog.=) $1 ORDER BY a.alias", &[&target]))
 }

@@ -9,7 +9,7 @@ use quiver_core::collection::rows::{self, Mode};
 use quiver_core::{Error, ErrorKind};
 use serde_json::{json, Value};
 
-use super::args::required;
+use super::args::{optional, required, Jsonb, Text, TextArray};
 use super::catalog::{self, Collection};
 use super::{partition, spi};
 use crate::error::{raise, OrRaise};
@@ -80,16 +80,18 @@ fn insert_rows(coll: &Collection, rows: &Value, mode: Mode, partition_name: Opti
 }
 
 #[pg_extern(sql = false)]
-fn insert(collection: Option<&str>, rows: Option<JsonB>, partition_name: Option<&str>) -> JsonB {
+fn insert(collection: Option<Text>, rows: Option<Jsonb>, partition_name: Option<Text>) -> JsonB {
     let coll = catalog::load(required("collection", collection));
-    let ids = insert_rows(&coll, &required("rows", rows).0, Mode::Insert, partition_name);
+    let rows = required("rows", rows);
+    let ids = insert_rows(&coll, &rows, Mode::Insert, optional("partition_name", partition_name));
     JsonB(json!({"insert_count": ids.len(), "ids": ids}))
 }
 
 #[pg_extern(sql = false)]
-fn upsert(collection: Option<&str>, rows: Option<JsonB>, partition_name: Option<&str>) -> JsonB {
+fn upsert(collection: Option<Text>, rows: Option<Jsonb>, partition_name: Option<Text>) -> JsonB {
     let coll = catalog::load(required("collection", collection));
-    let ids = insert_rows(&coll, &required("rows", rows).0, Mode::Upsert, partition_name);
+    let rows = required("rows", rows);
+    let ids = insert_rows(&coll, &rows, Mode::Upsert, optional("partition_name", partition_name));
     JsonB(json!({"upsert_count": ids.len(), "ids": ids}))
 }
 
@@ -106,38 +108,42 @@ fn refs(p: &[String]) -> Vec<&str> {
 }
 
 #[pg_extern(sql = false)]
-fn delete(collection: Option<&str>, filter: Option<&str>, ids: Option<JsonB>, partition_name: Option<&str>) -> JsonB {
+fn delete(collection: Option<Text>, filter: Option<Text>, ids: Option<Jsonb>, partition_name: Option<Text>) -> JsonB {
     let coll = catalog::load(required("collection", collection));
+    let (filter, ids, partition_name) = (optional("filter", filter), optional("ids", ids), optional("partition_name", partition_name));
     let has_filter = filter.is_some_and(|f| !f.trim().is_empty());
     if !has_filter && ids.is_none() {
         raise(Error::param("delete needs a filter or ids (to delete every row, use filter => 'true' or TRUNCATE the table)"));
     }
     let parts: Option<Vec<String>> = partition_name.map(|p| vec![p.to_string()]);
-    let w = where_clause(&coll, filter, ids.as_ref().map(|j| &j.0), parts.as_deref());
+    let w = where_clause(&coll, filter, ids.as_ref(), parts.as_deref());
     let n = spi::run(&dml::delete_sql(&coll, &w), &refs(&w.params));
     JsonB(json!({"delete_count": n}))
 }
 
 #[pg_extern(sql = false)]
-fn get(collection: Option<&str>, ids: Option<JsonB>, output_fields: Option<Vec<String>>) -> SetOfIterator<'static, JsonB> {
+fn get(collection: Option<Text>, ids: Option<Jsonb>, output_fields: Option<TextArray>) -> SetOfIterator<'static, JsonB> {
     let coll = catalog::load(required("collection", collection));
     let ids = required("ids", ids);
+    let output_fields = optional("output_fields", output_fields);
     let entity = entity_sql(&coll, output_fields.as_deref(), true).or_raise();
-    let w = where_clause(&coll, None, Some(&ids.0), None);
+    let w = where_clause(&coll, None, Some(&ids), None);
     SetOfIterator::new(spi::json_rows(&dml::get_sql(&coll, &entity, &w), &refs(&w.params)).into_iter().map(JsonB))
 }
 
 #[pg_extern(sql = false)]
 fn query(
-    collection: Option<&str>,
-    filter: Option<&str>,
-    output_fields: Option<Vec<String>>,
+    collection: Option<Text>,
+    filter: Option<Text>,
+    output_fields: Option<TextArray>,
     limit: Option<i64>,
     offset: Option<i64>,
-    partition_names: Option<Vec<String>>,
+    partition_names: Option<TextArray>,
 ) -> SetOfIterator<'static, JsonB> {
     let coll = catalog::load(required("collection", collection));
     let offset = required("offset", offset);
+    let (filter, output_fields) = (optional("filter", filter), optional("output_fields", output_fields));
+    let partition_names = optional("partition_names", partition_names);
     let entity = entity_sql(&coll, output_fields.as_deref(), false).or_raise();
     if limit.is_some_and(|l| l < 0) || offset < 0 {
         raise(Error::param("limit and offset must not be negative"));
@@ -148,8 +154,9 @@ fn query(
 }
 
 #[pg_extern(sql = false)]
-fn count(collection: Option<&str>, filter: Option<&str>, partition_names: Option<Vec<String>>) -> i64 {
+fn count(collection: Option<Text>, filter: Option<Text>, partition_names: Option<TextArray>) -> i64 {
     let coll = catalog::load(required("collection", collection));
+    let (filter, partition_names) = (optional("filter", filter), optional("partition_names", partition_names));
     let w = where_clause(&coll, filter, None, partition_names.as_deref());
     let n = spi::text_one(&dml::count_sql(&coll, &w), &refs(&w.params));
     n.and_then(|s| s.parse().ok()).unwrap_or(0)

@@ -10,7 +10,7 @@ use quiver_core::collection::CollectionDef;
 use quiver_core::{Error, ErrorKind};
 use serde_json::Value;
 
-use super::args::required;
+use super::args::{optional, required, ArgValue, Jsonb, Text};
 use super::catalog::{self, Collection};
 use super::spi;
 use crate::error::{raise, OrRaise};
@@ -54,22 +54,23 @@ pub fn create_from_json(coll: &Collection, r: &Value) {
 
 #[pg_extern(sql = false)]
 fn create_index(
-    collection: Option<&str>,
-    field_name: Option<&str>,
-    index_type: Option<&str>,
-    metric_type: Option<&str>,
-    params: Option<JsonB>,
-    index_name: Option<&str>,
+    collection: Option<Text>,
+    field_name: Option<Text>,
+    index_type: Option<Text>,
+    metric_type: Option<Text>,
+    params: Option<Jsonb>,
+    index_name: Option<Text>,
 ) {
     let coll = catalog::load(required("collection", collection));
     let field_name = required("field_name", field_name);
     let index_type = required("index_type", index_type);
-    create(&coll, field_name, index_type, metric_type, &params.map(|p| p.0).unwrap_or(Value::Null), index_name);
+    let params = optional("params", params).unwrap_or(Value::Null);
+    create(&coll, field_name, index_type, optional("metric_type", metric_type), &params, optional("index_name", index_name));
 }
 
 #[pg_extern(sql = false)]
-fn list_indexes(collection: &str) -> SetOfIterator<'static, String> {
-    SetOfIterator::new(names(&catalog::load(collection)))
+fn list_indexes(collection: Text) -> SetOfIterator<'static, String> {
+    SetOfIterator::new(names(&catalog::load(collection.read("collection"))))
 }
 
 fn require(def: &CollectionDef, index_name: &str) -> String {
@@ -80,7 +81,8 @@ fn require(def: &CollectionDef, index_name: &str) -> String {
 }
 
 #[pg_extern(sql = false)]
-fn describe_index(collection: &str, index_name: &str) -> JsonB {
+fn describe_index(collection: Text, index_name: Text) -> JsonB {
+    let (collection, index_name) = (collection.read("collection"), index_name.read("index_name"));
     let def = catalog::load(collection).def;
     let rel = require(&def, index_name);
     let v = spi::json_one(
@@ -109,7 +111,8 @@ fn describe_index(collection: &str, index_name: &str) -> JsonB {
 }
 
 #[pg_extern(sql = false)]
-fn drop_index(collection: &str, index_name: &str) {
+fn drop_index(collection: Text, index_name: Text) {
+    let (collection, index_name) = (collection.read("collection"), index_name.read("index_name"));
     let def = catalog::load(collection).def;
     let rel = require(&def, index_name);
     spi::run(&format!("DROP INDEX {}", qualified(&def.schema, &rel)), &[]);

@@ -8,32 +8,32 @@ use quiver_core::collection::ddl;
 use quiver_core::{Error, ErrorKind};
 use serde_json::{json, Value};
 
-use super::args::required;
+use super::args::{optional, required, ArgValue, Jsonb, Text};
 use super::{catalog, index, spi, sync};
 use crate::error::{raise, OrRaise};
 
 #[allow(clippy::too_many_arguments)]
 #[pg_extern(sql = false)]
 fn create_collection(
-    name: Option<&str>,
+    name: Option<Text>,
     dimension: Option<i32>,
-    metric: Option<&str>,
-    schema: Option<JsonB>,
-    primary_key: Option<&str>,
+    metric: Option<Text>,
+    schema: Option<Jsonb>,
+    primary_key: Option<Text>,
     auto_id: Option<bool>,
-    partition_key: Option<&str>,
+    partition_key: Option<Text>,
     num_partitions: Option<i32>,
-    index: Option<JsonB>,
-    description: Option<&str>,
-    id_type: Option<&str>,
-    vector_field: Option<&str>,
-    db_schema: Option<&str>,
+    index: Option<Jsonb>,
+    description: Option<Text>,
+    id_type: Option<Text>,
+    vector_field: Option<Text>,
+    db_schema: Option<Text>,
 ) -> pg_sys::Oid {
     let name = required("name", name);
     let vector_field = required("vector_field", vector_field);
     // db_schema defaults to the caller's current schema (evaluated in the caller, before
     // this function's fixed search_path applies); NULL means the caller has none.
-    let db_schema = db_schema
+    let db_schema = optional("db_schema", db_schema)
         .unwrap_or_else(|| raise(Error::param("db_schema is null and the caller has no current schema (no schema on its search_path exists); pass db_schema")))
         .to_string();
     let args = CreateArgs {
@@ -41,14 +41,14 @@ fn create_collection(
         db_schema,
         dimension,
         metric: required("metric", metric).to_string(),
-        schema: schema.map(|j| j.0),
+        schema: optional("schema", schema),
         primary_key: required("primary_key", primary_key).to_string(),
         id_type: required("id_type", id_type).to_string(),
         vector_field: vector_field.to_string(),
         auto_id: required("auto_id", auto_id),
-        partition_key: partition_key.map(str::to_string),
+        partition_key: optional("partition_key", partition_key).map(str::to_string),
         num_partitions: required("num_partitions", num_partitions),
-        description: description.map(str::to_string),
+        description: optional("description", description).map(str::to_string),
     };
     let def = CollectionDef::from_args(&args).or_raise();
     if catalog::name_taken(name) {
@@ -63,7 +63,7 @@ fn create_collection(
         spi::run(&stmt, &[]);
     }
     catalog::insert(&def);
-    let requests: Vec<Value> = match index.map(|j| j.0) {
+    let requests: Vec<Value> = match optional("index", index) {
         Some(Value::Array(a)) => a,
         Some(v @ Value::Object(_)) => vec![v],
         Some(Value::Null) | None if args.schema.is_none() => vec![json!({"field_name": vector_field, "index_type": "HNSW"})],
@@ -78,8 +78,8 @@ fn create_collection(
 }
 
 #[pg_extern(sql = false)]
-fn describe_collection(name: &str) -> JsonB {
-    let def = catalog::load(name).def;
+fn describe_collection(name: Text) -> JsonB {
+    let def = catalog::load(name.read("name")).def;
     let aliases = spi::text_rows(
         "SELECT a.alias FROM quiver.aliases AS a WHERE a.collection OPERATOR(pg_catalog.=) $1 ORDER BY a.alias",
         &[&def.name],
@@ -139,12 +139,13 @@ fn list_collections() -> SetOfIterator<'static, String> {
 }
 
 #[pg_extern(sql = false)]
-fn has_collection(name: &str) -> bool {
-    catalog::name_taken(name)
+fn has_collection(name: Text) -> bool {
+    catalog::name_taken(name.read("name"))
 }
 
 #[pg_extern(sql = false)]
-fn rename_collection(old_name: &str, new_name: &str) {
+fn rename_collection(old_name: Text, new_name: Text) {
+    let (old_name, new_name) = (old_name.read("old_name"), new_name.read("new_name"));
     let coll = catalog::load(old_name);
     if coll.name != old_name {
         raise(Error::param(format!("\"{old_name}\" is an alias; rename the collection \"{}\" itself", coll.name)));
@@ -161,7 +162,8 @@ fn rename_collection(old_name: &str, new_name: &str) {
 }
 
 #[pg_extern(sql = false)]
-fn drop_collection(name: &str) {
+fn drop_collection(name: Text) {
+    let name = name.read("name");
     let delete_row = || spi::run("DELETE FROM quiver.collections AS c WHERE c.name OPERATOR(pg_catalog.=) $1", &[name]);
     if catalog::table_gone(name) {
         delete_row();
@@ -178,8 +180,8 @@ fn drop_collection(name: &str) {
 }
 
 #[pg_extern(sql = false)]
-fn get_collection_stats(name: &str) -> JsonB {
-    let def = catalog::load(name).def;
+fn get_collection_stats(name: Text) -> JsonB {
+    let def = catalog::load(name.read("name")).def;
     let table = catalog::table(&def);
     let stats = spi::json_one(
         &format!(

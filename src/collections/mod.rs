@@ -12,6 +12,7 @@ pub mod data;
 pub mod index;
 pub mod manage;
 pub mod partition;
+pub mod pgvalue;
 pub mod search;
 pub mod spi;
 pub mod sync;

@@ -8,13 +8,15 @@ use quiver_core::collection::schema::DEFAULT_PARTITION;
 use quiver_core::collection::CollectionDef;
 use quiver_core::{Error, ErrorKind};
 
+use super::args::{ArgValue, Text};
 use super::catalog;
 use super::manage::list_partitions_of;
 use super::spi;
 use crate::error::{raise, OrRaise};
 
 #[pg_extern(sql = false)]
-fn create_partition(collection: &str, partition: &str) {
+fn create_partition(collection: Text, partition: Text) {
+    let (collection, partition) = (collection.read("collection"), partition.read("partition_name"));
     let def = catalog::load(collection).def;
     validate_name("partition", partition).or_raise();
     let stmt = ddl::create_partition(&def, partition).or_raise();
@@ -25,7 +27,8 @@ fn create_partition(collection: &str, partition: &str) {
 }
 
 #[pg_extern(sql = false)]
-fn drop_partition(collection: &str, partition: &str) {
+fn drop_partition(collection: Text, partition: Text) {
+    let (collection, partition) = (collection.read("collection"), partition.read("partition_name"));
     let def = catalog::load(collection).def;
     if def.partition_key.is_some() {
         raise(Error::param(format!("collection \"{}\" is partitioned by its partition key; its partitions cannot be dropped", def.name)));
@@ -39,12 +42,13 @@ fn drop_partition(collection: &str, partition: &str) {
 }
 
 #[pg_extern(sql = false)]
-fn list_partitions(collection: &str) -> SetOfIterator<'static, String> {
-    SetOfIterator::new(list_partitions_of(&catalog::load(collection)))
+fn list_partitions(collection: Text) -> SetOfIterator<'static, String> {
+    SetOfIterator::new(list_partitions_of(&catalog::load(collection.read("collection"))))
 }
 
 #[pg_extern(sql = false)]
-fn has_partition(collection: &str, partition: &str) -> bool {
+fn has_partition(collection: Text, partition: Text) -> bool {
+    let (collection, partition) = (collection.read("collection"), partition.read("partition_name"));
     list_partitions_of(&catalog::load(collection)).iter().any(|p| p == partition)
 }
 

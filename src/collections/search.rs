@@ -12,9 +12,9 @@ use quiver_core::collection::{filtering, rank, CollectionDef, DataType, FieldDef
 use quiver_core::{Error, ErrorKind};
 use serde_json::Value;
 
-use super::args::required;
+use super::args::{optional, required, Jsonb, Text, TextArray};
 use super::catalog::{self, Collection};
-use super::{index, partition, spi};
+use super::{index, partition, pgvalue, spi};
 use crate::error::{raise, raise_code, OrRaise};
 
 const MAX_LIMIT: i64 = 16_384;
@@ -61,11 +61,16 @@ fn data_json(data: Option<AnyElement>) -> Value {
     let data = required("data", data);
     let oid = data.oid();
     if oid == pg_sys::JSONBOID {
-        return unsafe { AnyElement::into::<JsonB>(&data) }.map(|j| j.0).unwrap_or(Value::Null);
+        return unsafe { pgvalue::jsonb(data.datum(), "data") };
     }
     if [pg_sys::TEXTOID, pg_sys::VARCHAROID, pg_sys::BPCHAROID].contains(&oid) {
-        let text = unsafe { AnyElement::into::<String>(&data) }.unwrap_or_default();
+        let text = unsafe { pgvalue::text(data.datum(), oid, &"data") };
         return serde_json::from_str::<Value>(&text).unwrap_or_else(|e| {
+            // Valid JSON, but serde_json (like quiver) holds numbers as double precision.
+            if e.is_syntax() && e.to_string().starts_with("number out of range") {
+                raise(Error::new(ErrorKind::NumericValueOutOfRange, "number in data is out of range for type double precision")
+                    .with_detail(format!("At line {} column {}.", e.line(), e.column())));
+            }
             raise_code(PgSqlErrorCode::ERRCODE_INVALID_TEXT_REPRESENTATION, format!("data is not valid JSON: {e}"))
         });
     }
@@ -180,6 +185,60 @@ fn plan(
     Plan { sql: search.sql(), rows_sql: search.rows_sql(), queries, params: params_out, ef, metric }
 }
 
+/// The arguments of search and explain_search, read (in the order of the parameters).
+struct SearchArgs<'a> {
+    collection: &'a str,
+    data: Value,
+    anns_field: Option<&'a str>,
+    limit: i64,
+    offset: i64,
+    filter: Option<&'a str>,
+    output_fields: Option<Vec<String>>,
+    partition_names: Option<Vec<String>>,
+    params: Option<Value>,
+}
+
+impl<'a> SearchArgs<'a> {
+    #[allow(clippy::too_many_arguments)]
+    fn read(
+        collection: Option<Text<'a>>,
+        data: Option<AnyElement>,
+        anns_field: Option<Text<'a>>,
+        limit: Option<i64>,
+        offset: Option<i64>,
+        filter: Option<Text<'a>>,
+        output_fields: Option<TextArray>,
+        partition_names: Option<TextArray>,
+        params: Option<Jsonb>,
+    ) -> Self {
+        SearchArgs {
+            collection: required("collection", collection),
+            data: data_json(data),
+            anns_field: optional("anns_field", anns_field),
+            limit: required("limit", limit),
+            offset: required("offset", offset),
+            filter: optional("filter", filter),
+            output_fields: optional("output_fields", output_fields),
+            partition_names: optional("partition_names", partition_names),
+            params: optional("params", params),
+        }
+    }
+
+    fn plan(&self) -> Plan {
+        plan(
+            self.collection,
+            &self.data,
+            self.anns_field,
+            self.limit,
+            self.offset,
+            self.filter,
+            self.output_fields.as_deref(),
+            self.partition_names.as_deref(),
+            self.params.as_ref(),
+        )
+    }
+}
+
 /// Runs `body` with hnsw's ef_search (if given) and strict iterative scans (so filtered
 /// searches return full limits) set for the current transaction, then restores them.
 fn with_settings<T>(ef: Option<i64>, body: impl FnOnce() -> T) -> T {
@@ -221,20 +280,18 @@ fn run(p: &Plan) -> Vec<Vec<(String, f64, Value)>> {
 #[allow(clippy::too_many_arguments)]
 #[pg_extern(sql = false)]
 fn search(
-    collection: Option<&str>,
+    collection: Option<Text>,
     data: Option<AnyElement>,
-    anns_field: Option<&str>,
+    anns_field: Option<Text>,
     limit: Option<i64>,
     offset: Option<i64>,
-    filter: Option<&str>,
-    output_fields: Option<Vec<String>>,
-    partition_names: Option<Vec<String>>,
-    params: Option<JsonB>,
+    filter: Option<Text>,
+    output_fields: Option<TextArray>,
+    partition_names: Option<TextArray>,
+    params: Option<Jsonb>,
 ) -> TableIterator<'static, (name!(query_index, i32), name!(id, String), name!(distance, f64), name!(entity, JsonB))> {
-    let collection = required("collection", collection);
-    let data = data_json(data);
-    let (limit, offset) = (required("limit", limit), required("offset", offset));
-    let p = plan(collection, &data, anns_field, limit, offset, filter, output_fields.as_deref(), partition_names.as_deref(), params.as_ref().map(|j| &j.0));
+    let a = SearchArgs::read(collection, data, anns_field, limit, offset, filter, output_fields, partition_names, params);
+    let p = a.plan();
     let hits: Vec<_> = run(&p)
         .into_iter()
         .enumerate()
@@ -246,20 +303,18 @@ fn search(
 #[allow(clippy::too_many_arguments)]
 #[pg_extern(sql = false)]
 fn explain_search(
-    collection: Option<&str>,
+    collection: Option<Text>,
     data: Option<AnyElement>,
-    anns_field: Option<&str>,
+    anns_field: Option<Text>,
     limit: Option<i64>,
     offset: Option<i64>,
-    filter: Option<&str>,
-    output_fields: Option<Vec<String>>,
-    partition_names: Option<Vec<String>>,
-    params: Option<JsonB>,
+    filter: Option<Text>,
+    output_fields: Option<TextArray>,
+    partition_names: Option<TextArray>,
+    params: Option<Jsonb>,
 ) -> SetOfIterator<'static, String> {
-    let collection = required("collection", collection);
-    let data = data_json(data);
-    let (limit, offset) = (required("limit", limit), required("offset", offset));
-    let p = plan(collection, &data, anns_field, limit, offset, filter, output_fields.as_deref(), partition_names.as_deref(), params.as_ref().map(|j| &j.0));
+    let a = SearchArgs::read(collection, data, anns_field, limit, offset, filter, output_fields, partition_names, params);
+    let p = a.plan();
     let mut args: Vec<&str> = vec![p.queries[0].as_str()];
     args.extend(p.params.iter().map(String::as_str));
     let lines = with_settings(p.ef, || spi::text_rows(&format!("EXPLAIN (COSTS OFF) {}", p.sql), &args));
@@ -272,18 +327,20 @@ const REQUEST_KEYS: [&str; 5] = ["data", "anns_field", "limit", "filter", "param
 /// filter and limit), fused by RRF or weighted scores, top `limit` with their entities.
 #[pg_extern(sql = false)]
 fn hybrid_search(
-    collection: Option<&str>,
-    requests: Option<JsonB>,
-    ranker: Option<&str>,
-    ranker_params: Option<JsonB>,
+    collection: Option<Text>,
+    requests: Option<Jsonb>,
+    ranker: Option<Text>,
+    ranker_params: Option<Jsonb>,
     limit: Option<i64>,
-    output_fields: Option<Vec<String>>,
+    output_fields: Option<TextArray>,
 ) -> TableIterator<'static, (name!(id, String), name!(score, f64), name!(entity, JsonB))> {
     let collection = required("collection", collection);
     let requests = required("requests", requests);
     let ranker = required("ranker", ranker);
     let limit = required("limit", limit);
-    let reqs = requests.0.as_array().filter(|a| !a.is_empty()).unwrap_or_else(|| raise(Error::param("requests must be a non-empty JSON array of search requests")));
+    let ranker_params = optional("ranker_params", ranker_params);
+    let output_fields = optional("output_fields", output_fields);
+    let reqs = requests.as_array().filter(|a| !a.is_empty()).unwrap_or_else(|| raise(Error::param("requests must be a non-empty JSON array of search requests")));
     if !(1..=MAX_LIMIT).contains(&limit) {
         raise(Error::param(format!("limit must be between 1 and {MAX_LIMIT}")));
     }
@@ -313,7 +370,7 @@ fn hybrid_search(
         metrics.push(p.metric);
         lists.push(run(&p).into_iter().next().unwrap_or_default().into_iter().map(|(id, d, _)| (id, d)).collect::<Vec<_>>());
     }
-    let rp = ranker_params.map(|j| j.0).unwrap_or(Value::Null);
+    let rp = ranker_params.unwrap_or(Value::Null);
     let fused = match ranker.to_ascii_lowercase().as_str() {
         "rrf" => rank::rrf(&lists, rp.get("k").and_then(Value::as_f64).unwrap_or(60.0), limit as usize),
         "weighted" => {

@@ -3,8 +3,9 @@
 
 use pgrx::datum::DatumWithOid;
 use pgrx::prelude::*;
-use pgrx::JsonB;
 use serde_json::Value;
+
+use super::pgvalue;
 
 fn args(params: &[&str]) -> Vec<DatumWithOid<'static>> {
     params.iter().map(|p| DatumWithOid::from(p.to_string())).collect()
@@ -17,15 +18,21 @@ pub fn run(sql: &str, params: &[&str]) -> usize {
         .unwrap_or_else(|e| pgrx::error!("quiver: internal statement failed: {e}"))
 }
 
-/// First column of every non-NULL row.
-fn column<T: FromDatum + IntoDatum>(sql: &str, params: &[&str]) -> Vec<T> {
-    let a = args(params);
+/// What results are called in errors about their values.
+const RESULT: &str = "data read from the database";
+
+/// First column of every non-NULL row, read by `read(datum, type)`.
+fn column<T>(sql: &str, params: &[DatumWithOid<'_>], read: impl Fn(pg_sys::Datum, pg_sys::Oid) -> T) -> Vec<T> {
     Spi::connect_mut(|c| {
-        let t = c.update(sql, None, &a)?;
+        let mut t = c.update(sql, None, params)?;
         let mut out = Vec::with_capacity(t.len());
-        for row in t {
-            if let Some(v) = row.get::<T>(1)? {
-                out.push(v);
+        if t.is_empty() {
+            return Ok(out);
+        }
+        let typoid = t.column_type_oid(1)?.value();
+        while t.next().is_some() {
+            if let Some(d) = t.get_datum_by_ordinal(1)? {
+                out.push(read(d, typoid));
             }
         }
         Ok::<_, pgrx::spi::SpiError>(out)
@@ -33,14 +40,22 @@ fn column<T: FromDatum + IntoDatum>(sql: &str, params: &[&str]) -> Vec<T> {
     .unwrap_or_else(|e| pgrx::error!("quiver: internal query failed: {e}"))
 }
 
+/// Reads a jsonb result.
+fn json_of(d: pg_sys::Datum, typoid: pg_sys::Oid) -> Value {
+    if typoid != pg_sys::JSONBOID {
+        pgrx::error!("quiver: internal query returned type {typoid:?}, not jsonb");
+    }
+    unsafe { pgvalue::jsonb(d, RESULT) }
+}
+
 /// First column of every row, as JSON (the SQL must produce jsonb).
 pub fn json_rows(sql: &str, params: &[&str]) -> Vec<Value> {
-    column::<JsonB>(sql, params).into_iter().map(|j| j.0).collect()
+    column(sql, &args(params), json_of)
 }
 
 /// First column of every row, as text.
 pub fn text_rows(sql: &str, params: &[&str]) -> Vec<String> {
-    column::<String>(sql, params)
+    column(sql, &args(params), |d, t| unsafe { pgvalue::text(d, t, &RESULT) })
 }
 
 /// The first column of the first row, as JSON (None when no row or NULL).
@@ -50,15 +65,7 @@ pub fn json_one(sql: &str, params: &[&str]) -> Option<Value> {
 
 /// `to_jsonb()` of a value of any type (None for NULL).
 pub fn to_jsonb(value: DatumWithOid<'_>) -> Option<Value> {
-    Spi::connect_mut(|c| {
-        let t = c.update("SELECT pg_catalog.to_jsonb($1)", None, &[value])?;
-        let mut out = None;
-        for row in t {
-            out = row.get::<JsonB>(1)?.map(|j| j.0);
-        }
-        Ok::<_, pgrx::spi::SpiError>(out)
-    })
-    .unwrap_or_else(|e| pgrx::error!("quiver: internal query failed: {e}"))
+    column("SELECT pg_catalog.to_jsonb($1)", &[value], json_of).into_iter().next()
 }
 
 /// The first column of the first row, as text.

@@ -42,18 +42,9 @@ KNOWN = [
     (r"^argument \d+ must not be null$", r"\bquiver\.",
      "collections functions without STRICT panic (pgrx) on an SQL NULL argument: "
      "src/collections + sql/collections.sql"),
-    (r"^a text version of jsonb must be a valid json", r"\bquiver\.",
-     "a jsonb argument holding a number beyond double precision (1e400) fails pgrx's JsonB "
-     "conversion: src/collections"),
-    (r"^array contains NULL$", r"\bquiver\.",
-     "a text[] argument (output_fields, partition_names) with a NULL element panics in pgrx's "
-     "array conversion: src/collections"),
     (r"^could not (read block|open file)", r".",
      "ALTER INDEX ... SET (m = ...) on an hnsw index: later inserts lay out nodes for the new m "
      "on pages built for the old one; the index is corrupt (src/am/hnsw, options::of)"),
-    (r"should be valid UTF-8", r"\bquiver\.",
-     "in a SQL_ASCII database, text that is not UTF-8 fails pgrx's &str/String conversion: "
-     "src/collections"),
 ]
 
 PHASE_FUNCTIONS = {"surface": phase_surface, "binary": phase_binary, "index": phase_index,

@@ -15,6 +15,8 @@ pub enum ErrorKind {
     DataException,
     /// 22004 null_value_not_allowed: e.g. an array with NULL elements cast to a vector.
     NullValueNotAllowed,
+    /// 22021 character_not_in_repertoire: text that is not valid UTF-8 (SQL_ASCII databases).
+    CharacterNotInRepertoire,
     /// 22003 numeric_value_out_of_range: a value that does not fit the element type.
     NumericValueOutOfRange,
     /// 54000 program_limit_exceeded: too many dimensions / non-zero elements.
@@ -49,6 +51,7 @@ impl ErrorKind {
             ErrorKind::DataException => "22000",
             ErrorKind::NumericValueOutOfRange => "22003",
             ErrorKind::NullValueNotAllowed => "22004",
+            ErrorKind::CharacterNotInRepertoire => "22021",
             ErrorKind::ProgramLimitExceeded => "54000",
             ErrorKind::UndefinedObject => "42704",
             ErrorKind::UndefinedColumn => "42703",

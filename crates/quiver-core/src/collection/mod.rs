@@ -4,6 +4,7 @@
 pub mod ddl;
 pub mod dml;
 pub mod filtering;
+pub mod input;
 pub mod ident;
 pub mod locks;
 pub mod query;
