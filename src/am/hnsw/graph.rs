@@ -68,7 +68,8 @@ pub struct DiskGraph {
     pub entry: Option<(NodeId, usize)>,
     nblocks: u32,
     recent: RecentBuffers,
-    /// With `Some`, every deleted node met while computing distances is recorded, so that
+    /// With `Some`, every deleted node met while computing distances is recorded (and every
+    /// id that names no node: a stale link from a deleted node to a freed one), so that
     /// inserts and repairs never choose one as a neighbour.
     deleted_seen: Option<RefCell<std::collections::HashSet<NodeId, quiver_core::hnsw::IdBuildHasher>>>,
 }
@@ -83,7 +84,8 @@ impl DiskGraph {
         DiskGraph { index, spec, entry, nblocks: page::nblocks(index), recent: RecentBuffers::new(index), deleted_seen: None }
     }
 
-    /// Record deleted nodes met by [`DiskGraph::distance`] (see [`DiskGraph::is_deleted_seen`]).
+    /// Record deleted (and missing) nodes met by [`DiskGraph::distance`] (see
+    /// [`DiskGraph::is_deleted_seen`]).
     pub fn track_deleted(mut self) -> Self {
         self.deleted_seen = Some(RefCell::new(Default::default()));
         self
@@ -134,7 +136,12 @@ impl DiskGraph {
                 Ok(p) => index_distance(kind, metric, query, &p),
                 Err(_) => f32::INFINITY,
             },
-            None => f32::INFINITY,
+            None => {
+                if let Some(s) = &self.deleted_seen {
+                    s.borrow_mut().insert(id);
+                }
+                f32::INFINITY
+            }
         }
     }
 
