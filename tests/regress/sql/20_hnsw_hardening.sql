@@ -265,6 +265,24 @@ SELECT pg_stat_force_next_flush();
 SELECT pg_stat_clear_snapshot();
 SELECT idx_scan - :scans_before AS index_scans_counted FROM pg_stat_user_indexes WHERE indexrelname = 'narrow_idx';
 
+-- A VACUUM that deletes nothing from the graph (here: only rows with NULL vectors died) reads
+-- each index page once and does no repair pass
+CREATE TABLE novac (id int, v vector(16)) WITH (autovacuum_enabled = off);
+INSERT INTO novac SELECT i, CASE WHEN i % 10 = 0 THEN NULL ELSE array(SELECT random() FROM generate_series(1, 16) WHERE i > 0)::vector(16) END FROM generate_series(1, 5000) i;
+CREATE INDEX novac_idx ON novac USING hnsw (v);
+DELETE FROM novac WHERE v IS NULL;
+SELECT pg_stat_force_next_flush();
+SELECT pg_stat_clear_snapshot();
+SELECT idx_blks_read + idx_blks_hit AS blocks_before FROM pg_statio_user_indexes WHERE indexrelname = 'novac_idx' \gset
+VACUUM novac;
+SELECT pg_stat_force_next_flush();
+SELECT pg_stat_clear_snapshot();
+SELECT idx_blks_read + idx_blks_hit - :blocks_before <= 1.2 * pg_relation_size('novac_idx') / 8192 AS one_pass
+FROM pg_statio_user_indexes WHERE indexrelname = 'novac_idx';
+SET enable_seqscan = off;
+SELECT count(*) AS rows_left FROM (SELECT id FROM novac ORDER BY v <-> (SELECT NULL::vector)) t;
+RESET enable_seqscan;
+
 -- temp_file_limit applies to a build's temporary files
 CREATE TABLE tfl AS SELECT i AS id, array(SELECT random() FROM generate_series(1, 64) WHERE i > 0)::vector(64) AS v FROM generate_series(1, 6000) i;
 SET maintenance_work_mem = '1MB';
@@ -283,5 +301,5 @@ SELECT err($$SELECT quiver.index_check('alt_idx')$$);
 RESET ROLE;
 DROP ROLE rs_nobody;
 
-DROP TABLE rs, nodim, alt, dupsrc, dup1, dup2, dup3, nodup, cen, v90, u90, churn, churnbig, churn_sizes, wide, narrow, tfl;
+DROP TABLE rs, nodim, alt, dupsrc, dup1, dup2, dup3, nodup, cen, v90, u90, churn, churnbig, churn_sizes, wide, narrow, novac, tfl;
 DROP FUNCTION same_rows(text, text, text, text);
