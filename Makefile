@@ -60,7 +60,7 @@ run: install
 	@PGPORT=$(RUN_PORT) scripts/pg.sh start
 	@PSQL="$(PSQL_RUN)" scripts/demo.sh
 	@echo
-	@echo "Connect with:  $(PSQL_RUN) postgres      (stop with: make stop)"
+	@echo "Connect with:  $(PSQL_RUN) postgres      (stop with: make stop$(if $(filter-out 15,$(PG)), PG=$(PG),))"
 
 stop:
 	@PGPORT=$(RUN_PORT) scripts/pg.sh stop || true
