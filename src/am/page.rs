@@ -63,19 +63,7 @@ impl Buf {
 
     /// Append a new block to `fork`, returned exclusively locked.
     pub fn extend(rel: pg_sys::Relation, fork: pg_sys::ForkNumber::Type) -> Buf {
-        unsafe {
-            pg_sys::LockRelationForExtension(rel, pg_sys::ExclusiveLock as i32);
-            let buf = pg_sys::ReadBufferExtended(
-                rel,
-                fork,
-                pg_sys::InvalidBlockNumber,
-                pg_sys::ReadBufferMode::RBM_NORMAL,
-                std::ptr::null_mut(),
-            );
-            pg_sys::LockBuffer(buf, pg_sys::BUFFER_LOCK_EXCLUSIVE as i32);
-            pg_sys::UnlockRelationForExtension(rel, pg_sys::ExclusiveLock as i32);
-            Buf { buf }
-        }
+        Buf { buf: unsafe { crate::compat::extend_locked(rel, fork) } }
     }
 
     pub fn raw(&self) -> pg_sys::Buffer {

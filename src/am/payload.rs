@@ -73,7 +73,7 @@ fn type_name(kind: VectorKind) -> &'static str {
 /// so every row has the same number and distances compare whole vectors.
 pub fn column_dims(index: pg_sys::Relation, kind: VectorKind, am: &str) -> u32 {
     let (typid, typmod) = unsafe {
-        let att = (*(*index).rd_att).attrs.as_slice(1)[0];
+        let att = *crate::compat::attribute((*index).rd_att, 0);
         (att.atttypid, att.atttypmod)
     };
     if typid == pg_sys::VARBITOID {

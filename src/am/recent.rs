@@ -12,6 +12,7 @@
 //! the relation's file node, since a prepared query opens a new scan every execution.
 
 use super::page::{Buf, Lock, BLCKSZ};
+use crate::compat::{count_buffer_hit, read_recent, rel_file, RelFile};
 use pgrx::pg_sys;
 use quiver_core::metric::prefetch_ptr;
 use std::cell::RefCell;
@@ -27,14 +28,9 @@ thread_local! {
 
 type FileNode = (u32, u32, u32);
 
-fn file_node(rel: pg_sys::Relation) -> (pg_sys::RelFileNode, FileNode) {
-    let n = unsafe { (*rel).rd_node };
-    (n, (n.spcNode.to_u32(), n.dbNode.to_u32(), n.relNode.to_u32()))
-}
-
 pub struct RecentBuffers {
     rel: pg_sys::Relation,
-    node: pg_sys::RelFileNode,
+    node: RelFile,
     key: FileNode,
     slots: RefCell<Vec<pg_sys::Buffer>>,
 }
@@ -42,7 +38,7 @@ pub struct RecentBuffers {
 impl RecentBuffers {
     /// The table for `rel`, taken from the registry (or empty).
     pub fn new(rel: pg_sys::Relation) -> RecentBuffers {
-        let (node, key) = file_node(rel);
+        let (node, key) = rel_file(rel);
         let slots = REGISTRY.with(|r| {
             let mut r = r.borrow_mut();
             match r.iter().position(|(k, _)| *k == key) {
@@ -72,8 +68,8 @@ impl RecentBuffers {
     /// Read block `blk` of the main fork and lock it, like [`Buf::read`].
     pub fn read(&self, blk: u32, lock: Lock) -> Buf {
         let hint = self.hint(blk);
-        if hint > 0 && unsafe { pg_sys::ReadRecentBuffer(self.node, pg_sys::ForkNumber::MAIN_FORKNUM, blk, hint) } {
-            count_hit(self.rel);
+        if hint > 0 && read_recent(self.node, blk, hint) {
+            count_buffer_hit(self.rel);
             return Buf::lock_pinned(hint, lock);
         }
         let buf = Buf::read(self.rel, blk, lock);
@@ -115,17 +111,5 @@ impl Drop for RecentBuffers {
             }
             r.push((key, slots));
         });
-    }
-}
-
-/// `pgstat_count_buffer_read` + `pgstat_count_buffer_hit`, which `ReadRecentBuffer` skips, so
-/// `pg_statio_*_indexes` keep counting these reads.
-fn count_hit(rel: pg_sys::Relation) {
-    unsafe {
-        let info = (*rel).pgstat_info;
-        if !info.is_null() {
-            (*info).t_counts.t_blocks_fetched += 1;
-            (*info).t_counts.t_blocks_hit += 1;
-        }
     }
 }

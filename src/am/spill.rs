@@ -56,15 +56,7 @@ impl TempFile {
         let mut done = 0;
         while done < bytes.len() {
             let rest = &bytes[done..];
-            let n = unsafe {
-                pg_sys::FileWrite(
-                    self.file,
-                    rest.as_ptr() as *mut std::ffi::c_char,
-                    rest.len().min(i32::MAX as usize) as i32,
-                    self.len as pg_sys::off_t,
-                    pg_sys::WaitEventIO::WAIT_EVENT_BUFFILE_WRITE,
-                )
-            };
+            let n = crate::compat::file_write(self.file, rest, self.len, pg_sys::WaitEventIO::WAIT_EVENT_BUFFILE_WRITE);
             if n == 0 {
                 crate::error::raise_code(
                     PgSqlErrorCode::ERRCODE_DISK_FULL,

@@ -26,8 +26,9 @@ struct InputMemo {
     misses: u32,
 }
 
-/// Parse `input` with `parse` (which returns a palloc'd varlena), or return a fresh copy of
-/// the value this call site produced for the same input last time.
+/// Parse `input` with `parse` (which returns a palloc'd varlena or an error), or return a fresh
+/// copy of the value this call site produced for the same input last time. Errors are not
+/// remembered.
 ///
 /// # Safety
 /// `fcinfo` must be the call's own `FunctionCallInfo`; `parse` must return a valid varlena.
@@ -35,8 +36,8 @@ pub unsafe fn memoized_input(
     fcinfo: pg_sys::FunctionCallInfo,
     input: &CStr,
     typmod: i32,
-    parse: impl FnOnce() -> *mut u8,
-) -> *mut u8 {
+    parse: impl FnOnce() -> quiver_core::Result<*mut u8>,
+) -> quiver_core::Result<*mut u8> {
     unsafe {
         let flinfo = if fcinfo.is_null() { std::ptr::null_mut() } else { (*fcinfo).flinfo };
         let text = input.to_bytes();
@@ -56,17 +57,17 @@ pub unsafe fn memoized_input(
             memo.misses = 0;
             let out = pg_sys::palloc(memo.value.len()) as *mut u8;
             std::ptr::copy_nonoverlapping(memo.value.as_ptr(), out, memo.value.len());
-            return out;
+            return Ok(out);
         }
         memo.misses += 1;
-        // `parse` may raise an error (longjmp through here): the memo is then left as it was.
-        let out = parse();
+        // A failed parse (returned, or raised through here) leaves the memo as it was.
+        let out = parse()?;
         let len = pgrx::varsize_any(out as *const pg_sys::varlena);
         memo.text.clear();
         memo.text.extend_from_slice(text);
         memo.typmod = typmod;
         memo.value.clear();
         memo.value.extend_from_slice(std::slice::from_raw_parts(out, len));
-        out
+        Ok(out)
     }
 }

@@ -5,20 +5,19 @@ use super::array_arg::{ArrayArg, CStringElem};
 use super::dense::{Dense, Element, HalfVec, Vector};
 use super::input_memo::memoized_input;
 use super::sparse::Sparse;
-use crate::error::OrRaise;
+use crate::error::{or_soft, OrRaise};
 use pgrx::datum::Internal;
 use pgrx::prelude::*;
 use quiver_core::{limits, text, wire};
 use std::ffi::{CStr, CString};
 
-fn input_str<'a>(input: &'a CStr, type_name: &str) -> &'a str {
-    match input.to_str() {
-        Ok(s) => s,
-        Err(_) => crate::error::raise(quiver_core::Error::new(
+fn input_str<'a>(input: &'a CStr, type_name: &str) -> quiver_core::Result<&'a str> {
+    input.to_str().map_err(|_| {
+        quiver_core::Error::new(
             quiver_core::ErrorKind::InvalidTextRepresentation,
             format!("invalid input syntax for type {type_name}: not valid UTF-8"),
-        )),
-    }
+        )
+    })
 }
 
 fn cstring(s: String) -> CString {
@@ -69,12 +68,12 @@ fn dense_apply_typmod<T: Element>(v: Dense<T>, typmod: i32) -> Dense<T> {
 // ---- vector ----
 
 #[pg_extern(immutable, strict, parallel_safe, sql = false)]
-fn vector_in(input: &CStr, _oid: pg_sys::Oid, typmod: i32, fcinfo: pg_sys::FunctionCallInfo) -> Vector {
+fn vector_in(input: &CStr, _oid: pg_sys::Oid, typmod: i32, fcinfo: pg_sys::FunctionCallInfo) -> Option<Vector> {
     let parse = || {
-        let values = text::parse_vector_typmod(input_str(input, "vector"), typmod).or_raise();
-        Vector::from_slice(&values).as_ptr()
+        let values = text::parse_vector_typmod(input_str(input, "vector")?, typmod)?;
+        Ok(Vector::from_slice(&values).as_ptr())
     };
-    Vector::from_raw(unsafe { memoized_input(fcinfo, input, typmod, parse) })
+    or_soft(fcinfo, unsafe { memoized_input(fcinfo, input, typmod, parse) }).map(Vector::from_raw)
 }
 
 #[pg_extern(immutable, strict, parallel_safe, sql = false)]
@@ -107,12 +106,12 @@ fn vector_typmod(v: Vector, typmod: i32, _explicit: bool) -> Vector {
 // ---- halfvec ----
 
 #[pg_extern(immutable, strict, parallel_safe, sql = false)]
-fn halfvec_in(input: &CStr, _oid: pg_sys::Oid, typmod: i32, fcinfo: pg_sys::FunctionCallInfo) -> HalfVec {
+fn halfvec_in(input: &CStr, _oid: pg_sys::Oid, typmod: i32, fcinfo: pg_sys::FunctionCallInfo) -> Option<HalfVec> {
     let parse = || {
-        let values = text::parse_halfvec_typmod(input_str(input, "halfvec"), typmod).or_raise();
-        HalfVec::from_slice(&values).as_ptr()
+        let values = text::parse_halfvec_typmod(input_str(input, "halfvec")?, typmod)?;
+        Ok(HalfVec::from_slice(&values).as_ptr())
     };
-    HalfVec::from_raw(unsafe { memoized_input(fcinfo, input, typmod, parse) })
+    or_soft(fcinfo, unsafe { memoized_input(fcinfo, input, typmod, parse) }).map(HalfVec::from_raw)
 }
 
 #[pg_extern(immutable, strict, parallel_safe, sql = false)]
@@ -144,12 +143,12 @@ fn halfvec_typmod(v: HalfVec, typmod: i32, _explicit: bool) -> HalfVec {
 // ---- sparsevec ----
 
 #[pg_extern(immutable, strict, parallel_safe, sql = false)]
-fn sparsevec_in(input: &CStr, _oid: pg_sys::Oid, typmod: i32, fcinfo: pg_sys::FunctionCallInfo) -> Sparse {
+fn sparsevec_in(input: &CStr, _oid: pg_sys::Oid, typmod: i32, fcinfo: pg_sys::FunctionCallInfo) -> Option<Sparse> {
     let parse = || {
-        let v = text::parse_sparsevec_typmod(input_str(input, "sparsevec"), typmod).or_raise();
-        Sparse::from_core(&v).as_ptr()
+        let v = text::parse_sparsevec_typmod(input_str(input, "sparsevec")?, typmod)?;
+        Ok(Sparse::from_core(&v).as_ptr())
     };
-    Sparse::from_raw(unsafe { memoized_input(fcinfo, input, typmod, parse) })
+    or_soft(fcinfo, unsafe { memoized_input(fcinfo, input, typmod, parse) }).map(Sparse::from_raw)
 }
 
 #[pg_extern(immutable, strict, parallel_safe, sql = false)]

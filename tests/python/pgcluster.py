@@ -13,6 +13,9 @@ import psycopg
 from psycopg.conninfo import make_conninfo
 
 PG_BIN = Path(os.environ.get("PG_BINDIR", "/usr/lib/postgresql/15/bin"))
+# The first of the five ports the cluster tests use (the Makefile gives each PostgreSQL major
+# version its own range, so suites for different versions can run side by side).
+PORT_BASE = int(os.environ.get("QUIVER_CLUSTER_PORTS", "55315"))
 ROOT = Path(__file__).resolve().parents[2]
 IS_ROOT = os.geteuid() == 0
 RUNUSER = shutil.which("runuser") or "/usr/sbin/runuser"

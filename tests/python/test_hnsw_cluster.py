@@ -1,7 +1,7 @@
 """The hnsw index in whole PostgreSQL clusters: crash recovery (WAL replay), a streaming replica,
 concurrent writers and readers, and pg_dump / pg_restore round trips.
 
-The crash and replica tests run their own throw-away clusters (ports 55315-55317, data under
+The crash and replica tests run their own throw-away clusters (ports PORT_BASE to PORT_BASE + 2, default 55315-55317, data under
 target/pgdata-<port>), started and stopped here; a fixture finalizer stops them even when a test
 fails. When run as root, the server programs run as the `postgres` user. The concurrency and
 dump tests use the shared test cluster (QUIVER_DSN).
@@ -14,10 +14,10 @@ import psycopg
 import pytest
 
 from conftest import fresh_databases
-from pgcluster import PG_BIN, index_problems, nearest_ids, random_vec, run, vec_text, wait_until
+from pgcluster import PG_BIN, PORT_BASE, index_problems, nearest_ids, random_vec, run, vec_text, wait_until
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-CRASH_PORT, PRIMARY_PORT, REPLICA_PORT = 55315, 55316, 55317
+CRASH_PORT, PRIMARY_PORT, REPLICA_PORT = PORT_BASE, PORT_BASE + 1, PORT_BASE + 2
 
 
 # --------------------------------------------------------------------------------------------

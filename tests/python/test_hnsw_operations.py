@@ -3,7 +3,7 @@ crash and a standby promotion, a mixed write/read load followed by VACUUM, build
 progress and keep their worker threads away from signals, VACUUM that can be cancelled and does
 not hold inserts off, nested-loop k-NN joins in constant memory, a full disk during a build.
 
-Cluster tests run their own clusters on ports 55318-55319 (see pgcluster.py); the others use
+Cluster tests run their own clusters on ports PORT_BASE + 3 and + 4, default 55318-55319 (see pgcluster.py); the others use
 the shared test cluster (QUIVER_DSN).
 """
 import os
@@ -18,9 +18,9 @@ import psycopg
 import pytest
 from psycopg.conninfo import make_conninfo
 
-from pgcluster import IS_ROOT, PG_BIN, index_problems, nearest_ids, random_vec, run, wait_until
+from pgcluster import IS_ROOT, PG_BIN, PORT_BASE, index_problems, nearest_ids, random_vec, run, wait_until
 
-UNLOGGED_PORT, STANDBY_PORT = 55318, 55319
+UNLOGGED_PORT, STANDBY_PORT = PORT_BASE + 3, PORT_BASE + 4
 
 
 def timed(dsn, seconds=120):

@@ -34,10 +34,12 @@ pub unsafe extern "C-unwind" fn amcostestimate(
         *correlation = 0.0;
         if (*path).indexorderbys.is_null() {
             // No ORDER BY distance: this index cannot answer the query. Make it more expensive
-            // than even a disabled sequential scan (disable_cost is 1e10).
+            // than even a disabled sequential scan (disable_cost is 1e10), and on PostgreSQL 18,
+            // which compares disabled nodes before cost, more disabled than one.
             *startup = f64::MAX;
             *total = f64::MAX;
             *pages = 0.0;
+            crate::compat::disable_path(path);
             return;
         }
         let info = (*path).indexinfo;

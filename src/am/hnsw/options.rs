@@ -98,16 +98,8 @@ pub fn init() {
 #[pg_guard]
 pub unsafe extern "C-unwind" fn amoptions(reloptions: pg_sys::Datum, validate: bool) -> *mut pg_sys::bytea {
     let tab = [
-        pg_sys::relopt_parse_elt {
-            optname: c"m".as_ptr(),
-            opttype: pg_sys::relopt_type::RELOPT_TYPE_INT,
-            offset: std::mem::offset_of!(Options, m) as i32,
-        },
-        pg_sys::relopt_parse_elt {
-            optname: c"ef_construction".as_ptr(),
-            opttype: pg_sys::relopt_type::RELOPT_TYPE_INT,
-            offset: std::mem::offset_of!(Options, ef_construction) as i32,
-        },
+        crate::compat::relopt(c"m", pg_sys::relopt_type::RELOPT_TYPE_INT, std::mem::offset_of!(Options, m)),
+        crate::compat::relopt(c"ef_construction", pg_sys::relopt_type::RELOPT_TYPE_INT, std::mem::offset_of!(Options, ef_construction)),
     ];
     unsafe {
         pg_sys::build_reloptions(

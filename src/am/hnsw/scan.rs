@@ -104,16 +104,6 @@ pub unsafe extern "C-unwind" fn ambeginscan(
     }
 }
 
-/// `pgstat_count_index_scan`: a scan of this index, for pg_stat_*_indexes.idx_scan.
-fn count_index_scan(rel: pg_sys::Relation) {
-    unsafe {
-        let info = (*rel).pgstat_info;
-        if !info.is_null() {
-            (*info).t_counts.t_numscans += 1;
-        }
-    }
-}
-
 #[pg_guard]
 pub unsafe extern "C-unwind" fn amrescan(
     scan: pg_sys::IndexScanDesc,
@@ -153,7 +143,7 @@ pub unsafe extern "C-unwind" fn amrescan(
             state.detoast.with(key.sk_argument, |p| query.extend_from_slice(p));
             payload::check_query_dims(spec.kind, spec.dims, &query);
         }
-        count_index_scan(index);
+        crate::compat::count_index_scan(index);
         if !has_query {
             // every distance is NULL: every row, in any order
             state.phase = Phase::Sweep(SweepOf::NotNull);

@@ -42,7 +42,7 @@ fn result_or_new(stats: *mut pg_sys::IndexBulkDeleteResult) -> *mut pg_sys::Inde
 /// Per-page pause point: cancel requests and cost-based vacuum delay.
 fn pause() {
     pgrx::check_for_interrupts!();
-    unsafe { pg_sys::vacuum_delay_point() };
+    crate::compat::vacuum_delay_point();
 }
 
 /// The memory a VACUUM of this index may use.
