@@ -9,8 +9,8 @@ sudo_cmd=()
 [ "$(id -u)" = 0 ] || sudo_cmd=(sudo)
 
 need=()
-# fonts-dejavu-core: text in the benchmark's PNG plots.
-for pkg in postgresql-$pg_major postgresql-server-dev-$pg_major libclang-dev clang sudo fonts-dejavu-core; do
+# fonts-dejavu-core: text in the benchmark's PNG plots; curl, xz-utils: scripts/pgdist.sh (PG=17).
+for pkg in postgresql-$pg_major postgresql-server-dev-$pg_major libclang-dev clang sudo fonts-dejavu-core curl xz-utils; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then
