@@ -43,11 +43,9 @@ case "$pg" in 15|16|17|18) ;; *)
     echo "setup: PostgreSQL $pg is not supported (quiver builds for 15, 16, 17 and 18)" >&2
     exit 1 ;;
 esac
+conf=$pgrx_home/config.toml
 mkdir -p "$pgrx_home"
-touch "$pgrx_home/config.toml"
-if ! grep -qxF "pg$pg = \"$pg_config\"" "$pgrx_home/config.toml"; then
-    { grep -v "^pg$pg = " "$pgrx_home/config.toml" | grep -v '^\[configs\]$' || true; echo "pg$pg = \"$pg_config\""; } \
-        | sort > "$pgrx_home/config.toml.new"
-    { echo "[configs]"; cat "$pgrx_home/config.toml.new"; } > "$pgrx_home/config.toml"
-    rm -f "$pgrx_home/config.toml.new"
-fi
+{ echo "[configs]"
+  { grep "^pg[0-9]* = " "$conf" 2>/dev/null | grep -v "^pg$pg = " || true; echo "pg$pg = \"$pg_config\""; } | sort
+} > "$conf.new"
+mv "$conf.new" "$conf"

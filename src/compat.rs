@@ -19,10 +19,7 @@ use pgrx::pg_sys;
 ///
 /// # Safety
 /// `rel` must be an open relation.
-pub unsafe fn extend_locked(
-    rel: pg_sys::Relation,
-    fork: pg_sys::ForkNumber::Type,
-) -> pg_sys::Buffer {
+pub unsafe fn extend_locked(rel: pg_sys::Relation, fork: pg_sys::ForkNumber::Type) -> pg_sys::Buffer {
     #[cfg(feature = "pg15")]
     unsafe {
         pg_sys::LockRelationForExtension(rel, pg_sys::ExclusiveLock as i32);
@@ -40,17 +37,8 @@ pub unsafe fn extend_locked(
     #[cfg(not(feature = "pg15"))]
     unsafe {
         // BMR_REL(rel): the buffer manager takes the extension lock itself.
-        let bmr = pg_sys::BufferManagerRelation {
-            rel,
-            smgr: std::ptr::null_mut(),
-            relpersistence: 0,
-        };
-        pg_sys::ExtendBufferedRel(
-            bmr,
-            fork,
-            std::ptr::null_mut(),
-            pg_sys::ExtendBufferedFlags::EB_LOCK_FIRST,
-        )
+        let bmr = pg_sys::BufferManagerRelation { rel, smgr: std::ptr::null_mut(), relpersistence: 0 };
+        pg_sys::ExtendBufferedRel(bmr, fork, std::ptr::null_mut(), pg_sys::ExtendBufferedFlags::EB_LOCK_FIRST)
     }
 }
 
@@ -81,18 +69,12 @@ pub fn rel_file(rel: pg_sys::Relation) -> (RelFile, (u32, u32, u32)) {
     #[cfg(feature = "pg15")]
     {
         let n = unsafe { (*rel).rd_node };
-        (
-            n,
-            (n.spcNode.to_u32(), n.dbNode.to_u32(), n.relNode.to_u32()),
-        )
+        (n, (n.spcNode.to_u32(), n.dbNode.to_u32(), n.relNode.to_u32()))
     }
     #[cfg(not(feature = "pg15"))]
     {
         let n = unsafe { (*rel).rd_locator };
-        (
-            n,
-            (n.spcOid.to_u32(), n.dbOid.to_u32(), n.relNumber.to_u32()),
-        )
+        (n, (n.spcOid.to_u32(), n.dbOid.to_u32(), n.relNumber.to_u32()))
     }
 }
 
@@ -101,42 +83,43 @@ pub fn read_recent(file: RelFile, blk: u32, buf: pg_sys::Buffer) -> bool {
     unsafe { pg_sys::ReadRecentBuffer(file, pg_sys::ForkNumber::MAIN_FORKNUM, blk, buf) }
 }
 
-/// `pgstat_count_index_scan`: one scan of this index, for `pg_stat_*_indexes.idx_scan`.
-pub fn count_index_scan(rel: pg_sys::Relation) {
+/// `rel`'s pending statistics counters (None when statistics are not being collected for it).
+fn table_counts(rel: pg_sys::Relation) -> Option<&'static mut pg_sys::PgStat_TableCounts> {
     unsafe {
         let info = (*rel).pgstat_info;
-        if info.is_null() {
-            return;
-        }
         #[cfg(feature = "pg15")]
-        {
-            (*info).t_counts.t_numscans += 1;
-        }
+        return info.as_mut().map(|i| &mut i.t_counts);
         #[cfg(not(feature = "pg15"))]
-        {
-            (*info).counts.numscans += 1;
-        }
+        return info.as_mut().map(|i| &mut i.counts);
+    }
+}
+
+/// `pgstat_count_index_scan`: one scan of this index, for `pg_stat_*_indexes.idx_scan`.
+pub fn count_index_scan(rel: pg_sys::Relation) {
+    let Some(c) = table_counts(rel) else { return };
+    #[cfg(feature = "pg15")]
+    {
+        c.t_numscans += 1;
+    }
+    #[cfg(not(feature = "pg15"))]
+    {
+        c.numscans += 1;
     }
 }
 
 /// `pgstat_count_buffer_read` + `pgstat_count_buffer_hit`, for reads that bypass
 /// `ReadBufferExtended` (so `pg_statio_*_indexes` keep counting them).
 pub fn count_buffer_hit(rel: pg_sys::Relation) {
-    unsafe {
-        let info = (*rel).pgstat_info;
-        if info.is_null() {
-            return;
-        }
-        #[cfg(feature = "pg15")]
-        {
-            (*info).t_counts.t_blocks_fetched += 1;
-            (*info).t_counts.t_blocks_hit += 1;
-        }
-        #[cfg(not(feature = "pg15"))]
-        {
-            (*info).counts.blocks_fetched += 1;
-            (*info).counts.blocks_hit += 1;
-        }
+    let Some(c) = table_counts(rel) else { return };
+    #[cfg(feature = "pg15")]
+    {
+        c.t_blocks_fetched += 1;
+        c.t_blocks_hit += 1;
+    }
+    #[cfg(not(feature = "pg15"))]
+    {
+        c.blocks_fetched += 1;
+        c.blocks_hit += 1;
     }
 }
 
@@ -155,15 +138,7 @@ pub fn file_write(file: pg_sys::File, bytes: &[u8], offset: u64, wait_event: u32
         )
     };
     #[cfg(not(feature = "pg15"))]
-    let n = unsafe {
-        pg_sys::FileWrite(
-            file,
-            bytes.as_ptr().cast(),
-            amount,
-            offset as pg_sys::off_t,
-            wait_event,
-        )
-    };
+    let n = unsafe { pg_sys::FileWrite(file, bytes.as_ptr().cast(), amount, offset as pg_sys::off_t, wait_event) };
     n as isize
 }
 
@@ -227,8 +202,7 @@ pub fn soft_error_context(fcinfo: pg_sys::FunctionCallInfo) -> Option<SoftErrors
             return None;
         }
         let node = (*fcinfo).context;
-        (!node.is_null() && (*node).type_ == pg_sys::NodeTag::T_ErrorSaveContext)
-            .then(|| SoftErrors(node.cast()))
+        (!node.is_null() && (*node).type_ == pg_sys::NodeTag::T_ErrorSaveContext).then(|| SoftErrors(node.cast()))
     }
 }
 
@@ -247,8 +221,7 @@ impl SoftErrors {
             if !(*ctx).details_wanted {
                 return;
             }
-            let edata =
-                pg_sys::palloc0(std::mem::size_of::<pg_sys::ErrorData>()) as *mut pg_sys::ErrorData;
+            let edata = pg_sys::palloc0(std::mem::size_of::<pg_sys::ErrorData>()) as *mut pg_sys::ErrorData;
             (*edata).elevel = pgrx::PgLogLevel::ERROR as i32;
             (*edata).sqlerrcode = sqlstate as i32;
             (*edata).domain = c"quiver".as_ptr();
