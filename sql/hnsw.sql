@@ -49,9 +49,9 @@ CREATE OPERATOR CLASS bit_jaccard_ops FOR TYPE bit USING hnsw AS
 
 CREATE SCHEMA quiver;
 CREATE FUNCTION quiver.index_check(index regclass, reachability boolean DEFAULT false) RETURNS SETOF text
-    AS 'MODULE_PATHNAME', 'hnsw_index_check_wrapper' LANGUAGE C STRICT;
+    AS 'MODULE_PATHNAME', 'index_check_wrapper' LANGUAGE C STRICT;
 COMMENT ON FUNCTION quiver.index_check(regclass, boolean) IS
-    'Verifies the structure of an hnsw index; returns one row per problem found (none when healthy). '
+    'Verifies the structure of an hnsw or ivfflat index; returns one row per problem found (none when healthy). '
     'With reachability => true also reports live nodes no search can reach from the entry point and links to deleted nodes that VACUUM has not removed yet (recall issues, not corruption).';
 -- like amcheck's functions: a superuser grants it to the roles that may run it
 REVOKE EXECUTE ON FUNCTION quiver.index_check(regclass, boolean) FROM PUBLIC;

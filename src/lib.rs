@@ -15,14 +15,16 @@ pub mod types;
 #[pg_guard]
 pub extern "C-unwind" fn _PG_init() {
     am::hnsw::options::init();
-    am::threads::init_gucs();
+    am::ivfflat::options::init();
+    am::common::threads::init_gucs();
 }
 
 // The whole SQL surface is hand-written (every #[pg_extern] above uses `sql = false`), so the
 // order of types, functions, operators, casts and operator classes is explicit.
 extension_sql_file!("../sql/types.sql", name = "quiver_types", bootstrap);
 extension_sql_file!("../sql/hnsw.sql", name = "quiver_hnsw", requires = ["quiver_types"]);
-extension_sql_file!("../sql/collections.sql", name = "quiver_collections", requires = ["quiver_hnsw"]);
+extension_sql_file!("../sql/ivfflat.sql", name = "quiver_ivfflat", requires = ["quiver_hnsw"]);
+extension_sql_file!("../sql/collections.sql", name = "quiver_collections", requires = ["quiver_ivfflat"]);
 
 #[cfg(any(test, feature = "pg_test"))]
 mod pg_tests;

@@ -1,11 +1,7 @@
-//! Index access methods and the layer they share: `page` (buffers, Generic WAL, the free
-//! space map, init forks), `payload` (opclass kernels, detoasting, dimension checks),
-//! `recent` (where blocks sit in shared buffers), `spill` (build input beyond
-//! maintenance_work_mem in temporary files), `threads` (the build's worker pool).
+//! Index access methods. `common` is the framework every method shares (pages and WAL,
+//! payloads, build input, scans, vacuum, cost, options); each method's folder holds only what
+//! is its own. docs/index-methods.md is the recipe for adding one.
 
+pub mod common;
 pub mod hnsw;
-pub mod page;
-pub mod payload;
-pub mod recent;
-pub mod spill;
-pub mod threads;
+pub mod ivfflat;

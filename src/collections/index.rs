@@ -89,10 +89,10 @@ fn describe_index(collection: Text, index_name: Text) -> JsonB {
         &format!("SELECT pg_catalog.jsonb_build_object( \
             'index_name', $3::pg_catalog.text, \
             'field_name', a.attname, \
-            'index_type', pg_catalog.upper(am.amname::pg_catalog.text), \
+            'index_type', CASE am.amname WHEN 'ivfflat' THEN 'IVF_FLAT' ELSE pg_catalog.upper(am.amname::pg_catalog.text) END, \
             'metric_type', {OPCLASS_METRIC_SQL}, \
             'params', (SELECT COALESCE(pg_catalog.jsonb_object_agg( \
-                            CASE pg_catalog.split_part(o.o, '=', 1) WHEN 'm' THEN 'M' WHEN 'ef_construction' THEN 'efConstruction' \
+                            CASE pg_catalog.split_part(o.o, '=', 1) WHEN 'm' THEN 'M' WHEN 'ef_construction' THEN 'efConstruction' WHEN 'lists' THEN 'nlist' \
                                  ELSE pg_catalog.split_part(o.o, '=', 1) END, \
                             pg_catalog.split_part(o.o, '=', 2)::integer), '{{}}'::pg_catalog.jsonb) \
                          FROM pg_catalog.unnest(i.reloptions) AS o(o)), \

@@ -18,7 +18,7 @@ use super::{index, partition, pgvalue, spi};
 use crate::error::{raise, raise_code, OrRaise};
 
 const MAX_LIMIT: i64 = 16_384;
-const PARAM_KEYS: [&str; 7] = ["ef", "radius", "range_filter", "group_by_field", "group_size", "metric_type", "params"];
+const PARAM_KEYS: [&str; 8] = ["ef", "nprobe", "radius", "range_filter", "group_by_field", "group_size", "metric_type", "params"];
 
 /// Everything a search needs, validated.
 struct Plan {
@@ -30,6 +30,8 @@ struct Plan {
     /// Parameters after the query vector ($2...).
     params: Vec<String>,
     ef: Option<i64>,
+    /// IVF_FLAT lists to probe (ivfflat.probes).
+    nprobe: Option<i64>,
     metric: MetricKind,
 }
 
@@ -86,7 +88,7 @@ fn index_metric(def: &CollectionDef, f: &FieldDef) -> Option<MetricKind> {
            JOIN pg_catalog.pg_attribute AS a ON a.attrelid OPERATOR(pg_catalog.=) x.indrelid AND a.attnum OPERATOR(pg_catalog.=) x.indkey[0] \
            JOIN pg_catalog.pg_opclass AS opc ON opc.oid OPERATOR(pg_catalog.=) x.indclass[0] \
           WHERE x.indrelid OPERATOR(pg_catalog.=) $1::pg_catalog.regclass AND a.attname OPERATOR(pg_catalog.=) $2 \
-            AND am.amname OPERATOR(pg_catalog.=) 'hnsw' ORDER BY i.oid LIMIT 1", index::OPCLASS_METRIC_SQL),
+            AND am.amname::pg_catalog.text OPERATOR(pg_catalog.=) ANY ('{{hnsw,ivfflat}}'::pg_catalog.text[]) ORDER BY i.oid LIMIT 1", index::OPCLASS_METRIC_SQL),
         &[&catalog::table(def), &f.name],
     )
     .and_then(|m| MetricKind::parse(&m).ok())
@@ -140,6 +142,10 @@ fn plan(
     if ef.is_some_and(|e| !(1..=1000).contains(&e)) {
         raise(Error::param("search parameter \"ef\" must be between 1 and 1000"));
     }
+    let nprobe = num(&p, "nprobe").map(|e| e as i64);
+    if nprobe.is_some_and(|e| !(1..=32768).contains(&e)) {
+        raise(Error::param("search parameter \"nprobe\" must be between 1 and 32768"));
+    }
     let range = num(&p, "radius").map(|r| (num(&p, "range_filter"), r));
     if range.is_none() && p.contains_key("range_filter") {
         raise(Error::param("range_filter needs radius"));
@@ -182,7 +188,7 @@ fn plan(
         offset,
         group,
     };
-    Plan { sql: search.sql(), rows_sql: search.rows_sql(), queries, params: params_out, ef, metric }
+    Plan { sql: search.sql(), rows_sql: search.rows_sql(), queries, params: params_out, ef, nprobe, metric }
 }
 
 /// The arguments of search and explain_search, read (in the order of the parameters).
@@ -239,9 +245,21 @@ impl<'a> SearchArgs<'a> {
     }
 }
 
-/// Runs `body` with hnsw's ef_search (if given) and strict iterative scans (so filtered
-/// searches return full limits) set for the current transaction, then restores them.
-fn with_settings<T>(ef: Option<i64>, body: impl FnOnce() -> T) -> T {
+/// Runs `body` with hnsw's ef_search and ivfflat's probes (if given) and strict iterative
+/// scans (so filtered searches return full limits) set for the current transaction, then
+/// restores them. (ivfflat has no strictly ordered iterative scan; without one its cost model
+/// sends a filtered search that the probed lists would leave short to an exact plan.)
+fn with_settings<T>(ef: Option<i64>, nprobe: Option<i64>, body: impl FnOnce() -> T) -> T {
+    let Some(n) = nprobe else { return with_hnsw_settings(ef, body) };
+    let old = spi::text_one("SELECT pg_catalog.current_setting('ivfflat.probes')", &[]).unwrap_or_else(|| "1".to_string());
+    let set = "SELECT pg_catalog.set_config('ivfflat.probes', $1, true)";
+    spi::text_one(set, &[&n.to_string()]);
+    let out = with_hnsw_settings(ef, body);
+    spi::text_one(set, &[&old]);
+    out
+}
+
+fn with_hnsw_settings<T>(ef: Option<i64>, body: impl FnOnce() -> T) -> T {
     // One statement reads both settings, one sets them, one restores them.
     let old = spi::json_one(
         "SELECT pg_catalog.jsonb_build_array(pg_catalog.current_setting('hnsw.iterative_scan', true), \
@@ -262,7 +280,7 @@ fn with_settings<T>(ef: Option<i64>, body: impl FnOnce() -> T) -> T {
 
 /// Runs a planned search: per query vector, its hits (id, distance, entity).
 fn run(p: &Plan) -> Vec<Vec<(String, f64, Value)>> {
-    with_settings(p.ef, || {
+    with_settings(p.ef, p.nprobe, || {
         p.queries
             .iter()
             .map(|q| {
@@ -317,7 +335,7 @@ fn explain_search(
     let p = a.plan();
     let mut args: Vec<&str> = vec![p.queries[0].as_str()];
     args.extend(p.params.iter().map(String::as_str));
-    let lines = with_settings(p.ef, || spi::text_rows(&format!("EXPLAIN (COSTS OFF) {}", p.sql), &args));
+    let lines = with_settings(p.ef, p.nprobe, || spi::text_rows(&format!("EXPLAIN (COSTS OFF) {}", p.sql), &args));
     SetOfIterator::new(lines)
 }
 

@@ -27,7 +27,7 @@ use clap::Parser;
 pub fn main(args: &[String]) -> Result<(), String> {
     let argv = std::iter::once("quiver-bench ann".to_string()).chain(args.iter().cloned());
     match cli::Options::try_parse_from(argv) {
-        Ok(o) => run::run(&o),
+        Ok(o) => run::run(&o.with_method_defaults()?),
         Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
             print!("{e}");
             Ok(())

@@ -46,7 +46,7 @@ pub fn run(o: &Options) -> Result<(), String> {
     let spec = build::IndexSpec {
         method: o.method.clone(),
         opclass: metric.opclass().into(),
-        options: o.with.clone(),
+        options: o.with_clause(),
         maintenance_work_mem: o.maintenance_work_mem.clone(),
     };
     for l in &mut live {
@@ -77,9 +77,9 @@ pub fn run(o: &Options) -> Result<(), String> {
         },
         config: RunConfig {
             index_method: o.method.clone(),
-            index_options: o.with.clone(),
+            index_options: o.with_clause(),
             maintenance_work_mem: o.maintenance_work_mem.clone(),
-            sweep_setting: o.sweep_setting.clone(),
+            sweep_setting: o.swept().to_string(),
             sweep_values: o.sweep.clone(),
             rounds: o.rounds,
             clients,
@@ -188,8 +188,8 @@ fn sweep(o: &Options, metric: Metric, live: &mut [Live], texts: &[String], truth
     let pb = progress::bar("query sweep", (per_value * o.sweep.len()) as u64);
     let (sql10, sql100) = (search_sql(metric, 10), search_sql(metric, K_MAX));
     for &v in &o.sweep {
-        pb.set_message(format!("{}={v}", o.sweep_setting));
-        let settings = [Setting::new(&o.sweep_setting, v), Setting::new("enable_seqscan", "off")];
+        pb.set_message(format!("{}={v}", o.swept()));
+        let settings = [Setting::new(o.swept(), v), Setting::new("enable_seqscan", "off")];
         let mut acc: Vec<(f64, Vec<Pass>, Vec<f64>)> = Vec::new();
         for l in live.iter_mut() {
             session(l, &settings)?;
@@ -269,7 +269,7 @@ fn filtered_workload(o: &Options, metric: Metric, live: &mut [Live], ds: &Datase
 }
 
 fn insert_workload(o: &Options, metric: Metric, live: &mut [Live], ds: &Dataset, texts: &[String]) -> Result<(), String> {
-    let after = Setting::parse(&o.after_insert_setting)?;
+    let after = Setting::parse(o.after_insert())?;
     let mut all = ds.base.data.clone();
     all.extend_from_slice(&ds.extra.data);
     let all = Matrix::new(ds.base.dim, all);

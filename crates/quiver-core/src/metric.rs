@@ -117,6 +117,12 @@ pub fn f32_elements(p: &[u8]) -> Option<&[f32]> {
 
 /// Index distance between two `f32` vectors (the fast path of [`index_distance`] for `vector`).
 pub fn f32_distance(metric: Metric, x: &[f32], y: &[f32]) -> f32 {
+    f32_distance_f64(metric, x, y) as f32
+}
+
+/// [`f32_distance`] in double precision, as the SQL operators compute it (so that rows a scan
+/// orders by it come out in exactly the order of an exact `ORDER BY`); NaN as infinity.
+pub fn f32_distance_f64(metric: Metric, x: &[f32], y: &[f32]) -> f64 {
     let d = match metric {
         Metric::L2 => kernels::f32::l2_squared(x, y),
         Metric::InnerProduct => -kernels::f32::dot(x, y),
@@ -125,9 +131,9 @@ pub fn f32_distance(metric: Metric, x: &[f32], y: &[f32]) -> f32 {
         Metric::Hamming | Metric::Jaccard => f64::NAN,
     };
     if d.is_nan() {
-        f32::INFINITY
+        f64::INFINITY
     } else {
-        d as f32
+        d
     }
 }
 
@@ -157,10 +163,15 @@ pub fn payload_norm_squared(kind: VectorKind, p: &[u8]) -> f64 {
 
 /// Distance between two payloads of the same kind, as used inside an index.
 pub fn index_distance(kind: VectorKind, metric: Metric, a: &[u8], b: &[u8]) -> f32 {
+    index_distance_f64(kind, metric, a, b) as f32
+}
+
+/// [`index_distance`] in double precision (see [`f32_distance_f64`]); NaN as infinity.
+pub fn index_distance_f64(kind: VectorKind, metric: Metric, a: &[u8], b: &[u8]) -> f64 {
     let d = match kind {
         VectorKind::F32 => {
             let (x, y) = (elems::<f32>(a, 4, read_i16(a, 0)), elems::<f32>(b, 4, read_i16(b, 0)));
-            return f32_distance(metric, &x, &y);
+            return f32_distance_f64(metric, &x, &y);
         }
         VectorKind::F16 => {
             let (x, y) = (elems::<f16>(a, 4, read_i16(a, 0)), elems::<f16>(b, 4, read_i16(b, 0)));
@@ -197,9 +208,9 @@ pub fn index_distance(kind: VectorKind, metric: Metric, a: &[u8], b: &[u8]) -> f
     };
     // NaN (a zero vector under cosine) sorts last, as in an exact ORDER BY.
     if d.is_nan() {
-        f32::INFINITY
+        f64::INFINITY
     } else {
-        d as f32
+        d
     }
 }
 

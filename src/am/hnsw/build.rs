@@ -8,10 +8,11 @@
 use super::layout::{node_id, HeapTid, NewNode, Node, KIND_NODES, KIND_OVERFLOW, MAX_TIDS};
 use super::spec::IndexSpec;
 use super::write;
-use crate::am::page::{self, Buf, Wal, BLCKSZ, SPECIAL_SIZE};
-use crate::am::payload::{self, Detoaster};
-use crate::am::spill::{Arena, TempFile};
-use crate::am::threads;
+use crate::am::common::page::{self, Buf, Wal, BLCKSZ, SPECIAL_SIZE};
+use crate::am::common::build::{self, report_phase, report_tuples, Rows};
+use crate::am::common::payload;
+use crate::am::common::spill::TempFile;
+use crate::am::common::threads;
 use pgrx::prelude::*;
 use quiver_core::hnsw::{build_parallel_with, link_bytes_per_node, random_levels, BuildError, BuildFns};
 use quiver_core::metric::{f32_distance, f32_elements, index_distance, prefetch, VectorKind};
@@ -20,34 +21,17 @@ use std::hash::Hasher;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Build sub-phases reported in pg_stat_progress_create_index (after PostgreSQL's "initializing").
-pub const PHASE_LOAD: i64 = 2;
-pub const PHASE_GRAPH: i64 = 3;
-pub const PHASE_WRITE: i64 = 4;
-pub const PHASE_INSERT: i64 = 5;
-
-fn report_phase(phase: i64) {
-    unsafe { pg_sys::pgstat_progress_update_param(pg_sys::PROGRESS_CREATEIDX_SUBPHASE as i32, phase) };
-}
-
-fn report_tuples(total: Option<usize>, done: usize) {
-    unsafe {
-        if let Some(t) = total {
-            pg_sys::pgstat_progress_update_param(pg_sys::PROGRESS_CREATEIDX_TUPLES_TOTAL as i32, t as i64);
-        }
-        pg_sys::pgstat_progress_update_param(pg_sys::PROGRESS_CREATEIDX_TUPLES_DONE as i32, done as i64);
-    }
-}
+pub const PHASE_LOAD: i64 = build::FIRST_PHASE;
+pub const PHASE_GRAPH: i64 = PHASE_LOAD + 1;
+pub const PHASE_WRITE: i64 = PHASE_LOAD + 2;
+pub const PHASE_INSERT: i64 = PHASE_LOAD + 3;
 
 #[pg_guard]
 pub unsafe extern "C-unwind" fn ambuildphasename(phase: i64) -> *mut std::ffi::c_char {
-    let name: &'static std::ffi::CStr = match phase {
-        PHASE_LOAD => c"loading tuples",
-        PHASE_GRAPH => c"building graph",
-        PHASE_WRITE => c"writing pages",
-        PHASE_INSERT => c"inserting tuples beyond maintenance_work_mem",
-        _ => return std::ptr::null_mut(),
-    };
-    name.as_ptr() as *mut std::ffi::c_char
+    build::phase_name(
+        phase,
+        &[c"loading tuples", c"building graph", c"writing pages", c"inserting tuples beyond maintenance_work_mem"],
+    )
 }
 
 /// Estimated memory per row besides its vector and level-0 links: offsets, heap TID, hash,
@@ -56,9 +40,7 @@ const BOOKKEEPING: usize = 64;
 
 /// Vectors read from the heap: payload bytes in one arena.
 struct Collected {
-    arena: Arena,
-    offsets: Vec<(usize, usize)>,
-    tids: Vec<HeapTid>,
+    rows: Rows,
     hashes: Vec<u64>,
     /// Rows the graph cannot order: with no distance under the metric, and NULL.
     outside: Vec<HeapTid>,
@@ -76,14 +58,13 @@ struct Collected {
 
 impl Collected {
     fn payload(&self, i: usize) -> &[u8] {
-        let (at, len) = self.offsets[i];
-        &self.arena.bytes()[at..at + len]
+        self.rows.payload(i)
     }
 
     /// Estimated memory of one more row with a payload of `len` bytes (once spilled, its
     /// vector and level-0 links live in temporary files).
     fn cost(&self, len: usize) -> usize {
-        BOOKKEEPING + if self.arena.is_spilled() { 0 } else { len + link_bytes_per_node(&self.spec.params) }
+        BOOKKEEPING + if self.rows.is_spilled() { 0 } else { len + link_bytes_per_node(&self.spec.params) }
     }
 
     fn add(&mut self, index: pg_sys::Relation, payload: Option<&[u8]>, tid: HeapTid) {
@@ -97,34 +78,32 @@ impl Collected {
             }
             return;
         };
-        if !self.on_disk && !self.arena.is_spilled() && self.used + self.cost(payload.len()) > self.limit && !self.offsets.is_empty() {
+        if !self.on_disk && !self.rows.is_spilled() && self.used + self.cost(payload.len()) > self.limit && !self.rows.is_empty() {
             // 1. vectors move to a temporary file; the graph is still built in memory
-            notice(format!(
-                "hnsw build reached maintenance_work_mem ({} MB) after {} tuples; vectors and links are kept in temporary files from now on",
-                self.limit >> 20,
-                self.offsets.len()
-            ));
-            self.arena.spill();
-            self.used = self.offsets.len() * BOOKKEEPING + (self.outside.len() + self.nulls.len()) * 8;
+            build::notice(
+                format!(
+                    "hnsw build reached maintenance_work_mem ({} MB) after {} tuples; vectors and links are kept in temporary files from now on",
+                    self.limit >> 20,
+                    self.rows.len()
+                ),
+                None,
+            );
+            self.rows.spill();
+            self.used = self.rows.len() * BOOKKEEPING + (self.outside.len() + self.nulls.len()) * 8;
         }
-        if !self.on_disk && self.used + self.cost(payload.len()) > self.limit && !self.offsets.is_empty() {
+        if !self.on_disk && self.used + self.cost(payload.len()) > self.limit && !self.rows.is_empty() {
             // 2. not even the bookkeeping fits: insert the rest one at a time into the graph
-            pgrx::pg_sys::panic::ErrorReport::new(
-                PgSqlErrorCode::ERRCODE_SUCCESSFUL_COMPLETION,
+            build::notice(
                 format!(
                     "hnsw graph reached maintenance_work_mem ({} MB) after {} tuples; the remaining tuples are inserted one at a time, which is slower",
                     self.limit >> 20,
-                    self.offsets.len()
+                    self.rows.len()
                 ),
-                "quiver",
-            )
-            .set_hint("Increase maintenance_work_mem to build the whole graph in memory.")
-            .report(PgLogLevel::NOTICE);
-            self.arena.seal();
+                Some("Increase maintenance_work_mem to build the whole graph in memory."),
+            );
+            self.rows.seal();
             write_graph(index, self);
-            self.arena = Arena::default();
-            self.offsets = Vec::new();
-            self.tids = Vec::new();
+            self.rows = Rows::default();
             self.hashes = Vec::new();
             self.outside = Vec::new();
             self.nulls = Vec::new();
@@ -136,43 +115,13 @@ impl Collected {
             return;
         }
         self.used += self.cost(payload.len());
-        let at = self.arena.push(payload); // 8-byte aligned
-        self.offsets.push((at, payload.len()));
-        self.tids.push(tid);
+        self.rows.push(payload, tid); // 8-byte aligned
         let mut h = std::hash::DefaultHasher::new();
         h.write(payload);
         self.hashes.push(h.finish());
     }
 }
 
-fn notice(msg: String) {
-    pgrx::pg_sys::panic::ErrorReport::new(PgSqlErrorCode::ERRCODE_SUCCESSFUL_COMPLETION, msg, "quiver").report(PgLogLevel::NOTICE);
-}
-
-struct BuildState {
-    c: Collected,
-    detoast: Detoaster,
-}
-
-#[pg_guard]
-unsafe extern "C-unwind" fn collect_callback(
-    index: pg_sys::Relation,
-    tid: pg_sys::ItemPointer,
-    values: *mut pg_sys::Datum,
-    isnull: *mut bool,
-    _alive: bool,
-    state: *mut std::ffi::c_void,
-) {
-    unsafe {
-        let st = &mut *(state as *mut BuildState);
-        let heap_tid = payload::heap_tid(&*tid);
-        if *isnull {
-            st.c.add(index, None, heap_tid);
-        } else {
-            st.detoast.with(*values, |p| st.c.add(index, Some(p), heap_tid));
-        }
-    }
-}
 
 #[pg_guard]
 pub unsafe extern "C-unwind" fn ambuild(
@@ -181,57 +130,25 @@ pub unsafe extern "C-unwind" fn ambuild(
     index_info: *mut pg_sys::IndexInfo,
 ) -> *mut pg_sys::IndexBuildResult {
     let spec = IndexSpec::for_build(index);
-    if page::nblocks(index) != 0 {
-        crate::error::raise_code(
-            PgSqlErrorCode::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
-            format!("index \"{}\" already contains data", page::rel_name(index)),
-        );
-    }
-
-    let limit = unsafe { pg_sys::maintenance_work_mem }.max(1024) as usize * 1024;
-    let mut st = BuildState {
-        c: Collected {
-            arena: Arena::default(),
-            offsets: Vec::new(),
-            tids: Vec::new(),
-            hashes: Vec::new(),
-            outside: Vec::new(),
-            nulls: Vec::new(),
-            spec,
-            limit,
-            used: 0,
-            on_disk: false,
-            total: 0,
-        },
-        detoast: Detoaster::new(),
+    build::check_empty(index);
+    let mut c = Collected {
+        rows: Rows::default(),
+        hashes: Vec::new(),
+        outside: Vec::new(),
+        nulls: Vec::new(),
+        spec,
+        limit: build::memory_limit(),
+        used: 0,
+        on_disk: false,
+        total: 0,
     };
     report_phase(PHASE_LOAD);
-    let heap_tuples = unsafe {
-        pg_sys::table_index_build_scan(
-            heap,
-            index,
-            index_info,
-            true,
-            true,
-            Some(collect_callback),
-            &mut st as *mut BuildState as *mut std::ffi::c_void,
-            std::ptr::null_mut(),
-        )
-    };
-    let c = &mut st.c;
+    let heap_tuples = build::scan_heap(heap, index, index_info, &mut |p, tid| c.add(index, p, tid));
     if !c.on_disk {
-        c.arena.seal();
-        write_graph(index, c);
+        c.rows.seal();
+        write_graph(index, &c);
     }
-    let n = c.total;
-
-    let result = unsafe { pg_sys::palloc0(std::mem::size_of::<pg_sys::IndexBuildResult>()) }
-        as *mut pg_sys::IndexBuildResult;
-    unsafe {
-        (*result).heap_tuples = heap_tuples;
-        (*result).index_tuples = n as f64;
-    }
-    result
+    build::build_result(heap_tuples, c.total as f64)
 }
 
 /// Graph elements: each distinct vector (its first row) with the rows that share it.
@@ -244,7 +161,7 @@ struct Elements {
 
 /// Group rows with byte-for-byte equal vectors (at most MAX_TIDS rows per element).
 fn group_duplicates(c: &Collected) -> Elements {
-    let n = c.offsets.len();
+    let n = c.rows.len();
     let mut order: Vec<u32> = (0..n as u32).collect();
     order.sort_unstable_by_key(|&i| (c.hashes[i as usize], i));
     let mut elems = Vec::new();
@@ -310,7 +227,7 @@ fn write_graph(index: pg_sys::Relation, c: &Collected) {
     };
     // Level-0 links of a build whose vectors spilled go to a temporary file as well, written
     // (allocated) here so that a full disk is an error now rather than a fault later.
-    let link_file = c.arena.is_spilled().then(|| {
+    let link_file = c.rows.is_spilled().then(|| {
         let mut f = TempFile::create();
         f.append_zeros((n * link_bytes_per_node(&spec.params)) as u64);
         f
@@ -330,12 +247,8 @@ fn write_graph(index: pg_sys::Relation, c: &Collected) {
     drop(pool);
     let graph = match built {
         Ok(g) => g,
-        Err(BuildError::Cancelled) => {
-            // Back on the backend's thread with the workers stopped: raise the pending
-            // cancel / termination.
-            pgrx::check_for_interrupts!();
-            crate::error::raise_code(PgSqlErrorCode::ERRCODE_QUERY_CANCELED, "canceling index build due to user request")
-        }
+        // back on the backend's thread with the workers stopped
+        Err(BuildError::Cancelled) => build::raise_cancelled(),
         Err(BuildError::LinkFile(e)) => crate::error::raise_code(
             PgSqlErrorCode::ERRCODE_IO_ERROR,
             format!("could not map temporary file for index build: {e}"),
@@ -347,7 +260,7 @@ fn write_graph(index: pg_sys::Relation, c: &Collected) {
     // Lay items out on pages (block 1 onwards) so every node has its id before writing:
     // graph elements, then the elements outside the graph.
     let layout = spec.layout;
-    let tids_of = |e: usize| -> Vec<HeapTid> { el.rows[el.elems[e].1.clone()].iter().map(|&r| c.tids[r as usize]).collect() };
+    let tids_of = |e: usize| -> Vec<HeapTid> { el.rows[el.elems[e].1.clone()].iter().map(|&r| c.rows.tids[r as usize]).collect() };
     let outside: Vec<(&[HeapTid], bool)> =
         c.outside.chunks(MAX_TIDS).map(|t| (t, false)).chain(c.nulls.chunks(MAX_TIDS).map(|t| (t, true))).collect();
     let sizes: Vec<(usize, bool)> = (0..n)
@@ -427,7 +340,7 @@ fn write_graph(index: pg_sys::Relation, c: &Collected) {
     for e in 0..n {
         if let Some(expected) = overflow_at[e] {
             // Chains are written front to back here so the block numbers match the plan.
-            write_overflow_in_order(index, payload_of(e as u32), expected);
+            crate::am::common::overflow::write_in_order(index, KIND_OVERFLOW, payload_of(e as u32), expected);
         }
     }
 
@@ -443,24 +356,6 @@ fn write_graph(index: pg_sys::Relation, c: &Collected) {
         m.insert_page = last_node_page;
         m.nodes = sizes.len() as u64;
     });
-}
-
-/// Write an overflow chain starting at the next block, which must be `expected_first`.
-fn write_overflow_in_order(index: pg_sys::Relation, payload: &[u8], expected_first: u32) {
-    let chunks: Vec<&[u8]> = payload.chunks(write::CHUNK).collect();
-    for (k, chunk) in chunks.iter().enumerate() {
-        let buf = Buf::extend(index, pg_sys::ForkNumber::MAIN_FORKNUM);
-        if buf.blkno() != expected_first + k as u32 {
-            crate::error::raise_code(PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, "hnsw build: overflow layout mismatch");
-        }
-        let mut wal = Wal::start(index);
-        let pg = wal.register(&buf, true);
-        page::init_page(pg, KIND_OVERFLOW);
-        let next = if k + 1 < chunks.len() { buf.blkno() + 1 } else { pg_sys::InvalidBlockNumber };
-        page::set_next_block(pg, next);
-        page::add_item(pg, chunk);
-        wal.finish();
-    }
 }
 
 /// The init fork of an UNLOGGED index: an empty index (its meta page). It is WAL-logged and

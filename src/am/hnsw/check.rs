@@ -2,7 +2,7 @@
 
 use super::graph::META_BLOCK;
 use super::layout::{node_blk, node_off, Meta, Node, NodeLayout, KIND_META, KIND_NODES, KIND_OVERFLOW};
-use crate::am::page::{self, Buf, Lock};
+use crate::am::common::page::{self, Buf, Lock};
 use pgrx::prelude::*;
 use std::collections::{HashMap, HashSet};
 
@@ -58,7 +58,7 @@ fn scan_nodes(index: pg_sys::Relation, layout: NodeLayout, problems: &mut Vec<St
     nodes
 }
 
-fn check(rel: pg_sys::Relation, reachability: bool) -> Vec<String> {
+pub fn check(rel: pg_sys::Relation, reachability: bool) -> Vec<String> {
     let mut problems = Vec::new();
     if page::nblocks(rel) == 0 {
         return vec!["index has no meta page".to_string()];
@@ -150,30 +150,3 @@ fn check(rel: pg_sys::Relation, reachability: bool) -> Vec<String> {
     problems
 }
 
-#[pg_extern(sql = false)]
-fn hnsw_index_check(index_oid: pg_sys::Oid, reachability: bool) -> SetOfIterator<'static, String> {
-    let relkind = unsafe { pg_sys::get_rel_relkind(index_oid) } as u8;
-    if relkind == 0 {
-        crate::error::raise_code(PgSqlErrorCode::ERRCODE_UNDEFINED_TABLE, format!("relation with OID {} does not exist", index_oid.to_u32()));
-    }
-    let name = || unsafe {
-        let n = pg_sys::get_rel_name(index_oid);
-        if n.is_null() { String::new() } else { std::ffi::CStr::from_ptr(n).to_string_lossy().into_owned() }
-    };
-    if relkind != pg_sys::RELKIND_INDEX {
-        crate::error::raise_code(PgSqlErrorCode::ERRCODE_WRONG_OBJECT_TYPE, format!("\"{}\" is not an index", name()));
-    }
-    let rel = unsafe { pg_sys::index_open(index_oid, pg_sys::AccessShareLock as pg_sys::LOCKMODE) };
-    let is_hnsw = unsafe {
-        let name = pg_sys::get_am_name((*(*rel).rd_rel).relam);
-        !name.is_null() && std::ffi::CStr::from_ptr(name).to_bytes() == b"hnsw"
-    };
-    if !is_hnsw {
-        unsafe { pg_sys::index_close(rel, pg_sys::AccessShareLock as pg_sys::LOCKMODE) };
-        crate::error::raise_code(PgSqlErrorCode::ERRCODE_WRONG_OBJECT_TYPE, format!("index \"{}\" is not an hnsw index", name()));
-    }
-    let mut problems = check(rel, reachability);
-    unsafe { pg_sys::index_close(rel, pg_sys::AccessShareLock as pg_sys::LOCKMODE) };
-    problems.sort();
-    SetOfIterator::new(problems)
-}

@@ -1,9 +1,9 @@
 //! The hnsw graph as stored in index pages, seen through quiver-core's `Graph` trait.
 
-use super::layout::{node_blk, node_off, HeapTid, Meta, Node, KIND_META, KIND_NODES, KIND_OVERFLOW, MAX_PAYLOAD};
+use super::layout::{node_blk, node_off, HeapTid, Meta, Node, KIND_META, KIND_NODES, KIND_OVERFLOW};
 use super::spec::IndexSpec;
-use crate::am::page::{self, Buf, Lock};
-use crate::am::recent::RecentBuffers;
+use crate::am::common::page::{self, Buf, Lock};
+use crate::am::common::recent::RecentBuffers;
 use pgrx::pg_sys;
 use pgrx::PgSqlErrorCode;
 use quiver_core::hnsw::{Graph, NodeId};
@@ -50,7 +50,7 @@ fn meta_is_sane(m: &Meta) -> bool {
         && m.ef_construction <= 1000
         && m.entry_level as usize <= quiver_core::hnsw::MAX_LEVEL
         && m.dims >= 1
-        && (m.dims as usize) <= crate::am::payload::max_dims(quiver_core::metric::VectorKind::Sparse)
+        && (m.dims as usize) <= crate::am::common::payload::max_dims(quiver_core::metric::VectorKind::Sparse)
 }
 
 /// Facts about one node, copied out of its page.
@@ -206,35 +206,7 @@ impl Graph for DiskGraph {
 /// as infinitely far: a concurrent VACUUM may have freed and reused the chain since the node
 /// was read; `index_check` reports it as a problem).
 pub fn read_overflow(index: pg_sys::Relation, id: NodeId, first: u32, len: usize) -> Result<Vec<u8>, String> {
-    if len > MAX_PAYLOAD {
-        corrupted(format!(
-            "hnsw index \"{}\": node ({},{}) claims a vector of {len} bytes",
-            page::rel_name(index),
-            node_blk(id),
-            node_off(id)
-        ));
-    }
-    let mut out = Vec::with_capacity(len);
-    let mut blk = first;
-    let total = page::nblocks(index);
-    let mut hops = 0usize;
-    while out.len() < len {
-        let at = || format!("overflow chain of node ({},{}) is broken at block {blk}", node_blk(id), node_off(id));
-        if blk == META_BLOCK || blk >= total || hops > len / 64 + 1 {
-            return Err(at());
-        }
-        let buf = Buf::read(index, blk, Lock::Share);
-        if page::page_kind(buf.page()) != KIND_OVERFLOW {
-            return Err(at());
-        }
-        match unsafe { page::item(buf.page(), 1) } {
-            Some(chunk) if !chunk.is_empty() => out.extend_from_slice(&chunk[..chunk.len().min(len - out.len())]),
-            _ => return Err(at()),
-        }
-        blk = page::next_block(buf.page());
-        hops += 1;
-    }
-    Ok(out)
+    crate::am::common::overflow::read(index, KIND_OVERFLOW, first, len, &|| format!("node ({},{})", node_blk(id), node_off(id)))
 }
 
 /// Whether block `blk` of `index` is a node page (read under a share lock).

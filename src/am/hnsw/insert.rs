@@ -18,7 +18,7 @@ use super::graph::{DiskGraph, META_BLOCK};
 use super::layout::{HeapTid, NewNode, Node};
 use super::spec::IndexSpec;
 use super::write;
-use crate::am::payload::{self, Detoaster};
+use crate::am::common::payload::{self, Detoaster};
 use pgrx::prelude::*;
 use quiver_core::hnsw::{merge_list, plan_insert_with, HashVisited, IdBuildHasher, InsertOpts};
 use quiver_core::metric::index_distance;

@@ -47,7 +47,7 @@ pub const FLAG_NULL: u8 = 8;
 pub const MAX_TIDS: usize = 255;
 /// Largest vector payload an index page may claim (16,000 sparse elements are 128 KB):
 /// anything larger read from a page is corruption, not a vector.
-pub const MAX_PAYLOAD: usize = 1 << 20;
+pub const MAX_PAYLOAD: usize = crate::am::common::overflow::MAX_VALUE;
 
 const HEADER: usize = 12;
 const SLOT: usize = 6;
@@ -64,8 +64,7 @@ pub fn node_off(id: u64) -> u16 {
     (id & 0xffff) as u16
 }
 
-/// A heap row: (block, offset).
-pub type HeapTid = (u32, u16);
+pub use crate::am::common::payload::HeapTid;
 
 /// The meta page contents.
 #[derive(Clone, Copy, Debug, Default)]

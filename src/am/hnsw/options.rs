@@ -1,5 +1,6 @@
 //! Index options (`WITH (m = 16, ef_construction = 64)`) and the hnsw GUCs.
 
+use crate::am::common::options;
 use pgrx::prelude::*;
 use pgrx::{GucContext, GucFlags, GucRegistry, GucSetting};
 
@@ -8,6 +9,7 @@ pub const DEFAULT_EF_CONSTRUCTION: i32 = 64;
 
 static mut RELOPT_KIND: pg_sys::relopt_kind::Type = 0;
 
+#[derive(Clone, Copy)]
 #[repr(C)]
 struct Options {
     vl_len_: i32,
@@ -32,27 +34,10 @@ pub static SCAN_MEM_MULTIPLIER: GucSetting<f64> = GucSetting::<f64>::new(1.0);
 
 /// Register the reloptions and GUCs (from `_PG_init`).
 pub fn init() {
-    unsafe {
-        RELOPT_KIND = pg_sys::add_reloption_kind();
-        pg_sys::add_int_reloption(
-            RELOPT_KIND,
-            c"m".as_ptr(),
-            c"Max number of connections per node".as_ptr(),
-            DEFAULT_M,
-            2,
-            100,
-            pg_sys::AccessExclusiveLock as pg_sys::LOCKMODE,
-        );
-        pg_sys::add_int_reloption(
-            RELOPT_KIND,
-            c"ef_construction".as_ptr(),
-            c"Size of the dynamic candidate list for construction".as_ptr(),
-            DEFAULT_EF_CONSTRUCTION,
-            4,
-            1000,
-            pg_sys::AccessExclusiveLock as pg_sys::LOCKMODE,
-        );
-    }
+    let kind = options::new_kind();
+    unsafe { RELOPT_KIND = kind };
+    options::add_int(kind, c"m", c"Max number of connections per node", DEFAULT_M, 2, 100);
+    options::add_int(kind, c"ef_construction", c"Size of the dynamic candidate list for construction", DEFAULT_EF_CONSTRUCTION, 4, 1000);
     GucRegistry::define_int_guc(
         c"hnsw.ef_search",
         c"Sets the size of the dynamic candidate list for search",
@@ -91,36 +76,23 @@ pub fn init() {
         GucContext::Userset,
         GucFlags::default(),
     );
-    unsafe { pg_sys::MarkGUCPrefixReserved(c"hnsw".as_ptr()) };
+    options::reserve_prefix(c"hnsw");
 }
 
 /// `amoptions`: parse and validate `WITH (...)`.
 #[pg_guard]
 pub unsafe extern "C-unwind" fn amoptions(reloptions: pg_sys::Datum, validate: bool) -> *mut pg_sys::bytea {
-    let tab = [
-        crate::compat::relopt(c"m", pg_sys::relopt_type::RELOPT_TYPE_INT, std::mem::offset_of!(Options, m)),
-        crate::compat::relopt(c"ef_construction", pg_sys::relopt_type::RELOPT_TYPE_INT, std::mem::offset_of!(Options, ef_construction)),
+    let fields = [
+        (c"m", pg_sys::relopt_type::RELOPT_TYPE_INT, std::mem::offset_of!(Options, m)),
+        (c"ef_construction", pg_sys::relopt_type::RELOPT_TYPE_INT, std::mem::offset_of!(Options, ef_construction)),
     ];
-    unsafe {
-        pg_sys::build_reloptions(
-            reloptions,
-            validate,
-            RELOPT_KIND,
-            std::mem::size_of::<Options>(),
-            tab.as_ptr(),
-            tab.len() as i32,
-        ) as *mut pg_sys::bytea
-    }
+    options::parse::<Options>(reloptions, validate, unsafe { RELOPT_KIND }, &fields)
 }
 
 /// `(m, ef_construction)` of an open index.
 pub fn of(index: pg_sys::Relation) -> (usize, usize) {
-    unsafe {
-        let opts = (*index).rd_options as *const Options;
-        if opts.is_null() {
-            (DEFAULT_M as usize, DEFAULT_EF_CONSTRUCTION as usize)
-        } else {
-            ((*opts).m as usize, (*opts).ef_construction as usize)
-        }
+    match options::of::<Options>(index) {
+        Some(o) => (o.m as usize, o.ef_construction as usize),
+        None => (DEFAULT_M as usize, DEFAULT_EF_CONSTRUCTION as usize),
     }
 }

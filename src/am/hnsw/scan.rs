@@ -12,8 +12,9 @@ use super::graph::{is_node_page, DiskGraph};
 use super::layout::{HeapTid, Node};
 use super::options::{IterativeScan, EF_SEARCH, ITERATIVE_SCAN, MAX_SCAN_TUPLES, SCAN_MEM_MULTIPLIER};
 use super::spec::IndexSpec;
-use crate::am::page::{self, Buf, Lock};
-use crate::am::payload::{self, Detoaster};
+use crate::am::common::page::{self, Buf, Lock};
+use crate::am::common::payload::{self, Detoaster};
+use crate::am::common::scan as common_scan;
 use pgrx::prelude::*;
 use quiver_core::hnsw::{search, Candidate, HashVisited, IterativeSearch};
 use std::collections::VecDeque;
@@ -70,38 +71,24 @@ pub unsafe extern "C-unwind" fn ambeginscan(
     nkeys: std::ffi::c_int,
     norderbys: std::ffi::c_int,
 ) -> pg_sys::IndexScanDesc {
-    unsafe {
-        let scan = pg_sys::RelationGetIndexScan(index, nkeys, norderbys);
-        let state = ScanState {
-            graph: None,
-            // freed with the scan's memory context, like the state itself
-            detoast: Detoaster::in_current_context(),
-            query: None,
-            search: None,
-            batch: VecDeque::new(),
-            rows: VecDeque::new(),
-            visited: 0,
-            single: None,
-            last_distance: f32::NEG_INFINITY,
-            mode: IterativeScan::Off,
-            phase: Phase::Done,
-            sweeps: VecDeque::new(),
-            cursor: Cursor::default(),
-            heap_blocks: u32::MAX,
-        };
-        // Freed (and dropped) with the scan's memory context, even if the query errors out.
-        let ptr = pgrx::PgMemoryContexts::CurrentMemoryContext.leak_and_drop_on_delete(state);
-        (*scan).opaque = ptr as *mut std::ffi::c_void;
-        if norderbys > 0 {
-            (*scan).xs_orderbyvals =
-                pg_sys::palloc0(std::mem::size_of::<pg_sys::Datum>() * norderbys as usize) as *mut pg_sys::Datum;
-            (*scan).xs_orderbynulls = pg_sys::palloc(std::mem::size_of::<bool>() * norderbys as usize) as *mut bool;
-            for i in 0..norderbys as usize {
-                *(*scan).xs_orderbynulls.add(i) = true;
-            }
-        }
-        scan
-    }
+    let state = ScanState {
+        graph: None,
+        // freed with the scan's memory context, like the state itself
+        detoast: Detoaster::in_current_context(),
+        query: None,
+        search: None,
+        batch: VecDeque::new(),
+        rows: VecDeque::new(),
+        visited: 0,
+        single: None,
+        last_distance: f32::NEG_INFINITY,
+        mode: IterativeScan::Off,
+        phase: Phase::Done,
+        sweeps: VecDeque::new(),
+        cursor: Cursor::default(),
+        heap_blocks: u32::MAX,
+    };
+    common_scan::begin(index, nkeys, norderbys, state)
 }
 
 #[pg_guard]
@@ -113,11 +100,8 @@ pub unsafe extern "C-unwind" fn amrescan(
     norderbys: std::ffi::c_int,
 ) {
     unsafe {
-        let state = &mut *((*scan).opaque as *mut ScanState);
+        let state = common_scan::state::<ScanState>(scan);
         let index = (*scan).indexRelation;
-        if !orderbys.is_null() && norderbys > 0 && (*scan).numberOfOrderBys > 0 {
-            std::ptr::copy(orderbys, (*scan).orderByData, norderbys as usize);
-        }
         state.batch.clear();
         state.rows.clear();
         state.search = None;
@@ -127,36 +111,29 @@ pub unsafe extern "C-unwind" fn amrescan(
         state.mode = ITERATIVE_SCAN.get();
         state.sweeps.clear();
         state.cursor = Cursor { blk: 1, nblocks: page::nblocks(index) };
-        let heap = (*scan).heapRelation;
-        state.heap_blocks = if heap.is_null() { u32::MAX } else { page::nblocks(heap) };
-        if (*scan).numberOfOrderBys == 0 {
-            crate::error::raise_code(PgSqlErrorCode::ERRCODE_FEATURE_NOT_SUPPORTED, "cannot scan hnsw index without order");
-        }
+        state.heap_blocks = common_scan::heap_blocks(scan);
         // the meta page as it is now: a new graph per scan
         let graph = DiskGraph::open(index, IndexSpec::of(index));
         let spec = graph.spec;
-        let key = &*(*scan).orderByData;
-        let mut query = state.query.take().unwrap_or_default();
-        query.clear();
-        let has_query = key.sk_flags & pg_sys::SK_ISNULL as i32 == 0;
-        if has_query {
-            state.detoast.with(key.sk_argument, |p| query.extend_from_slice(p));
-            payload::check_query_dims(spec.kind, spec.dims, &query);
-        }
+        let query = common_scan::query(scan, orderbys, norderbys, &state.detoast, spec.kind, spec.dims, "hnsw");
         crate::compat::count_index_scan(index);
-        if !has_query {
+        match &query {
             // every distance is NULL: every row, in any order
-            state.phase = Phase::Sweep(SweepOf::NotNull);
-            state.sweeps.push_back(SweepOf::Null);
-        } else if !payload::orderable(spec.kind, spec.metric, &query) {
+            None => {
+                state.phase = Phase::Sweep(SweepOf::NotNull);
+                state.sweeps.push_back(SweepOf::Null);
+            }
             // every distance is NaN: every row, the NULL ones last
-            state.phase = Phase::Sweep(SweepOf::NotNull);
-            state.sweeps.push_back(SweepOf::Null);
-        } else {
-            state.phase = Phase::Graph;
-            state.sweeps.extend([SweepOf::NaN, SweepOf::Null]);
+            Some(q) if !payload::orderable(spec.kind, spec.metric, q) => {
+                state.phase = Phase::Sweep(SweepOf::NotNull);
+                state.sweeps.push_back(SweepOf::Null);
+            }
+            Some(_) => {
+                state.phase = Phase::Graph;
+                state.sweeps.extend([SweepOf::NaN, SweepOf::Null]);
+            }
         }
-        state.query = Some(query);
+        state.query = query;
         state.graph = Some(graph);
     }
 }
@@ -193,29 +170,11 @@ fn sweep_page(state: &mut ScanState, index: pg_sys::Relation, of: SweepOf, layou
 #[pg_guard]
 pub unsafe extern "C-unwind" fn amgettuple(scan: pg_sys::IndexScanDesc, _dir: pg_sys::ScanDirection::Type) -> bool {
     unsafe {
-        let state = &mut *((*scan).opaque as *mut ScanState);
+        let state = common_scan::state::<ScanState>(scan);
         let index = (*scan).indexRelation;
         loop {
             if let Some((tid, value)) = state.rows.pop_front() {
-                if tid.0 >= state.heap_blocks || tid.1 == 0 || tid.1 > payload::MAX_HEAP_TUPLES_PER_PAGE {
-                    crate::error::raise_code(
-                        PgSqlErrorCode::ERRCODE_INDEX_CORRUPTED,
-                        format!("hnsw index \"{}\" holds heap TID ({},{}), which is not in its table", page::rel_name(index), tid.0, tid.1),
-                    );
-                }
-                payload::set_heap_tid(&mut (*scan).xs_heaptid, tid);
-                (*scan).xs_recheck = false;
-                (*scan).xs_recheckorderby = false;
-                match value {
-                    Some(v) => {
-                        *(*scan).xs_orderbyvals = pg_sys::Datum::from(v.to_bits());
-                        *(*scan).xs_orderbynulls = false;
-                    }
-                    None => {
-                        *(*scan).xs_orderbyvals = pg_sys::Datum::from(0usize);
-                        *(*scan).xs_orderbynulls = true;
-                    }
-                }
+                common_scan::emit(scan, "hnsw", state.heap_blocks, tid, value);
                 return true;
             }
             match state.phase {

@@ -7,7 +7,7 @@
 
 use super::layout::{Meta, NodeLayout};
 use super::options;
-use crate::am::payload;
+use crate::am::common::payload;
 use pgrx::pg_sys;
 use quiver_core::hnsw::HnswParams;
 use quiver_core::metric::{Metric, VectorKind};

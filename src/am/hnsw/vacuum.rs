@@ -24,31 +24,12 @@ use super::graph::{read_meta, DiskGraph, META_BLOCK};
 use super::layout::{node_blk, node_id, node_off, Node, NodeLayout, KIND_NODES};
 use super::spec::IndexSpec;
 use super::write;
-use crate::am::page::{self, fsm, Buf, Lock, Wal};
-use crate::am::payload;
+use crate::am::common::page::{self, fsm, Buf, Lock, Wal};
+use crate::am::common::vacuum::{self as common_vacuum, budget, pause, result_or_new};
 use pgrx::prelude::*;
 use quiver_core::hnsw::{merge_list, plan_insert_with, HashVisited, IdBuildHasher, InsertOpts, NodeId};
 use quiver_core::metric::index_distance;
 use std::collections::HashMap;
-
-fn result_or_new(stats: *mut pg_sys::IndexBulkDeleteResult) -> *mut pg_sys::IndexBulkDeleteResult {
-    if stats.is_null() {
-        unsafe { pg_sys::palloc0(std::mem::size_of::<pg_sys::IndexBulkDeleteResult>()) as *mut _ }
-    } else {
-        stats
-    }
-}
-
-/// Per-page pause point: cancel requests and cost-based vacuum delay.
-fn pause() {
-    pgrx::check_for_interrupts!();
-    crate::compat::vacuum_delay_point();
-}
-
-/// The memory a VACUUM of this index may use.
-fn budget() -> usize {
-    (unsafe { pg_sys::maintenance_work_mem }.max(1024) as usize) * 1024
-}
 
 /// What the mark pass found.
 #[derive(Default)]
@@ -550,11 +531,7 @@ pub unsafe extern "C-unwind" fn ambulkdelete(
         let strategy = (*info).strategy;
         let Some(cb) = callback else { return stats };
         let spec = IndexSpec::of(index);
-        let mut dead = |t: (u32, u16)| {
-            let mut tid = pg_sys::ItemPointerData::default();
-            payload::set_heap_tid(&mut tid, t);
-            cb(&mut tid, callback_state)
-        };
+        let mut dead = |t: (u32, u16)| common_vacuum::is_dead(Some(cb), callback_state, t);
         let marked = mark(index, strategy, spec.layout, Some(&mut dead));
         (*stats).tuples_removed += marked.removed_tids as f64;
         (*stats).num_index_tuples = marked.live_tids as f64;

@@ -1,11 +1,12 @@
 //! Writing hnsw pages: the meta page, overflow chains (and their free list), node items and
-//! neighbour lists. Every change is a Generic WAL record (see `crate::am::page`).
+//! neighbour lists. Every change is a Generic WAL record (see `crate::am::common::page`).
 //!
 //! Lock order, everywhere: a node page, then the meta page, then overflow pages.
 
 use super::graph::META_BLOCK;
 use super::layout::{node_blk, node_id, node_off, HeapTid, Meta, Node, NodeLayout, KIND_META, KIND_NODES, KIND_OVERFLOW, MAX_TIDS};
-use crate::am::page::{self, fsm, Buf, Lock, Wal, MAX_ITEM_SIZE};
+use crate::am::common::overflow;
+use crate::am::common::page::{self, fsm, Buf, Lock, Wal, MAX_ITEM_SIZE};
 use pgrx::pg_sys;
 use pgrx::PgSqlErrorCode;
 
@@ -16,12 +17,7 @@ pub fn is_node_block(index: pg_sys::Relation, blk: u32) -> bool {
 
 /// Write a fresh meta page into `fork` (block 0 of an empty fork).
 pub fn init_meta(index: pg_sys::Relation, fork: pg_sys::ForkNumber::Type, meta: &Meta) {
-    let buf = Buf::extend(index, fork);
-    let mut wal = Wal::start(index);
-    let p = wal.register(&buf, true);
-    page::init_page(p, KIND_META);
-    page::add_item(p, &meta.to_bytes());
-    wal.finish();
+    page::append_item_page(index, fork, KIND_META, &meta.to_bytes());
 }
 
 /// Overwrite the meta page contents.
@@ -52,8 +48,7 @@ fn meta_of(buf: &Buf) -> Meta {
     }
 }
 
-/// Size of one overflow chunk (one item per overflow page).
-pub const CHUNK: usize = MAX_ITEM_SIZE;
+pub use crate::am::common::overflow::CHUNK;
 
 /// Whether a node of this level, TID slots and payload length must keep its payload in
 /// overflow pages.
@@ -99,12 +94,7 @@ fn write_overflow_page(index: pg_sys::Relation, chunk: &[u8], next: u32) -> u32 
         }
     }
     let buf = Buf::extend(index, pg_sys::ForkNumber::MAIN_FORKNUM);
-    let mut wal = Wal::start(index);
-    let p = wal.register(&buf, true);
-    page::init_page(p, KIND_OVERFLOW);
-    page::set_next_block(p, next);
-    page::add_item(p, chunk);
-    wal.finish();
+    overflow::write_page(index, &buf, KIND_OVERFLOW, chunk, next);
     buf.blkno()
 }
 

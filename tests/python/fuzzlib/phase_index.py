@@ -1,10 +1,10 @@
-"""Phase 3: hnsw index options (m, ef_construction and unknown ones), operator classes against
-column types, expression and partial indexes, the hnsw.* GUCs, index scans, inserts after the
-build, VACUUM, REINDEX and quiver.index_check."""
+"""Phase 3: hnsw and ivfflat index options (m, ef_construction, lists and unknown ones),
+operator classes against column types, expression and partial indexes, the hnsw.* and
+ivfflat.* GUCs, index scans, inserts after the build, VACUUM, REINDEX and quiver.index_check."""
 import time
 
 from fuzzlib import values
-from fuzzlib.surface import HNSW_RELOPTIONS
+from fuzzlib.surface import RELOPTIONS
 from fuzzlib.values import FLOAT_BOUNDS, INT_BOUNDS, pick, random_text, sql_str, vector_expr
 
 VECTOR_TYPES = ("vector", "halfvec", "sparsevec")
@@ -46,10 +46,10 @@ def index_setup(runner, rng):
 def option_value(rng, name):
     r = rng.random()
     if r < 0.6:
-        lo, hi = {"m": (2, 100), "ef_construction": (4, 1000)}.get(name, (1, 10))
+        lo, hi = {"m": (2, 100), "ef_construction": (4, 1000), "lists": (1, 60)}.get(name, (1, 10))
         return str(pick(rng, [lo, hi, lo + 1, (lo + hi) // 2, rng.randrange(lo, hi + 1)]))
     if r < 0.85:
-        return str(pick(rng, INT_BOUNDS + [1, 3, 101, 1001]))
+        return str(pick(rng, INT_BOUNDS + [1, 3, 101, 1001, 32768, 32769]))
     return pick(rng, ["'16'", "'x'", "1.5", "-0", "true", "''", "1e3", "' 8'"])
 
 
@@ -65,12 +65,14 @@ def _index_statement(rng, s, gucs):
     coltype = INDEX_TABLES[table]
     values.context["dim"] = 5 if "(5)" in coltype else 8 if "bit" in coltype else 3
     if r < 0.22:
+        am = pick(rng, list(RELOPTIONS))
         base = "bit" if "bit" in coltype else coltype.split("(")[0]
-        matching = [row[0] for row in s["opclasses"] if row[1] == base]
+        matching = [row[0] for row in s["opclasses"] if row[1] == base and row[2] == am]
         opclass = pick(rng, matching + [""]) if rng.random() < 0.7 else pick(rng, [row[0] for row in s["opclasses"]])
+        others = [o for a, names in RELOPTIONS.items() if a != am for o in names]
         opts = []
         for _ in range(rng.randrange(0, 3)):
-            name = pick(rng, HNSW_RELOPTIONS) if rng.random() < 0.85 else pick(rng, ['lists', 'foo', 'M', 'fillfactor'])
+            name = pick(rng, RELOPTIONS[am]) if rng.random() < 0.85 else pick(rng, others + ['foo', 'M', 'fillfactor'])
             opts.append(f"{name} = {option_value(rng, name)}")
         with_ = f" WITH ({', '.join(opts)})" if opts else ""
         key = "v"
@@ -82,7 +84,7 @@ def _index_statement(rng, s, gucs):
         where = " WHERE id % 2 = 0" if rng.random() < 0.1 else ""
         conc = " CONCURRENTLY" if rng.random() < 0.05 else ""
         return table, [f"DROP INDEX IF EXISTS fz_idx_{table}",
-                       f"CREATE INDEX{conc} fz_idx_{table} ON {table} USING hnsw ({cols} {opclass}){with_}{where}"]
+                       f"CREATE INDEX{conc} fz_idx_{table} ON {table} USING {am} ({cols} {opclass}){with_}{where}"]
     if r < 0.35 and gucs:
         name, vartype, lo, hi, enumvals = pick(rng, gucs)
         if vartype == "enum":
@@ -116,7 +118,7 @@ def _index_statement(rng, s, gucs):
     if r < 0.93:
         return table, [f"DELETE FROM {table} WHERE id % {rng.randrange(2, 7)} = 0", f"VACUUM {table}"]
     if r < 0.95:
-        name = pick(rng, HNSW_RELOPTIONS + ["foo"])
+        name = pick(rng, [o for names in RELOPTIONS.values() for o in names] + ["foo"])
         return table, [f"ALTER INDEX fz_idx_{table} SET ({name} = {option_value(rng, name)})",
                        f"INSERT INTO {table} (v) SELECT v FROM {table} LIMIT 5", f"REINDEX INDEX fz_idx_{table}"]
     return table, [pick(rng, [f"SELECT * FROM quiver.index_check('fz_idx_{table}', {pick(rng, ['true', 'false'])})",

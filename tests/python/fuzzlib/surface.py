@@ -27,15 +27,15 @@ SURFACE_SQL = {
           JOIN pg_type t ON d.classid = 'pg_type'::regclass AND t.oid = d.objid
          WHERE d.deptype = 'e' AND t.typtype = 'b' AND t.typelem = 0 ORDER BY 1""",
     "opclasses": """
-        SELECT c.opcname, format_type(c.opcintype, NULL)
-          FROM pg_opclass c JOIN pg_am a ON a.oid = c.opcmethod AND a.amname = 'hnsw' ORDER BY 1""",
+        SELECT c.opcname, format_type(c.opcintype, NULL), a.amname
+          FROM pg_opclass c JOIN pg_am a ON a.oid = c.opcmethod AND a.amname IN ('hnsw', 'ivfflat') ORDER BY 3, 1""",
     "gucs": """
         SELECT name, vartype, min_val, max_val, enumvals FROM pg_settings
          WHERE name LIKE 'hnsw.%' OR name LIKE 'ivfflat.%' OR name LIKE 'quiver.%' ORDER BY 1""",
 }
 
-# An access method's reloptions are not in the catalog: hnsw's, as quiver registers them.
-HNSW_RELOPTIONS = ["m", "ef_construction"]
+# An access method's reloptions are not in the catalog: quiver's, as it registers them.
+RELOPTIONS = {"hnsw": ["m", "ef_construction"], "ivfflat": ["lists"]}
 
 
 class Function:

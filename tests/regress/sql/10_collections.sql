@@ -43,7 +43,7 @@ SELECT err($$SELECT quiver.insert('docs', '[]')$$);
 SELECT err($$SELECT quiver.insert('nope', '[{"vector": [1, 2, 3]}]')$$);
 SELECT err($$SELECT * FROM quiver.search('docs', '[1, 0]')$$);
 SELECT err($$SELECT * FROM quiver.search('docs', '[1, 0, 0]', "limit" => 0)$$);
-SELECT err($$SELECT * FROM quiver.search('docs', '[1, 0, 0]', params => '{"nprobe": 8}')$$);
+SELECT err($$SELECT * FROM quiver.search('docs', '[1, 0, 0]', params => '{"nlist": 8}')$$);
 SELECT err($$SELECT * FROM quiver.search('docs', '[1, 0, 0]', filter => 'color ==')$$);
 SELECT err($$SELECT * FROM quiver.query('docs', filter => 'id == "x"')$$);
 SELECT err($$SELECT * FROM quiver.query('docs', output_fields => '{"x''y"}')$$);
@@ -114,7 +114,9 @@ SELECT err($$SELECT quiver.insert('goods', '[{"pk": "d", "emb": [0, 0], "half": 
 SELECT err($$SELECT quiver.insert('goods', '[{"pk": "d", "emb": [0, 0], "half": [1, 1], "bits": "11110000", "sparse": {}, "title": "t", "stock": 1.5}]')$$);
 SELECT err($$SELECT * FROM quiver.query('goods', filter => 'nope == 1')$$);
 SELECT err($$SELECT * FROM quiver.query('goods', filter => 'title > 3')$$);
-SELECT err($$SELECT quiver.create_index('goods', 'half', 'IVF_FLAT')$$);
+SELECT err($$SELECT quiver.create_index('goods', 'half', 'IVF_SQ8')$$);
+SELECT err($$SELECT quiver.create_index('goods', 'sparse', 'IVF_FLAT')$$);
+SELECT err($$SELECT quiver.create_index('goods', 'emb', 'IVF_FLAT', params => '{"nlist": 0}')$$);
 SELECT err($$SELECT quiver.create_index('goods', 'title')$$);
 SELECT err($$SELECT quiver.create_index('goods', 'emb')$$);
 SELECT err($$SELECT quiver.create_collection('bad', schema => '{"fields": [{"name": "id", "type": "INT64", "is_primary": true}]}')$$);
@@ -126,6 +128,12 @@ SELECT id, distance FROM quiver.search('goods', '"11111111"', anns_field => 'bit
 SELECT err($$SELECT quiver.drop_index('goods', 'bits')$$);
 SELECT quiver.create_index('goods', 'bits', metric_type => 'jaccard', index_name => 'bits_j');
 SELECT quiver.describe_index('goods', 'bits_j') ->> 'metric_type' AS metric;
+-- IVF_FLAT: nlist becomes ivfflat's lists, nprobe this search's ivfflat.probes
+SELECT quiver.create_index('goods', 'half', 'IVF_FLAT', 'L2', '{"nlist": 2}', index_name => 'half_ivf');
+SELECT quiver.describe_index('goods', 'half_ivf') - 'field_name' AS ivf;
+SELECT pg_get_indexdef('"goods$half_ivf"'::regclass) AS def;
+SELECT id FROM quiver.search('goods', '[1, 0.9]', anns_field => 'half', params => '{"nprobe": 2}', "limit" => 2);
+SELECT err($$SELECT * FROM quiver.search('goods', '[1, 1]', anns_field => 'half', params => '{"nprobe": 0}')$$);
 
 -- upsert replaces by primary key; delete by ids and by filter
 SELECT quiver.upsert('goods', '[{"pk": "a", "emb": [0, 1], "half": [1, 1], "bits": "00000000", "sparse": {}, "title": "avocado"}]');

@@ -161,12 +161,15 @@ pub struct IndexRequest {
     pub field: String,
     pub index_name: String,
     pub metric: MetricKind,
+    /// The access method: `hnsw` or `ivfflat`.
+    pub method: &'static str,
     /// (option, value) pairs for WITH (...).
     pub options: Vec<(String, i64)>,
 }
 
-/// Validates an index request: the index type (HNSW or AUTOINDEX today), the metric for
-/// the field's type, and Milvus's parameter names (`M`, `efConstruction`).
+/// Validates an index request: the index type (HNSW, AUTOINDEX, which means HNSW, or
+/// IVF_FLAT), the metric for the field's type, and Milvus's parameter names (`M`,
+/// `efConstruction` for HNSW, `nlist` for IVF_FLAT).
 pub fn index_request(def: &CollectionDef, field: &str, index_type: &str, metric: Option<&str>, params: &Value, index_name: Option<&str>) -> Result<IndexRequest> {
     let f = def
         .field(field)
@@ -174,12 +177,16 @@ pub fn index_request(def: &CollectionDef, field: &str, index_type: &str, metric:
     if !f.data_type.is_vector() {
         return Err(Error::param(format!("field \"{field}\" is a {}; vector indexes need a vector field", f.data_type.name())));
     }
-    match index_type.trim().to_ascii_uppercase().as_str() {
-        "HNSW" | "AUTOINDEX" => {}
-        t @ ("IVF_FLAT" | "IVF_SQ8" | "IVF_PQ" | "DISKANN" | "SCANN" | "FLAT" | "GPU_CAGRA" | "BIN_IVF_FLAT" | "SPARSE_INVERTED_INDEX" | "SPARSE_WAND") => {
-            return Err(Error::new(ErrorKind::FeatureNotSupported, format!("index type {t} is not available yet; quiver supports HNSW (and AUTOINDEX, which means HNSW)")))
+    let method = match index_type.trim().to_ascii_uppercase().as_str() {
+        "HNSW" | "AUTOINDEX" => "hnsw",
+        "IVF_FLAT" => "ivfflat",
+        t @ ("IVF_SQ8" | "IVF_PQ" | "DISKANN" | "SCANN" | "FLAT" | "GPU_CAGRA" | "BIN_IVF_FLAT" | "SPARSE_INVERTED_INDEX" | "SPARSE_WAND") => {
+            return Err(Error::new(ErrorKind::FeatureNotSupported, format!("index type {t} is not available yet; quiver supports HNSW (and AUTOINDEX, which means HNSW) and IVF_FLAT")))
         }
         _ => return Err(Error::param(format!("unknown index type \"{index_type}\""))),
+    };
+    if method == "ivfflat" && f.data_type == DataType::SparseFloatVector {
+        return Err(Error::new(ErrorKind::FeatureNotSupported, "IVF_FLAT does not index SPARSE_FLOAT_VECTOR fields; use HNSW"));
     }
     let metric = match metric {
         Some(m) => MetricKind::parse(m)?,
@@ -189,12 +196,17 @@ pub fn index_request(def: &CollectionDef, field: &str, index_type: &str, metric:
     let mut options = Vec::new();
     if let Some(obj) = params.as_object() {
         for (k, v) in obj {
-            let opt = match k.as_str() {
-                "M" | "m" => "m",
-                "efConstruction" | "ef_construction" => "ef_construction",
-                _ => return Err(Error::param(format!("unknown HNSW index parameter \"{k}\" (expected M, efConstruction)"))),
+            let opt = match (method, k.as_str()) {
+                ("hnsw", "M" | "m") => "m",
+                ("hnsw", "efConstruction" | "ef_construction") => "ef_construction",
+                ("hnsw", _) => return Err(Error::param(format!("unknown HNSW index parameter \"{k}\" (expected M, efConstruction)"))),
+                (_, "nlist" | "lists") => "lists",
+                _ => return Err(Error::param(format!("unknown IVF_FLAT index parameter \"{k}\" (expected nlist)"))),
             };
             let n = v.as_i64().ok_or_else(|| Error::param(format!("index parameter \"{k}\" must be an integer")))?;
+            if opt == "lists" && !(1..=32768).contains(&n) {
+                return Err(Error::param(format!("index parameter \"{k}\" must be between 1 and 32768")));
+            }
             options.push((opt.to_string(), n));
         }
     } else if !params.is_null() {
@@ -202,7 +214,7 @@ pub fn index_request(def: &CollectionDef, field: &str, index_type: &str, metric:
     }
     let index_name = index_name.unwrap_or(field).to_string();
     super::ident::validate_name("index", &index_name)?;
-    Ok(IndexRequest { field: field.to_string(), index_name, metric, options })
+    Ok(IndexRequest { field: field.to_string(), index_name, metric, method, options })
 }
 
 /// The operator class of an hnsw index on a field of type `t` with `metric`.
@@ -237,9 +249,10 @@ pub fn create_index(def: &CollectionDef, r: &IndexRequest, ext: &Ext) -> Result<
         format!(" WITH ({})", r.options.iter().map(|(k, v)| format!("{k} = {v}")).collect::<Vec<_>>().join(", "))
     };
     Ok(format!(
-        "CREATE INDEX {} ON {} USING hnsw ({} {}){with}",
+        "CREATE INDEX {} ON {} USING {} ({} {}){with}",
         quote_ident(&index_relname(&def.name, &r.index_name)?),
         qualified(&def.schema, &def.name),
+        r.method,
         quote_ident(&f.name),
         ext.name(opclass(f.data_type, r.metric)?)
     ))
@@ -343,7 +356,14 @@ mod tests {
             create_index(&def, &r, &ext()).unwrap(),
             "CREATE INDEX \"docs$vector\" ON \"public\".\"docs\" USING hnsw (\"vector\" \"q\".vector_cosine_ops) WITH (m = 8, ef_construction = 32)"
         );
-        let e = index_request(&def, "vector", "IVF_FLAT", None, &Value::Null, None).unwrap_err();
+        let r = index_request(&def, "vector", "IVF_FLAT", Some("L2"), &json!({"nlist": 64}), Some("ivf")).unwrap();
+        assert_eq!(
+            create_index(&def, &r, &ext()).unwrap(),
+            "CREATE INDEX \"docs$ivf\" ON \"public\".\"docs\" USING ivfflat (\"vector\" \"q\".vector_l2_ops) WITH (lists = 64)"
+        );
+        assert!(index_request(&def, "vector", "IVF_FLAT", None, &json!({"nlist": 0}), None).unwrap_err().message.contains("between 1 and 32768"));
+        assert!(index_request(&def, "vector", "IVF_FLAT", None, &json!({"M": 8}), None).unwrap_err().message.contains("unknown IVF_FLAT index parameter"));
+        let e = index_request(&def, "vector", "IVF_SQ8", None, &Value::Null, None).unwrap_err();
         assert_eq!(e.kind, ErrorKind::FeatureNotSupported);
         assert!(index_request(&def, "nope", "HNSW", None, &Value::Null, None).unwrap_err().kind == ErrorKind::UndefinedObject);
         assert!(index_request(&def, "id", "HNSW", None, &Value::Null, None).unwrap_err().message.contains("need a vector field"));

@@ -197,6 +197,9 @@ impl Drop for Detoaster {
 pub const MAX_HEAP_TUPLES_PER_PAGE: u16 =
     ((pg_sys::BLCKSZ as usize - std::mem::size_of::<pg_sys::PageHeaderData>()) / (24 + std::mem::size_of::<pg_sys::ItemIdData>())) as u16;
 
+/// A heap row: (block, offset).
+pub type HeapTid = (u32, u16);
+
 /// A heap TID as (block, offset).
 pub fn heap_tid(t: &pg_sys::ItemPointerData) -> (u32, u16) {
     (((t.ip_blkid.bi_hi as u32) << 16) | t.ip_blkid.bi_lo as u32, t.ip_posid)

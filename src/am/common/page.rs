@@ -256,3 +256,15 @@ pub unsafe fn item<'a>(page: pg_sys::Page, off: u16) -> Option<&'a mut [u8]> {
         Some(std::slice::from_raw_parts_mut(ptr, len))
     }
 }
+
+/// Append a new page of `kind` holding one item (a meta page) to `fork`, as one WAL record;
+/// returns its block number.
+pub fn append_item_page(rel: pg_sys::Relation, fork: pg_sys::ForkNumber::Type, kind: u16, item: &[u8]) -> u32 {
+    let buf = Buf::extend(rel, fork);
+    let mut wal = Wal::start(rel);
+    let p = wal.register(&buf, true);
+    init_page(p, kind);
+    add_item(p, item);
+    wal.finish();
+    buf.blkno()
+}
