@@ -24,7 +24,7 @@ pub fn read(index: pg_sys::Relation, kind: u16, first: u32, len: usize, owner: &
     if len > MAX_VALUE {
         crate::error::raise_code(
             PgSqlErrorCode::ERRCODE_INDEX_CORRUPTED,
-            format!("index \"{}\": {} claims a vector of {len} bytes", page::rel_name(index), owner()),
+            format!("{}: {} claims a vector of {len} bytes", page::index_label(index), owner()),
         );
     }
     let mut out = Vec::with_capacity(len);

@@ -98,6 +98,15 @@ pub fn rel_name(rel: pg_sys::Relation) -> String {
     unsafe { pgrx::name_data_to_str(&(*(*rel).rd_rel).relname).to_string() }
 }
 
+/// `<method> index "<name>"`, how messages about an index's content start.
+pub fn index_label(rel: pg_sys::Relation) -> String {
+    let am = unsafe {
+        let name = pg_sys::get_am_name((*(*rel).rd_rel).relam);
+        if name.is_null() { "quiver".to_string() } else { std::ffi::CStr::from_ptr(name).to_string_lossy().into_owned() }
+    };
+    format!("{am} index \"{}\"", rel_name(rel))
+}
+
 /// WAL-log every page of `fork` as a full image. Used for the init fork of an unlogged
 /// index: its relation is not WAL-logged (Generic WAL skips it), yet the init fork must
 /// survive a crash and reach standbys, because the main fork is reset from it at recovery
@@ -107,6 +116,52 @@ pub fn log_fork(rel: pg_sys::Relation, fork: pg_sys::ForkNumber::Type) {
         let n = pg_sys::RelationGetNumberOfBlocksInFork(rel, fork);
         if n > 0 {
             pg_sys::log_newpage_range(rel, fork, 0, n, true);
+        }
+    }
+}
+
+/// Whether changes to `rel` go to the WAL (a permanent relation; unlogged and temporary ones
+/// are reset or dropped after a crash instead).
+pub fn needs_wal(rel: pg_sys::Relation) -> bool {
+    unsafe { (*(*rel).rd_rel).relpersistence == pg_sys::RELPERSISTENCE_PERMANENT as std::ffi::c_char }
+}
+
+/// Pages a build writes without WAL records, logged afterwards as full images in as few
+/// records as possible ([`Unlogged::log`]), as PostgreSQL's own index builds do. Only for
+/// pages of an index that is being built: no other backend can see it before the build
+/// commits, and a crash before then discards it.
+#[derive(Default)]
+pub struct Unlogged {
+    blocks: Vec<u32>,
+}
+
+impl Unlogged {
+    /// Replace the content of `buf` (exclusively locked) with `image` (a whole page).
+    pub fn write(&mut self, buf: &Buf, image: &[u8]) {
+        assert_eq!(image.len(), BLCKSZ);
+        unsafe {
+            std::ptr::copy_nonoverlapping(image.as_ptr(), buf.page() as *mut u8, BLCKSZ);
+            pg_sys::MarkBufferDirty(buf.raw());
+        }
+        self.blocks.push(buf.blkno());
+    }
+
+    /// WAL-log every page written, by runs of consecutive blocks.
+    pub fn log(mut self, rel: pg_sys::Relation) {
+        if !needs_wal(rel) || self.blocks.is_empty() {
+            return;
+        }
+        self.blocks.sort_unstable();
+        self.blocks.dedup();
+        let mut start = 0;
+        while start < self.blocks.len() {
+            let mut end = start + 1;
+            while end < self.blocks.len() && self.blocks[end] == self.blocks[end - 1] + 1 {
+                end += 1;
+            }
+            let (first, last) = (self.blocks[start], self.blocks[end - 1]);
+            unsafe { pg_sys::log_newpage_range(rel, pg_sys::ForkNumber::MAIN_FORKNUM, first, last + 1, true) };
+            start = end;
         }
     }
 }

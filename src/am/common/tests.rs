@@ -90,7 +90,7 @@ mod tests {
         unsafe { pg_sys::index_close(index, pg_sys::RowExclusiveLock as pg_sys::LOCKMODE) };
     }
 
-    #[pg_test(error = "index \"ovf_i\": test value claims a vector of 2097152 bytes")]
+    #[pg_test(error = "ivfflat index \"ovf_i\": test value claims a vector of 2097152 bytes")]
     fn overflow_refuses_huge_lengths() {
         let index = scratch_index();
         let _ = overflow::read(index, KIND, 1, overflow::MAX_VALUE * 2, &|| "test value".into());

@@ -9,7 +9,6 @@
 
 use pgrx::pg_sys;
 use pgrx::{GucContext, GucFlags, GucRegistry, GucSetting};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 /// `quiver.build_threads`: threads of a parallel index build (0: max_parallel_maintenance_workers + 1).
@@ -18,7 +17,7 @@ pub static BUILD_THREADS: GucSetting<i32> = GucSetting::<i32>::new(0);
 pub fn init_gucs() {
     GucRegistry::define_int_guc(
         c"quiver.build_threads",
-        c"Threads that build an index graph in parallel (0: max_parallel_maintenance_workers + 1)",
+        c"Threads that build an index in parallel (0: max_parallel_maintenance_workers + 1, at most the CPUs)",
         c"The build's worker threads only compute on data already read; they never call into the server.",
         &BUILD_THREADS,
         0,
@@ -28,11 +27,16 @@ pub fn init_gucs() {
     );
 }
 
-/// How many threads a build uses.
+/// How many threads a build uses: `quiver.build_threads`, or by default
+/// max_parallel_maintenance_workers + 1 but no more than the machine's CPUs (more threads than
+/// cores only add synchronisation: k-means' iterations ran twice as long with 3 threads on 2).
 pub fn build_threads() -> usize {
     match BUILD_THREADS.get() {
         n if n > 0 => n as usize,
-        _ => (unsafe { pg_sys::max_parallel_maintenance_workers }.max(0) as usize + 1).min(64),
+        _ => {
+            let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+            (unsafe { pg_sys::max_parallel_maintenance_workers }.max(0) as usize + 1).min(cpus).min(64)
+        }
     }
 }
 
@@ -60,20 +64,21 @@ pub fn pool(threads: usize) -> rayon::ThreadPool {
 }
 
 /// Run `work` on `pool` while the backend's thread calls `tick` about ten times a second
-/// (progress reporting; it must not raise errors). Returns `work`'s result.
+/// (progress reporting; it must not raise errors). Returns `work`'s result as soon as it is
+/// there (the backend waits on a channel, not in fixed sleeps).
 pub fn run<R: Send>(pool: &rayon::ThreadPool, work: impl FnOnce() -> R + Send, mut tick: impl FnMut()) -> R {
-    let done = AtomicBool::new(false);
     let mut result = None;
     {
-        let (done, result) = (&done, &mut result);
+        let result = &mut result;
+        let (finished, wait) = std::sync::mpsc::sync_channel::<()>(1);
         pool.in_place_scope(|s| {
             s.spawn(move |_| {
                 // a panic is caught here and re-raised on the backend's thread below
                 *result = Some(std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)));
-                done.store(true, Ordering::Release);
+                let _ = finished.send(());
             });
-            while !done.load(Ordering::Acquire) {
-                std::thread::sleep(Duration::from_millis(100));
+            // a disconnected channel means the job ended (its sender is dropped with it)
+            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = wait.recv_timeout(Duration::from_millis(100)) {
                 tick();
             }
         });

@@ -27,7 +27,7 @@ pub unsafe extern "C-unwind" fn ambuildphasename(phase: i64) -> *mut std::ffi::c
 
 /// Sample rows for k-means per list (and at least this many in all, when the table has them).
 const SAMPLE_PER_LIST: usize = 50;
-const SAMPLE_MIN: usize = 10_000;
+const SAMPLE_MIN: usize = 5_000;
 
 /// What a build needs to know about the index.
 #[derive(Clone, Copy)]
@@ -159,7 +159,8 @@ fn normalize(v: &mut [f32]) {
 }
 
 /// Train the centroids on a sample of the rows.
-fn train(c: &Collected, pool: &rayon::ThreadPool) -> Vec<Vec<u8>> {
+/// Train the centroids: (as f32, flat; as payloads of the index's kind).
+fn train(c: &Collected, pool: &rayon::ThreadPool) -> (Vec<f32>, Vec<Vec<u8>>) {
     let spec = &c.spec;
     let n = c.rows.len();
     let dim = if spec.kind == VectorKind::Bit { spec.dims as usize } else { spec.dims as usize };
@@ -199,11 +200,15 @@ fn train(c: &Collected, pool: &rayon::ThreadPool) -> Vec<Vec<u8>> {
         Ok(c) => c,
         Err(KMeansError::Cancelled) => build::raise_cancelled(),
     };
-    (0..spec.lists).map(|l| centroid_payload(spec.kind, &centroids[l * dim..(l + 1) * dim])).collect()
+    let payloads = (0..spec.lists).map(|l| centroid_payload(spec.kind, &centroids[l * dim..(l + 1) * dim])).collect();
+    (centroids, payloads)
 }
 
 /// The nearest centroid of every row, computed on the build's threads.
-fn assign(c: &Collected, centroids: &[Vec<u8>], pool: &rayon::ThreadPool) -> Vec<u32> {
+/// `vector` rows under L2, inner product or cosine go through quiver-core's blocked
+/// assignment kernel (the objective k-means trained with); other kinds and L1 compare each
+/// centroid with the index's own distance.
+fn assign(c: &Collected, flat: &[f32], centroids: &[Vec<u8>], pool: &rayon::ThreadPool) -> Vec<u32> {
     let spec = c.spec;
     let n = c.rows.len();
     report_phase(PHASE_ASSIGN);
@@ -212,12 +217,31 @@ fn assign(c: &Collected, centroids: &[Vec<u8>], pool: &rayon::ThreadPool) -> Vec
         (spec.kind == VectorKind::F32).then(|| centroids.iter().map(|p| f32_elements(p)).collect::<Option<Vec<_>>>()).flatten();
     let done = AtomicUsize::new(0);
     let payloads: Vec<&[u8]> = (0..n).map(|i| c.rows.payload(i)).collect();
+    let dim = spec.dims as usize;
+    let blocked = match (spec.kind, spec.metric) {
+        (VectorKind::F32, Metric::L2 | Metric::InnerProduct | Metric::Cosine) if flat.len() == centroids.len() * dim => {
+            Some(spec.objective())
+        }
+        _ => None,
+    };
     let work = || -> Result<Vec<u32>, KMeansError> {
         payloads
             .par_chunks(1024)
             .map(|chunk| {
                 if threads::cancel_requested() {
                     return Err(KMeansError::Cancelled);
+                }
+                if let Some(objective) = blocked {
+                    let mut rows = Vec::with_capacity(chunk.len() * dim);
+                    for p in chunk {
+                        match f32_elements(p) {
+                            Some(x) if x.len() == dim => rows.extend_from_slice(x),
+                            _ => rows.resize(rows.len() + dim, f32::NAN),
+                        }
+                    }
+                    let lists = ivf::assign(&rows, dim, flat, objective, &threads::cancel_requested)?;
+                    done.fetch_add(chunk.len(), Ordering::Relaxed);
+                    return Ok(lists.into_iter().map(|l| l.min(centroids.len().saturating_sub(1)) as u32).collect());
                 }
                 let out: Vec<u32> = chunk
                     .iter()
@@ -257,11 +281,13 @@ struct ListWriter {
     first: u32,
     last: u32,
     item: Vec<u8>,
+    /// List pages are written without WAL and logged as full images at the end of the build.
+    unlogged: page::Unlogged,
 }
 
 impl ListWriter {
     fn new(index: pg_sys::Relation) -> Self {
-        ListWriter { index, image: Vec::new(), pending_blk: 0, first: 0, last: 0, item: Vec::new() }
+        ListWriter { index, image: Vec::new(), pending_blk: 0, first: 0, last: 0, item: Vec::new(), unlogged: page::Unlogged::default() }
     }
 
     fn fresh_image() -> Vec<u8> {
@@ -303,12 +329,9 @@ impl ListWriter {
         page::add_item(self.image.as_mut_ptr() as pg_sys::Page, &self.item);
     }
 
-    fn write_image(&self, blk: u32) {
+    fn write_image(&mut self, blk: u32) {
         let buf = Buf::read(self.index, blk, page::Lock::Exclusive);
-        let mut wal = Wal::start(self.index);
-        let p = wal.register(&buf, true);
-        unsafe { std::ptr::copy_nonoverlapping(self.image.as_ptr(), p as *mut u8, BLCKSZ) };
-        wal.finish();
+        self.unlogged.write(&buf, &self.image);
     }
 
     /// Finish the list: (first page, last page).
@@ -332,8 +355,8 @@ fn write_index(index: pg_sys::Relation, c: &Collected) {
     };
     pages::init_meta(index, pg_sys::ForkNumber::MAIN_FORKNUM, &meta);
     let pool = threads::pool(threads::build_threads());
-    let centroids = train(c, &pool);
-    let assigned = assign(c, &centroids, &pool);
+    let (flat, centroids) = train(c, &pool);
+    let assigned = assign(c, &flat, &centroids, &pool);
     drop(pool);
 
     // rows grouped by list (counting sort, heap order within a list)
@@ -378,6 +401,7 @@ fn write_index(index: pg_sys::Relation, c: &Collected) {
         ends.push(w.finish());
     }
     report_tuples(None, done);
+    std::mem::take(&mut w.unlogged).log(index);
 
     // heads: centroid chains first (when large), then the head pages
     let mut heads: Vec<(Head, Vec<u8>)> = Vec::with_capacity(spec.lists + 2);

@@ -27,28 +27,133 @@
 /// Independent partial sums per (row, centroid) pair.
 const LANES: usize = 16;
 
-/// Dot products of `R` rows with `C` centroids; every slice has length `dim`.
+/// Sixteen f32 lanes: the scalar fallback, two AVX2 registers, or one AVX-512 register. Every
+/// implementation multiplies and then adds each lane separately (never fused), so all give
+/// bit-identical sums.
+trait Lanes {
+    type V: Copy;
+    /// # Safety
+    /// `p` points at 16 readable f32 (any alignment); the CPU has the implementation's features.
+    unsafe fn load(p: *const f32) -> Self::V;
+    fn zero() -> Self::V;
+    /// `acc + x · y`, lane by lane, rounded after the multiply and after the add.
+    /// # Safety
+    /// The CPU has the implementation's features.
+    unsafe fn mul_add(acc: Self::V, x: Self::V, y: Self::V) -> Self::V;
+    /// # Safety
+    /// The CPU has the implementation's features.
+    unsafe fn store(v: Self::V) -> [f32; LANES];
+}
+
+struct Scalar;
+
+impl Lanes for Scalar {
+    type V = [f32; LANES];
+    #[inline(always)]
+    unsafe fn load(p: *const f32) -> Self::V {
+        unsafe { std::ptr::read_unaligned(p as *const [f32; LANES]) }
+    }
+    #[inline(always)]
+    fn zero() -> Self::V {
+        [0.0; LANES]
+    }
+    #[inline(always)]
+    unsafe fn mul_add(mut acc: Self::V, x: Self::V, y: Self::V) -> Self::V {
+        for l in 0..LANES {
+            acc[l] = x[l].mul_add(y[l], acc[l]);
+        }
+        acc
+    }
+    #[inline(always)]
+    unsafe fn store(v: Self::V) -> [f32; LANES] {
+        v
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod x86 {
+    use super::{Lanes, LANES};
+    use std::arch::x86_64::*;
+
+    pub struct Avx2;
+
+    impl Lanes for Avx2 {
+        type V = (__m256, __m256);
+        #[inline(always)]
+        unsafe fn load(p: *const f32) -> Self::V {
+            unsafe { (_mm256_loadu_ps(p), _mm256_loadu_ps(p.add(8))) }
+        }
+        #[inline(always)]
+        fn zero() -> Self::V {
+            unsafe { (_mm256_setzero_ps(), _mm256_setzero_ps()) }
+        }
+        #[inline(always)]
+        unsafe fn mul_add(acc: Self::V, x: Self::V, y: Self::V) -> Self::V {
+            unsafe { (_mm256_fmadd_ps(x.0, y.0, acc.0), _mm256_fmadd_ps(x.1, y.1, acc.1)) }
+        }
+        #[inline(always)]
+        unsafe fn store(v: Self::V) -> [f32; LANES] {
+            let mut out = [0.0f32; LANES];
+            unsafe {
+                _mm256_storeu_ps(out.as_mut_ptr(), v.0);
+                _mm256_storeu_ps(out.as_mut_ptr().add(8), v.1);
+            }
+            out
+        }
+    }
+
+    pub struct Avx512;
+
+    impl Lanes for Avx512 {
+        type V = __m512;
+        #[inline(always)]
+        unsafe fn load(p: *const f32) -> Self::V {
+            unsafe { _mm512_loadu_ps(p) }
+        }
+        #[inline(always)]
+        fn zero() -> Self::V {
+            unsafe { _mm512_setzero_ps() }
+        }
+        #[inline(always)]
+        unsafe fn mul_add(acc: Self::V, x: Self::V, y: Self::V) -> Self::V {
+            unsafe { _mm512_fmadd_ps(x, y, acc) }
+        }
+        #[inline(always)]
+        unsafe fn store(v: Self::V) -> [f32; LANES] {
+            let mut out = [0.0f32; LANES];
+            unsafe { _mm512_storeu_ps(out.as_mut_ptr(), v) };
+            out
+        }
+    }
+}
+
+/// Dot products of `R` rows with `C` centroids; every slice has at least `dim` elements.
+///
+/// # Safety
+/// The CPU has `K`'s features.
 #[inline(always)]
-fn dots<const R: usize, const C: usize>(xs: [&[f32]; R], cs: [&[f32]; C], dim: usize) -> [[f32; C]; R] {
+unsafe fn dots<K: Lanes, const R: usize, const C: usize>(xs: [&[f32]; R], cs: [&[f32]; C], dim: usize) -> [[f32; C]; R] {
+    assert!(xs.iter().chain(cs.iter()).all(|s| s.len() >= dim));
     let full = dim - dim % LANES;
-    let xc: [&[[f32; LANES]]; R] = std::array::from_fn(|r| xs[r][..full].as_chunks::<LANES>().0);
-    let cc: [&[[f32; LANES]]; C] = std::array::from_fn(|c| cs[c][..full].as_chunks::<LANES>().0);
-    let mut acc = [[[0.0f32; LANES]; C]; R];
-    for i in 0..full / LANES {
-        for r in 0..R {
-            let x = &xc[r][i];
+    let mut acc = [[K::zero(); C]; R];
+    let mut o = 0;
+    while o < full {
+        // SAFETY: o + LANES <= full <= dim <= every slice's length (asserted above).
+        unsafe {
+            let xv: [K::V; R] = std::array::from_fn(|r| K::load(xs[r].as_ptr().add(o)));
             for c in 0..C {
-                let y = &cc[c][i];
-                for l in 0..LANES {
-                    acc[r][c][l] += x[l] * y[l];
+                let y = K::load(cs[c].as_ptr().add(o));
+                for r in 0..R {
+                    acc[r][c] = K::mul_add(acc[r][c], xv[r], y);
                 }
             }
         }
+        o += LANES;
     }
     let mut out = [[0.0f32; C]; R];
     for r in 0..R {
         for c in 0..C {
-            let mut s = reduce(&acc[r][c]);
+            let mut s = reduce(unsafe { &K::store(acc[r][c]) });
             for t in full..dim {
                 s += xs[r][t] * cs[c][t];
             }
@@ -72,7 +177,8 @@ fn reduce(a: &[f32; LANES]) -> f32 {
     v[0]
 }
 
-/// Rows per register block and centroids per register block.
+/// Rows per register block and centroids per register block (8 accumulators: with the row
+/// and centroid loads they fit AVX-512's 32 registers and AVX2's 16).
 const R: usize = 2;
 const C: usize = 4;
 
@@ -84,8 +190,10 @@ fn offer(best: &mut (f32, usize), s: f32, j: usize) {
     }
 }
 
+/// # Safety
+/// The CPU has `K`'s features.
 #[inline(always)]
-fn assign_body(xs: &[f32], dim: usize, cents: &[f32], bias: &[f32], scale: f32, best: &mut [(f32, usize)]) {
+unsafe fn assign_body<K: Lanes>(xs: &[f32], dim: usize, cents: &[f32], bias: &[f32], scale: f32, best: &mut [(f32, usize)]) {
     let n = best.len();
     let k = bias.len();
     let row = |i: usize| &xs[i * dim..(i + 1) * dim];
@@ -97,7 +205,7 @@ fn assign_body(xs: &[f32], dim: usize, cents: &[f32], bias: &[f32], scale: f32, 
         let cs: [&[f32]; C] = std::array::from_fn(|c| cen(j + c));
         let mut i = 0;
         while i < nr {
-            let d = dots::<R, C>(std::array::from_fn(|r| row(i + r)), cs, dim);
+            let d = unsafe { dots::<K, R, C>(std::array::from_fn(|r| row(i + r)), cs, dim) };
             for r in 0..R {
                 for c in 0..C {
                     offer(&mut best[i + r], bias[j + c] + scale * d[r][c], j + c);
@@ -106,7 +214,7 @@ fn assign_body(xs: &[f32], dim: usize, cents: &[f32], bias: &[f32], scale: f32, 
             i += R;
         }
         for i in nr..n {
-            let d = dots::<1, C>([row(i)], cs, dim);
+            let d = unsafe { dots::<K, 1, C>([row(i)], cs, dim) };
             for c in 0..C {
                 offer(&mut best[i], bias[j + c] + scale * d[0][c], j + c);
             }
@@ -115,7 +223,7 @@ fn assign_body(xs: &[f32], dim: usize, cents: &[f32], bias: &[f32], scale: f32, 
     }
     for j in kc..k {
         for i in 0..n {
-            let d = dots::<1, 1>([row(i)], [cen(j)], dim);
+            let d = unsafe { dots::<K, 1, 1>([row(i)], [cen(j)], dim) };
             offer(&mut best[i], bias[j] + scale * d[0][0], j);
         }
     }
@@ -142,11 +250,11 @@ pub(crate) fn assign_rows(xs: &[f32], dim: usize, cents: &[f32], bias: &[f32], s
     {
         #[target_feature(enable = "avx512f,avx512vl,avx512bw,avx512dq,avx2,fma")]
         unsafe fn v4(xs: &[f32], dim: usize, cents: &[f32], bias: &[f32], scale: f32, best: &mut [(f32, usize)]) {
-            assign_body(xs, dim, cents, bias, scale, best)
+            unsafe { assign_body::<x86::Avx512>(xs, dim, cents, bias, scale, best) }
         }
         #[target_feature(enable = "avx2,fma")]
         unsafe fn v3(xs: &[f32], dim: usize, cents: &[f32], bias: &[f32], scale: f32, best: &mut [(f32, usize)]) {
-            assign_body(xs, dim, cents, bias, scale, best)
+            unsafe { assign_body::<x86::Avx2>(xs, dim, cents, bias, scale, best) }
         }
         if std::arch::is_x86_feature_detected!("avx512f")
             && std::arch::is_x86_feature_detected!("avx512vl")
@@ -161,14 +269,16 @@ pub(crate) fn assign_rows(xs: &[f32], dim: usize, cents: &[f32], bias: &[f32], s
             return unsafe { v3(xs, dim, cents, bias, scale, best) };
         }
     }
-    assign_body(xs, dim, cents, bias, scale, best)
+    // SAFETY: the scalar lanes need no CPU feature.
+    unsafe { assign_body::<Scalar>(xs, dim, cents, bias, scale, best) }
 }
 
 /// `x · y` with exactly the arithmetic [`assign_rows`] uses for a pair (the
 /// centroid norms it is given must be computed with this function).
 pub(crate) fn dot(x: &[f32], y: &[f32]) -> f32 {
     let dim = x.len().min(y.len());
-    dots::<1, 1>([&x[..dim]], [&y[..dim]], dim)[0][0]
+    // SAFETY: the scalar lanes need no CPU feature.
+    unsafe { dots::<Scalar, 1, 1>([&x[..dim]], [&y[..dim]], dim)[0][0] }
 }
 
 #[cfg(test)]
@@ -188,7 +298,7 @@ mod tests {
             let cs = random(7 * dim, 100 + dim as u64);
             let row = |i: usize| &xs[i * dim..(i + 1) * dim];
             let cen = |j: usize| &cs[j * dim..(j + 1) * dim];
-            let d = dots::<2, 4>([row(0), row(1)], [cen(0), cen(1), cen(2), cen(3)], dim);
+            let d = unsafe { dots::<Scalar, 2, 4>([row(0), row(1)], [cen(0), cen(1), cen(2), cen(3)], dim) };
             for r in 0..2 {
                 for c in 0..4 {
                     assert_eq!(d[r][c].to_bits(), dot(row(r), cen(c)).to_bits());
@@ -205,6 +315,34 @@ mod tests {
                 let m = (0..7).fold(0, |m, j| if s[j] < s[m] { j } else { m });
                 assert_eq!(b.1, m);
                 assert_eq!(b.0.to_bits(), s[m].to_bits());
+            }
+        }
+    }
+
+    /// Every compiled lane implementation the CPU can run gives the scalar one's bits.
+    #[test]
+    fn ivf_dots_simd_lanes_match_scalar_bits() {
+        for dim in [5, 16, 33, 128, 384, 385] {
+            let (n, k) = (37, 23);
+            let xs = random(n * dim, 7 + dim as u64);
+            let cs = random(k * dim, 9 + dim as u64);
+            let bias: Vec<f32> = cs.chunks(dim).map(|c| dot(c, c)).collect();
+            let mut want = vec![(0.0, 0); n];
+            want.fill((f32::INFINITY, 0));
+            unsafe { assign_body::<Scalar>(&xs, dim, &cs, &bias, -2.0, &mut want) };
+            let mut got = vec![(0.0, 0); n];
+            assign_rows(&xs, dim, &cs, &bias, -2.0, &mut got);
+            let bits = |v: &[(f32, usize)]| v.iter().map(|&(s, j)| (s.to_bits(), j)).collect::<Vec<_>>();
+            assert_eq!(bits(&got), bits(&want), "dispatched kernel, dim {dim}");
+            #[cfg(target_arch = "x86_64")]
+            if std::arch::is_x86_feature_detected!("avx2") {
+                #[target_feature(enable = "avx2,fma")]
+                unsafe fn v3(xs: &[f32], dim: usize, cents: &[f32], bias: &[f32], best: &mut [(f32, usize)]) {
+                    unsafe { assign_body::<x86::Avx2>(xs, dim, cents, bias, -2.0, best) }
+                }
+                let mut got = vec![(f32::INFINITY, 0); n];
+                unsafe { v3(&xs, dim, &cs, &bias, &mut got) };
+                assert_eq!(bits(&got), bits(&want), "AVX2 kernel, dim {dim}");
             }
         }
     }
