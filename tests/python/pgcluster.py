@@ -97,6 +97,16 @@ class Cluster:
 
     # -- life cycle
 
+    def start_as_standby_of(self, primary):
+        """A fresh streaming standby of `primary` (which must accept replication connections),
+        from a base backup, started with hot_standby on."""
+        self.prepare_empty()
+        run([PG_BIN / "pg_basebackup", "-h", "127.0.0.1", "-p", primary.port, "-U", "postgres",
+             "-D", self.datadir, "-R", "-X", "stream", "-c", "fast"], as_postgres=True, timeout=120)
+        assert (self.datadir / "standby.signal").exists()
+        self.configure("hot_standby = on\n")
+        self.start()
+
     def prepare_empty(self):
         """Stop whatever a previous run left on this data directory and wipe it."""
         self.stop()

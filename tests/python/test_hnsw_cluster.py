@@ -189,12 +189,7 @@ def test_streaming_replica_replays_index(clusters):
 
     # base backup (the pre-existing index travels in the copied files)
     replica = clusters(REPLICA_PORT)
-    replica.prepare_empty()
-    run([PG_BIN / "pg_basebackup", "-h", "127.0.0.1", "-p", primary.port, "-U", "postgres",
-         "-D", replica.datadir, "-R", "-X", "stream", "-c", "fast"], as_postgres=True, timeout=120)
-    assert (replica.datadir / "standby.signal").exists()
-    replica.configure("hot_standby = on\n")
-    replica.start()
+    replica.start_as_standby_of(primary)
 
     # everything about table t reaches the replica through WAL only: build, inserts, vacuum
     rng = random.Random(21)

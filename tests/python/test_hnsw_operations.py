@@ -59,11 +59,7 @@ def test_unlogged_index_survives_crash_and_promotion(clusters):
     with primary.connect() as conn:
         conn.execute("CREATE EXTENSION quiver")
     standby = clusters(STANDBY_PORT)
-    standby.prepare_empty()
-    run([PG_BIN / "pg_basebackup", "-h", "127.0.0.1", "-p", primary.port, "-U", "postgres",
-         "-D", standby.datadir, "-R", "-X", "stream", "-c", "fast"], as_postgres=True, timeout=120)
-    standby.configure("hot_standby = on\n")
-    standby.start()
+    standby.start_as_standby_of(primary)
 
     # created after the base backup: the standby learns of it through WAL only
     with primary.connect() as conn:

@@ -71,11 +71,7 @@ def test_streaming_replica_and_promotion(clusters):
     with primary.connect() as conn:
         conn.execute("CREATE EXTENSION quiver")
     replica = clusters(REPLICA_PORT)
-    replica.prepare_empty()
-    run([PG_BIN / "pg_basebackup", "-h", "127.0.0.1", "-p", primary.port, "-U", "postgres",
-         "-D", replica.datadir, "-R", "-X", "stream", "-c", "fast"], as_postgres=True, timeout=120)
-    replica.configure("hot_standby = on\n")
-    replica.start()
+    replica.start_as_standby_of(primary)
 
     rng = random.Random(5)
     with primary.connect() as conn:
