@@ -32,4 +32,6 @@ dataset=()
 [ -n "${DATASET:-}" ] && dataset=(--dataset "$DATASET")
 # BENCH_ARGS is split like a shell command line, so quoted values keep their spaces.
 eval "extra=(${BENCH_ARGS:-})"
-$bin ann "${targets[@]}" "${dataset[@]}" --out target/bench "${extra[@]}"
+out=(--out target/bench)  # unless BENCH_ARGS names its own
+for a in ${extra[@]+"${extra[@]}"}; do case $a in --out | --out=*) out=() ;; esac; done
+$bin ann "${targets[@]}" ${dataset[@]+"${dataset[@]}"} ${out[@]+"${out[@]}"} ${extra[@]+"${extra[@]}"}
