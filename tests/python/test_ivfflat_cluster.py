@@ -256,3 +256,48 @@ def test_pg_dump_restore_round_trip(dsn, ivf_dump_dbs, tmp_path):
         assert index_problems(conn, "d_v_idx") == [] and index_problems(conn, "d_h_idx") == []
         # k-means is deterministic for the same rows in the same order: same lists, same answers
         assert top10s(conn) == src_top
+
+
+def test_build_cancelled_during_kmeans(dsn):
+    """A cancel during k-means (worker threads, no PostgreSQL calls) stops the build within
+    seconds with 57014 and leaves no index; the same build then succeeds."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("DROP TABLE IF EXISTS cancel_ivf")
+        conn.execute("CREATE TABLE cancel_ivf (id int, v vector(64))")
+        conn.execute("SELECT setseed(0.4)")
+        conn.execute("INSERT INTO cancel_ivf SELECT i, array(SELECT random() FROM generate_series(1, 64)"
+                     " WHERE i > 0)::vector FROM generate_series(1, 150000) i")
+    builder = psycopg.connect(dsn, autocommit=True)
+    pid = builder.execute("SELECT pg_backend_pid()").fetchone()[0]
+    out = {}
+
+    def build():
+        try:
+            builder.execute("SET maintenance_work_mem = '512MB'")
+            builder.execute("CREATE INDEX cancel_ivf_idx ON cancel_ivf USING ivfflat (v) WITH (lists = 3000)")
+            out["error"] = None
+        except psycopg.Error as e:
+            out["error"] = e.sqlstate
+        out["done"] = time.monotonic()
+
+    th = threading.Thread(target=build, daemon=True)
+    th.start()
+    with psycopg.connect(dsn, autocommit=True) as mon:
+        def phase():
+            r = mon.execute("SELECT phase FROM pg_stat_progress_create_index WHERE pid = %s", (pid,)).fetchone()
+            return r[0] if r else None
+        wait_until(lambda: phase() == "building index: performing k-means" or not th.is_alive(), 120,
+                   what="k-means phase")
+        assert th.is_alive(), f"the build ended before k-means could be cancelled: {out}"
+        time.sleep(0.5)
+        t0 = time.monotonic()
+        mon.execute("SELECT pg_cancel_backend(%s)", (pid,))
+        th.join(30)
+        assert not th.is_alive()
+        assert out["error"] == "57014", out
+        assert out["done"] - t0 < 5, "the build did not stop within 5 s of the cancel"
+        assert mon.execute("SELECT to_regclass('cancel_ivf_idx')").fetchone()[0] is None
+    builder.execute("CREATE INDEX cancel_ivf_idx ON cancel_ivf USING ivfflat (v) WITH (lists = 10)")
+    assert index_problems(builder, "cancel_ivf_idx") == []
+    builder.execute("DROP TABLE cancel_ivf")
+    builder.close()

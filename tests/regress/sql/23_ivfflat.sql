@@ -175,3 +175,52 @@ SET enable_seqscan = off;
 SELECT id FROM iv_ul ORDER BY v <-> '[150,3,1]' LIMIT 3;
 RESET enable_seqscan;
 SELECT count(*) AS problems FROM quiver.index_check('iv_ul_v');
+
+-- ALTER INDEX: a new lists takes effect at REINDEX; the index answers exactly meanwhile
+ALTER INDEX iv_v SET (lists = 7);
+SELECT reloptions FROM pg_class WHERE relname = 'iv_v';
+SELECT iv_same('v', '<->', '[0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8]', 'vector', 300) AS before_reindex;
+REINDEX INDEX iv_v;
+SELECT iv_same('v', '<->', '[0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8]', 'vector', 300) AS after_reindex;
+SELECT err($$ALTER INDEX iv_v SET (lists = 0)$$);
+SELECT err($$ALTER INDEX iv_v SET (probes = 3)$$);
+ALTER INDEX iv_v RESET (lists);
+
+-- maintenance_work_mem bounds the build: beyond it the vectors go to a temporary file (a
+-- NOTICE says so) and the index is the same
+SET maintenance_work_mem = '1MB';
+SET client_min_messages = notice;
+CREATE INDEX iv_big_small_mem ON iv_big USING ivfflat (v) WITH (lists = 5);
+SET client_min_messages = warning;
+RESET maintenance_work_mem;
+DROP INDEX iv_big_v;
+SET enable_seqscan = off; SET ivfflat.probes = 5;
+SELECT array_agg(id) AS small_mem_top5 FROM (SELECT id FROM iv_big ORDER BY v <-> (SELECT v FROM iv_big WHERE id = 8) LIMIT 5) t \gset
+RESET enable_seqscan; SET enable_indexscan = off;
+SELECT array_agg(id) = :'small_mem_top5' AS small_mem_exact FROM (SELECT id FROM iv_big ORDER BY v <-> (SELECT v FROM iv_big WHERE id = 8) LIMIT 5) t;
+RESET enable_indexscan; RESET ivfflat.probes;
+SELECT count(*) AS problems FROM quiver.index_check('iv_big_small_mem');
+
+-- hostile names and a search_path that shadows: a table, columns and an index named like SQL
+-- keywords and quotes, and a schema ahead of public holding another "<->" for vectors
+CREATE TABLE "select" ("order" vector(3), "limit" int, "where" text);
+INSERT INTO "select" SELECT ARRAY[i % 10, i % 7, i % 3]::vector, i, 'w' || i FROM generate_series(1, 400) i;
+CREATE INDEX "iv ""odd"" idx" ON "select" USING ivfflat ("order" vector_l2_ops) WITH (lists = 4);
+CREATE SCHEMA iv_evil;
+CREATE FUNCTION iv_evil.fake_dist(vector, vector) RETURNS float8 LANGUAGE sql IMMUTABLE AS 'SELECT 0::float8';
+CREATE OPERATOR iv_evil.<-> (LEFTARG = vector, RIGHTARG = vector, FUNCTION = iv_evil.fake_dist);
+SET search_path = iv_evil, public, quiver;
+SET enable_seqscan = off; SET ivfflat.probes = 4;
+-- the shadowing operator is not the index's: the planner cannot use the index for it
+EXPLAIN (COSTS OFF) SELECT "limit" FROM "select" ORDER BY "order" <-> '[1,2,1]' LIMIT 3;
+-- the real operator, schema-qualified, uses the index and equals the exact order
+EXPLAIN (COSTS OFF) SELECT "limit" FROM "select" ORDER BY "order" OPERATOR(public.<->) '[1,2,1]' LIMIT 3;
+SELECT array_agg("limit" ORDER BY "limit") AS odd_index FROM (SELECT "limit" FROM "select" WHERE "where" <> 'w1' ORDER BY "order" OPERATOR(public.<->) '[1,2,1]', "limit" LIMIT 5) t \gset
+RESET enable_seqscan; SET enable_indexscan = off;
+SELECT array_agg("limit" ORDER BY "limit") = :'odd_index' AS odd_exact FROM (SELECT "limit" FROM "select" WHERE "where" <> 'w1' ORDER BY "order" OPERATOR(public.<->) '[1,2,1]', "limit" LIMIT 5) t;
+RESET enable_indexscan; RESET ivfflat.probes;
+SELECT count(*) AS problems FROM quiver.index_check('"iv ""odd"" idx"');
+SELECT err($$SELECT * FROM quiver.index_check(NULL)$$);
+RESET search_path;
+DROP SCHEMA iv_evil CASCADE;
+DROP TABLE "select";
