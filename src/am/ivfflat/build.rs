@@ -163,7 +163,7 @@ fn normalize(v: &mut [f32]) {
 fn train(c: &Collected, pool: &rayon::ThreadPool) -> (Vec<f32>, Vec<Vec<u8>>) {
     let spec = &c.spec;
     let n = c.rows.len();
-    let dim = if spec.kind == VectorKind::Bit { spec.dims as usize } else { spec.dims as usize };
+    let dim = spec.dims as usize;
     // the sample stays within half of maintenance_work_mem
     let by_memory = (c.limit / 2 / (4 * dim.max(1))).max(spec.lists);
     let want = (spec.lists * SAMPLE_PER_LIST).max(SAMPLE_MIN).min(by_memory).min(n);

@@ -50,7 +50,6 @@ pub fn check(rel: pg_sys::Relation) -> Vec<String> {
         return problems;
     }
     let heads = pages::read_heads(rel, &meta);
-    let mut entries = 0u64;
     for (l, (head, pos, inline)) in heads.iter().enumerate() {
         if l < meta.lists as usize {
             let c = if head.flags & super::layout::HEAD_OVERFLOW != 0 {
@@ -90,7 +89,6 @@ pub fn check(rel: pg_sys::Relation) -> Vec<String> {
                     problems.push(format!("entry ({blk},{off}) is malformed"));
                     continue;
                 }
-                entries += 1;
                 let (hb, ho) = e.tid();
                 if hb == pg_sys::InvalidBlockNumber || ho == 0 || ho > payload::MAX_HEAP_TUPLES_PER_PAGE {
                     problems.push(format!("entry ({blk},{off}) has an invalid heap TID"));
@@ -131,6 +129,5 @@ pub fn check(rel: pg_sys::Relation) -> Vec<String> {
             k => problems.push(format!("block {blk} has unknown page kind {k:#x}")),
         }
     }
-    let _ = entries;
     problems
 }

@@ -110,7 +110,7 @@ fn next_batch(state: &mut ScanState, index: pg_sys::Relation) -> bool {
     if value != Value::Ordered {
         let (l, v) = state.pending.pop_front().unwrap_or((0, Value::Null));
         let out = if v == Value::Null { None } else { Some(f64::NAN) };
-        read_list(index, &lists, lists.first[l], &mut |tid, _| state.rows.push_back((tid, out)));
+        read_list(index, lists.first[l], &mut |tid, _| state.rows.push_back((tid, out)));
         return true;
     }
     let query = state.query.clone().unwrap_or_default();
@@ -120,7 +120,7 @@ fn next_batch(state: &mut ScanState, index: pg_sys::Relation) -> bool {
         match state.pending.front() {
             Some(&(l, Value::Ordered)) => {
                 state.pending.pop_front();
-                read_list(index, &lists, lists.first[l], &mut |tid, p: &[u8]| {
+                read_list(index, lists.first[l], &mut |tid, p: &[u8]| {
                     let d = match (q32, f32_elements(p)) {
                         _ if p.is_empty() => f64::INFINITY,
                         (Some(q), Some(x)) if lists.kind == VectorKind::F32 => f32_distance_f64(lists.metric, x, q),
@@ -162,7 +162,7 @@ fn next_chunk(state: &mut ScanState) {
 
 /// Call `f` with every entry of the list starting at `first` (payloads from overflow chains
 /// reassembled; an entry whose chain is broken is treated as infinitely far).
-fn read_list(index: pg_sys::Relation, lists: &Lists, first: u32, f: &mut dyn FnMut(HeapTid, &[u8])) {
+fn read_list(index: pg_sys::Relation, first: u32, f: &mut dyn FnMut(HeapTid, &[u8])) {
     let mut blk = first;
     let mut hops = 0u32;
     let mut far: Vec<(HeapTid, usize, u32)> = Vec::new();
@@ -197,7 +197,6 @@ fn read_list(index: pg_sys::Relation, lists: &Lists, first: u32, f: &mut dyn FnM
         drop(buf);
         pgrx::check_for_interrupts!();
     }
-    let _ = lists;
     for (tid, len, ov) in far {
         match pages::read_overflow(index, ov, len, &|| format!("entry ({},{})", tid.0, tid.1)) {
             Ok(p) => f(tid, &p),
