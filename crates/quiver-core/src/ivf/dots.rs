@@ -5,41 +5,55 @@
 //! Euclidean distance (`‖x‖²`, the same for every centroid, is left out); with
 //! `bias = 0` and `scale = -1` it is the centroid with the largest inner product.
 //!
+//! # Layout: centroid panels
+//!
+//! The centroids are copied once into [`Panels`] of [`LANES`] centroids each, stored
+//! dimension-major: a panel's 16 values for dimension `d` sit next to each other. One
+//! vector register then holds dimension `d` of 16 centroids, and a row's value `x[d]`,
+//! broadcast, is multiplied into all 16 at once. Each lane accumulates one complete
+//! dot product, so there is no horizontal sum at the end, and the 16 scores are
+//! compared with the best so far lane by lane (the index travels with the score), so
+//! the per-pair work after the dot product is a handful of vector instructions
+//! shared by 16 centroids.
+//!
 //! # Blocking
 //!
-//! Dot products are computed `R` rows × `C` centroids at a time (a small
-//! register-blocked "micro kernel"): every loaded chunk of a row is used against
-//! `C` centroids and every chunk of a centroid against `R` rows, which halves or
-//! quarters the loads per multiply compared with one dot product at a time. The
-//! caller hands over a block of rows (a few dozen); the loop runs over groups of
-//! `C` centroids outermost, so a group stays in L1 while all rows of the block
-//! (in L2) are scored against it.
+//! A register block is `R` rows × `P` panels (`R · P` accumulators): every panel load
+//! is used for `R` rows and every broadcast for `P` panels. The loop runs over groups
+//! of `P` panels outermost, so a group (`P · 16 · dim` floats) stays in L1 while the
+//! block of rows handed over by the caller (a few dozen, in L1/L2) is scored against it.
 //!
 //! # Reproducibility
 //!
-//! Each (row, centroid) pair keeps its own `LANES` partial sums, updated with a
-//! separate multiply and add (Rust never fuses them), reduced by a fixed tree and
-//! followed by the tail elements in order. So the score of a pair does not depend
-//! on where it sits in a block, on the block shape, or on which of the compiled
-//! copies (AVX-512, AVX2+FMA, baseline) runs: the same inputs give bit-identical
-//! scores everywhere. Ties go to the smaller centroid index; a NaN score never wins.
+//! A pair's dot product is the fused multiply-add chain `acc = x[d]·c[d] + acc` over
+//! `d = 0, 1, …` from `acc = 0`, and its score `scale · acc + bias` is one more fused
+//! multiply-add, whichever compiled copy (AVX-512, AVX2+FMA, baseline) runs and
+//! wherever the pair sits in a block. So the same inputs give bit-identical scores
+//! everywhere, and [`dot`] reproduces them. Ties go to the smaller centroid index; a
+//! NaN score never wins.
 
-/// Independent partial sums per (row, centroid) pair.
-const LANES: usize = 16;
+/// Centroids per panel: the lanes of one score vector.
+pub(crate) const LANES: usize = 16;
 
-/// Sixteen f32 lanes: the scalar fallback, two AVX2 registers, or one AVX-512 register. Every
-/// implementation multiplies and then adds each lane separately (never fused), so all give
-/// bit-identical sums.
+/// Sixteen f32 lanes: the scalar fallback, two AVX2 registers, or one AVX-512 register.
+/// Every implementation computes each lane exactly as the scalar one does (fused
+/// multiply-add, ordered less-than), so all give bit-identical results.
 trait Lanes {
     type V: Copy;
     /// # Safety
     /// `p` points at 16 readable f32 (any alignment); the CPU has the implementation's features.
     unsafe fn load(p: *const f32) -> Self::V;
-    fn zero() -> Self::V;
-    /// `acc + x · y`, lane by lane, rounded after the multiply and after the add.
     /// # Safety
     /// The CPU has the implementation's features.
-    unsafe fn mul_add(acc: Self::V, x: Self::V, y: Self::V) -> Self::V;
+    unsafe fn splat(x: f32) -> Self::V;
+    /// `x · y + acc`, lane by lane, rounded once.
+    /// # Safety
+    /// The CPU has the implementation's features.
+    unsafe fn mul_add(x: Self::V, y: Self::V, acc: Self::V) -> Self::V;
+    /// Where `s < best` (false for NaN), replaces `best` by `s` and `best_idx` by `idx`.
+    /// # Safety
+    /// The CPU has the implementation's features.
+    unsafe fn keep_less(best: &mut Self::V, best_idx: &mut Self::V, s: Self::V, idx: Self::V);
     /// # Safety
     /// The CPU has the implementation's features.
     unsafe fn store(v: Self::V) -> [f32; LANES];
@@ -54,15 +68,24 @@ impl Lanes for Scalar {
         unsafe { std::ptr::read_unaligned(p as *const [f32; LANES]) }
     }
     #[inline(always)]
-    fn zero() -> Self::V {
-        [0.0; LANES]
+    unsafe fn splat(x: f32) -> Self::V {
+        [x; LANES]
     }
     #[inline(always)]
-    unsafe fn mul_add(mut acc: Self::V, x: Self::V, y: Self::V) -> Self::V {
+    unsafe fn mul_add(x: Self::V, y: Self::V, mut acc: Self::V) -> Self::V {
         for l in 0..LANES {
             acc[l] = x[l].mul_add(y[l], acc[l]);
         }
         acc
+    }
+    #[inline(always)]
+    unsafe fn keep_less(best: &mut Self::V, best_idx: &mut Self::V, s: Self::V, idx: Self::V) {
+        for l in 0..LANES {
+            if s[l] < best[l] {
+                best[l] = s[l];
+                best_idx[l] = idx[l];
+            }
+        }
     }
     #[inline(always)]
     unsafe fn store(v: Self::V) -> [f32; LANES] {
@@ -84,12 +107,24 @@ mod x86 {
             unsafe { (_mm256_loadu_ps(p), _mm256_loadu_ps(p.add(8))) }
         }
         #[inline(always)]
-        fn zero() -> Self::V {
-            unsafe { (_mm256_setzero_ps(), _mm256_setzero_ps()) }
+        unsafe fn splat(x: f32) -> Self::V {
+            unsafe {
+                let v = _mm256_set1_ps(x);
+                (v, v)
+            }
         }
         #[inline(always)]
-        unsafe fn mul_add(acc: Self::V, x: Self::V, y: Self::V) -> Self::V {
+        unsafe fn mul_add(x: Self::V, y: Self::V, acc: Self::V) -> Self::V {
             unsafe { (_mm256_fmadd_ps(x.0, y.0, acc.0), _mm256_fmadd_ps(x.1, y.1, acc.1)) }
+        }
+        #[inline(always)]
+        unsafe fn keep_less(best: &mut Self::V, best_idx: &mut Self::V, s: Self::V, idx: Self::V) {
+            unsafe {
+                let m0 = _mm256_cmp_ps::<_CMP_LT_OQ>(s.0, best.0);
+                let m1 = _mm256_cmp_ps::<_CMP_LT_OQ>(s.1, best.1);
+                *best = (_mm256_blendv_ps(best.0, s.0, m0), _mm256_blendv_ps(best.1, s.1, m1));
+                *best_idx = (_mm256_blendv_ps(best_idx.0, idx.0, m0), _mm256_blendv_ps(best_idx.1, idx.1, m1));
+            }
         }
         #[inline(always)]
         unsafe fn store(v: Self::V) -> [f32; LANES] {
@@ -111,12 +146,20 @@ mod x86 {
             unsafe { _mm512_loadu_ps(p) }
         }
         #[inline(always)]
-        fn zero() -> Self::V {
-            unsafe { _mm512_setzero_ps() }
+        unsafe fn splat(x: f32) -> Self::V {
+            unsafe { _mm512_set1_ps(x) }
         }
         #[inline(always)]
-        unsafe fn mul_add(acc: Self::V, x: Self::V, y: Self::V) -> Self::V {
+        unsafe fn mul_add(x: Self::V, y: Self::V, acc: Self::V) -> Self::V {
             unsafe { _mm512_fmadd_ps(x, y, acc) }
+        }
+        #[inline(always)]
+        unsafe fn keep_less(best: &mut Self::V, best_idx: &mut Self::V, s: Self::V, idx: Self::V) {
+            unsafe {
+                let m = _mm512_cmp_ps_mask::<_CMP_LT_OQ>(s, *best);
+                *best = _mm512_mask_blend_ps(m, *best, s);
+                *best_idx = _mm512_mask_blend_ps(m, *best_idx, idx);
+            }
         }
         #[inline(always)]
         unsafe fn store(v: Self::V) -> [f32; LANES] {
@@ -127,134 +170,185 @@ mod x86 {
     }
 }
 
-/// Dot products of `R` rows with `C` centroids; every slice has at least `dim` elements.
+/// Centroids regrouped for the kernel, with the score's bias and scale.
+pub(crate) struct Panels {
+    dim: usize,
+    k: usize,
+    /// Panel `p`, dimension `d`, lane `l` (centroid `16p + l`) at `(p · dim + d) · 16 + l`;
+    /// lanes past the last centroid hold zeros.
+    data: Vec<f32>,
+    /// `bias[c]` per lane, `+inf` past the last centroid (so padding never wins).
+    bias: Vec<f32>,
+    scale: f32,
+}
+
+/// Largest centroid count whose indices an f32 lane holds exactly.
+pub(crate) const MAX_CENTROIDS: usize = 1 << 24;
+
+impl Panels {
+    /// `cents` holds `bias.len()` centroids of `dim` values, flat. At most [`MAX_CENTROIDS`].
+    pub(crate) fn new(cents: &[f32], dim: usize, bias: &[f32], scale: f32) -> Panels {
+        let k = bias.len();
+        assert!(k <= MAX_CENTROIDS && cents.len() >= k * dim, "centroid panels: {k} centroids of {dim}");
+        let np = k.div_ceil(LANES);
+        let mut data = vec![0.0f32; np * dim * LANES];
+        for (j, c) in cents.chunks_exact(dim.max(1)).take(k).enumerate() {
+            let (p, l) = (j / LANES, j % LANES);
+            let base = p * dim * LANES + l;
+            for (d, &v) in c.iter().enumerate() {
+                data[base + d * LANES] = v;
+            }
+        }
+        let mut padded = vec![f32::INFINITY; np * LANES];
+        padded[..k].copy_from_slice(bias);
+        Panels { dim, k, data, bias: padded, scale }
+    }
+
+    fn count(&self) -> usize {
+        self.bias.len() / LANES
+    }
+
+    fn panel(&self, p: usize) -> &[f32] {
+        &self.data[p * self.dim * LANES..(p + 1) * self.dim * LANES]
+    }
+}
+
+/// Dot products of `R` rows with the `16 · P` centroids of `P` panels; every row has at
+/// least `dim` values and every panel `16 · dim`.
 ///
 /// # Safety
 /// The CPU has `K`'s features.
 #[inline(always)]
-unsafe fn dots<K: Lanes, const R: usize, const C: usize>(xs: [&[f32]; R], cs: [&[f32]; C], dim: usize) -> [[f32; C]; R] {
-    assert!(xs.iter().chain(cs.iter()).all(|s| s.len() >= dim));
-    let full = dim - dim % LANES;
-    let mut acc = [[K::zero(); C]; R];
-    let mut o = 0;
-    while o < full {
-        // SAFETY: o + LANES <= full <= dim <= every slice's length (asserted above).
+unsafe fn block<K: Lanes, const R: usize, const P: usize>(
+    xs: [&[f32]; R],
+    panels: [&[f32]; P],
+    dim: usize,
+) -> [[K::V; P]; R] {
+    assert!(xs.iter().all(|s| s.len() >= dim) && panels.iter().all(|s| s.len() >= dim * LANES));
+    let zero = unsafe { K::splat(0.0) };
+    let mut acc = [[zero; P]; R];
+    for d in 0..dim {
+        // SAFETY: d < dim, and (d + 1) · 16 <= every panel's length (asserted above).
         unsafe {
-            let xv: [K::V; R] = std::array::from_fn(|r| K::load(xs[r].as_ptr().add(o)));
-            for c in 0..C {
-                let y = K::load(cs[c].as_ptr().add(o));
-                for r in 0..R {
-                    acc[r][c] = K::mul_add(acc[r][c], xv[r], y);
+            let ys: [K::V; P] = std::array::from_fn(|p| K::load(panels[p].as_ptr().add(d * LANES)));
+            for r in 0..R {
+                let xb = K::splat(*xs[r].get_unchecked(d));
+                for p in 0..P {
+                    acc[r][p] = K::mul_add(xb, ys[p], acc[r][p]);
                 }
             }
         }
-        o += LANES;
     }
-    let mut out = [[0.0f32; C]; R];
-    for r in 0..R {
-        for c in 0..C {
-            let mut s = reduce(unsafe { &K::store(acc[r][c]) });
-            for t in full..dim {
-                s += xs[r][t] * cs[c][t];
+    acc
+}
+
+/// Per-row best score and index, lane by lane.
+#[derive(Clone, Copy)]
+struct Best<V> {
+    score: V,
+    idx: V,
+}
+
+/// Scores one register block and folds it into the rows' bests.
+///
+/// # Safety
+/// The CPU has `K`'s features.
+#[inline(always)]
+unsafe fn score_block<K: Lanes, const R: usize, const P: usize>(
+    panels: &Panels,
+    xs: &[f32],
+    first_row: usize,
+    first_panel: usize,
+    best: &mut [Best<K::V>],
+) {
+    let dim = panels.dim;
+    let rows: [&[f32]; R] = std::array::from_fn(|r| &xs[(first_row + r) * dim..(first_row + r + 1) * dim]);
+    let ps: [&[f32]; P] = std::array::from_fn(|p| panels.panel(first_panel + p));
+    unsafe {
+        let acc = block::<K, R, P>(rows, ps, dim);
+        let scale = K::splat(panels.scale);
+        for p in 0..P {
+            let q = first_panel + p;
+            let bias = K::load(panels.bias.as_ptr().add(q * LANES));
+            let idx = K::load(LANE_INDEX.as_ptr());
+            let idx = K::mul_add(K::splat(1.0), idx, K::splat((q * LANES) as f32));
+            for r in 0..R {
+                let s = K::mul_add(scale, acc[r][p], bias);
+                let b = &mut best[first_row + r];
+                K::keep_less(&mut b.score, &mut b.idx, s, idx);
             }
-            out[r][c] = s;
         }
     }
-    out
 }
 
-/// Fixed pairwise reduction of the lanes.
-#[inline(always)]
-fn reduce(a: &[f32; LANES]) -> f32 {
-    let mut v = *a;
-    let mut w = LANES / 2;
-    while w > 0 {
-        for l in 0..w {
-            v[l] += v[l + w];
-        }
-        w /= 2;
-    }
-    v[0]
-}
-
-/// Rows per register block and centroids per register block (8 accumulators: with the row
-/// and centroid loads they fit AVX-512's 32 registers and AVX2's 16).
-const R: usize = 2;
-const C: usize = 4;
-
-/// Keeps the better of `(s, j)` and the current best (ties: smaller index; NaN never wins).
-#[inline(always)]
-fn offer(best: &mut (f32, usize), s: f32, j: usize) {
-    if s < best.0 {
-        *best = (s, j);
-    }
-}
+/// `0, 1, …, 15`: a panel's lane offsets.
+static LANE_INDEX: [f32; LANES] = [0., 1., 2., 3., 4., 5., 6., 7., 8., 9., 10., 11., 12., 13., 14., 15.];
 
 /// # Safety
 /// The CPU has `K`'s features.
 #[inline(always)]
-unsafe fn assign_body<K: Lanes>(xs: &[f32], dim: usize, cents: &[f32], bias: &[f32], scale: f32, best: &mut [(f32, usize)]) {
+unsafe fn assign_body<K: Lanes, const R: usize, const P: usize>(
+    xs: &[f32],
+    panels: &Panels,
+    best: &mut [(f32, usize)],
+) {
     let n = best.len();
-    let k = bias.len();
-    let row = |i: usize| &xs[i * dim..(i + 1) * dim];
-    let cen = |j: usize| &cents[j * dim..(j + 1) * dim];
-    let kc = k - k % C;
+    let np = panels.count();
+    let init = unsafe { Best { score: K::splat(f32::INFINITY), idx: K::splat(0.0) } };
+    let mut lanes = vec![init; n];
+    let npf = np - np % P;
     let nr = n - n % R;
-    let mut j = 0;
-    while j < kc {
-        let cs: [&[f32]; C] = std::array::from_fn(|c| cen(j + c));
+    let mut p = 0;
+    while p < np {
+        let step = if p < npf { P } else { 1 };
         let mut i = 0;
-        while i < nr {
-            let d = unsafe { dots::<K, R, C>(std::array::from_fn(|r| row(i + r)), cs, dim) };
-            for r in 0..R {
-                for c in 0..C {
-                    offer(&mut best[i + r], bias[j + c] + scale * d[r][c], j + c);
+        while i < n {
+            // SAFETY: the CPU has K's features (caller); rows and panels are in range.
+            unsafe {
+                match (step == P, i < nr) {
+                    (true, true) => score_block::<K, R, P>(panels, xs, i, p, &mut lanes),
+                    (true, false) => score_block::<K, 1, P>(panels, xs, i, p, &mut lanes),
+                    (false, true) => score_block::<K, R, 1>(panels, xs, i, p, &mut lanes),
+                    (false, false) => score_block::<K, 1, 1>(panels, xs, i, p, &mut lanes),
                 }
             }
-            i += R;
+            i += if i < nr { R } else { 1 };
         }
-        for i in nr..n {
-            let d = unsafe { dots::<K, 1, C>([row(i)], cs, dim) };
-            for c in 0..C {
-                offer(&mut best[i], bias[j + c] + scale * d[0][c], j + c);
+        p += step;
+    }
+    for (out, b) in best.iter_mut().zip(&lanes) {
+        let (s, ix) = unsafe { (K::store(b.score), K::store(b.idx)) };
+        let mut m = (f32::INFINITY, 0usize);
+        for l in 0..LANES {
+            let j = ix[l] as usize;
+            if s[l] < m.0 || (s[l] == m.0 && j < m.1) {
+                m = (s[l], j);
             }
         }
-        j += C;
-    }
-    for j in kc..k {
-        for i in 0..n {
-            let d = unsafe { dots::<K, 1, 1>([row(i)], [cen(j)], dim) };
-            offer(&mut best[i], bias[j] + scale * d[0][0], j);
-        }
+        *out = m;
     }
 }
 
-/// For each of the `best.len()` rows in `xs` (flat, `dim` each), the index of the
-/// centroid (flat in `cents`, one per entry of `bias`) with the smallest score
-/// `bias[c] + scale · (x · c)`, written with its score into `best`.
+/// For each of the `best.len()` rows in `xs` (flat, `panels.dim` each), the index of
+/// the centroid with the smallest score `bias[c] + scale · (x · c)`, written with its
+/// score into `best`.
 ///
-/// A row whose every score is NaN gets index 0 and score `+inf`.
-pub(crate) fn assign_rows(xs: &[f32], dim: usize, cents: &[f32], bias: &[f32], scale: f32, best: &mut [(f32, usize)]) {
-    debug_assert!(xs.len() >= best.len() * dim && cents.len() >= bias.len() * dim);
+/// A row whose every score is NaN (or `+inf`) gets index 0 and score `+inf`.
+pub(crate) fn assign_rows(xs: &[f32], panels: &Panels, best: &mut [(f32, usize)]) {
+    assert!(xs.len() >= best.len() * panels.dim);
     best.fill((f32::INFINITY, 0));
-    if dim == 0 {
-        // Every dot product is 0: the score is the bias alone.
-        for (j, &b) in bias.iter().enumerate() {
-            for e in best.iter_mut() {
-                offer(e, b, j);
-            }
-        }
+    if panels.k == 0 {
         return;
     }
     #[cfg(target_arch = "x86_64")]
     {
         #[target_feature(enable = "avx512f,avx512vl,avx512bw,avx512dq,avx2,fma")]
-        unsafe fn v4(xs: &[f32], dim: usize, cents: &[f32], bias: &[f32], scale: f32, best: &mut [(f32, usize)]) {
-            unsafe { assign_body::<x86::Avx512>(xs, dim, cents, bias, scale, best) }
+        unsafe fn v4(xs: &[f32], panels: &Panels, best: &mut [(f32, usize)]) {
+            unsafe { assign_body::<x86::Avx512, 4, 2>(xs, panels, best) }
         }
         #[target_feature(enable = "avx2,fma")]
-        unsafe fn v3(xs: &[f32], dim: usize, cents: &[f32], bias: &[f32], scale: f32, best: &mut [(f32, usize)]) {
-            unsafe { assign_body::<x86::Avx2>(xs, dim, cents, bias, scale, best) }
+        unsafe fn v3(xs: &[f32], panels: &Panels, best: &mut [(f32, usize)]) {
+            unsafe { assign_body::<x86::Avx2, 4, 1>(xs, panels, best) }
         }
         if std::arch::is_x86_feature_detected!("avx512f")
             && std::arch::is_x86_feature_detected!("avx512vl")
@@ -262,23 +356,21 @@ pub(crate) fn assign_rows(xs: &[f32], dim: usize, cents: &[f32], bias: &[f32], s
             && std::arch::is_x86_feature_detected!("avx512dq")
         {
             // SAFETY: the CPU supports every feature `v4` is compiled for.
-            return unsafe { v4(xs, dim, cents, bias, scale, best) };
+            return unsafe { v4(xs, panels, best) };
         }
         if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
             // SAFETY: the CPU supports every feature `v3` is compiled for.
-            return unsafe { v3(xs, dim, cents, bias, scale, best) };
+            return unsafe { v3(xs, panels, best) };
         }
     }
     // SAFETY: the scalar lanes need no CPU feature.
-    unsafe { assign_body::<Scalar>(xs, dim, cents, bias, scale, best) }
+    unsafe { assign_body::<Scalar, 2, 1>(xs, panels, best) }
 }
 
 /// `x · y` with exactly the arithmetic [`assign_rows`] uses for a pair (the
 /// centroid norms it is given must be computed with this function).
 pub(crate) fn dot(x: &[f32], y: &[f32]) -> f32 {
-    let dim = x.len().min(y.len());
-    // SAFETY: the scalar lanes need no CPU feature.
-    unsafe { dots::<Scalar, 1, 1>([&x[..dim]], [&y[..dim]], dim)[0][0] }
+    x.iter().zip(y).fold(0.0f32, |acc, (&a, &b)| a.mul_add(b, acc))
 }
 
 #[cfg(test)]
@@ -291,32 +383,66 @@ mod tests {
         (0..n).map(|_| rng.next_gaussian() as f32).collect()
     }
 
+    /// The reference: every pair scored with [`dot`], the smallest score (ties: smaller index).
+    fn reference(xs: &[f32], dim: usize, cs: &[f32], bias: &[f32], scale: f32) -> Vec<(u32, usize)> {
+        xs.chunks(dim)
+            .map(|x| {
+                let mut m = (f32::INFINITY, 0);
+                for (j, c) in cs.chunks(dim).enumerate() {
+                    let s = scale.mul_add(dot(x, c), bias[j]);
+                    if s < m.0 {
+                        m = (s, j);
+                    }
+                }
+                (m.0.to_bits(), m.1)
+            })
+            .collect()
+    }
+
+    fn bits(v: &[(f32, usize)]) -> Vec<(u32, usize)> {
+        v.iter().map(|&(s, j)| (s.to_bits(), j)).collect()
+    }
+
     #[test]
-    fn ivf_dots_block_shape_does_not_change_scores() {
+    fn ivf_dots_every_shape_matches_the_pairwise_reference_bits() {
         for dim in [1, 3, 16, 17, 40, 129] {
-            let xs = random(5 * dim, dim as u64);
-            let cs = random(7 * dim, 100 + dim as u64);
-            let row = |i: usize| &xs[i * dim..(i + 1) * dim];
-            let cen = |j: usize| &cs[j * dim..(j + 1) * dim];
-            let d = unsafe { dots::<Scalar, 2, 4>([row(0), row(1)], [cen(0), cen(1), cen(2), cen(3)], dim) };
-            for r in 0..2 {
-                for c in 0..4 {
-                    assert_eq!(d[r][c].to_bits(), dot(row(r), cen(c)).to_bits());
-                    let exact: f64 = row(r).iter().zip(cen(c)).map(|(a, b)| *a as f64 * *b as f64).sum();
-                    assert!((d[r][c] as f64 - exact).abs() < 1e-4 * (dim as f64).sqrt() + 1e-5);
+            for k in [1, 5, 16, 17, 33, 70] {
+                let n = 11;
+                let xs = random(n * dim, dim as u64);
+                let cs = random(k * dim, 100 + dim as u64 + k as u64);
+                let bias: Vec<f32> = cs.chunks(dim).map(|c| dot(c, c)).collect();
+                let want = reference(&xs, dim, &cs, &bias, -2.0);
+                let mut got = vec![(0.0, 0); n];
+                assign_rows(&xs, &Panels::new(&cs, dim, &bias, -2.0), &mut got);
+                assert_eq!(bits(&got), want, "dim {dim}, k {k}");
+                // The exact nearest centroid, computed in f64, agrees on these well-separated scores.
+                for (i, x) in xs.chunks(dim).enumerate() {
+                    let d = |c: &[f32]| x.iter().zip(c).map(|(a, b)| (*a as f64 - *b as f64).powi(2)).sum::<f64>();
+                    let exact = d(&cs[got[i].1 * dim..(got[i].1 + 1) * dim]);
+                    let min = cs.chunks(dim).map(d).fold(f64::INFINITY, f64::min);
+                    assert!(exact - min <= 1e-4 * (1.0 + min), "dim {dim}, k {k}, row {i}");
                 }
             }
-            // Every row/centroid count exercises the tails.
-            let bias: Vec<f32> = (0..7).map(|j| dot(cen(j), cen(j))).collect();
-            let mut best = vec![(0.0, 0); 5];
-            assign_rows(&xs, dim, &cs, &bias, -2.0, &mut best);
-            for (i, b) in best.iter().enumerate() {
-                let s: Vec<f32> = (0..7).map(|j| bias[j] - 2.0 * dot(row(i), cen(j))).collect();
-                let m = (0..7).fold(0, |m, j| if s[j] < s[m] { j } else { m });
-                assert_eq!(b.1, m);
-                assert_eq!(b.0.to_bits(), s[m].to_bits());
-            }
         }
+    }
+
+    #[test]
+    fn ivf_dots_ties_go_to_the_smaller_index_and_nan_never_wins() {
+        let dim = 4;
+        // 40 centroids: all equal to the row except NaN ones; the first real one must win.
+        let mut cs = vec![1.0f32; 40 * dim];
+        for j in [0usize, 1, 17] {
+            cs[j * dim] = f32::NAN;
+        }
+        let bias = vec![0.0f32; 40];
+        let xs = vec![1.0f32; 2 * dim];
+        let mut got = vec![(0.0, 0); 2];
+        assign_rows(&xs, &Panels::new(&cs, dim, &bias, -1.0), &mut got);
+        assert_eq!(got.iter().map(|b| b.1).collect::<Vec<_>>(), vec![2, 2]);
+        // Every score NaN: index 0, score +inf.
+        let cs = vec![f32::NAN; 20 * dim];
+        assign_rows(&xs, &Panels::new(&cs, dim, &[0.0; 20], -1.0), &mut got);
+        assert_eq!(got, vec![(f32::INFINITY, 0); 2]);
     }
 
     /// Every compiled lane implementation the CPU can run gives the scalar one's bits.
@@ -327,21 +453,21 @@ mod tests {
             let xs = random(n * dim, 7 + dim as u64);
             let cs = random(k * dim, 9 + dim as u64);
             let bias: Vec<f32> = cs.chunks(dim).map(|c| dot(c, c)).collect();
+            let panels = Panels::new(&cs, dim, &bias, -2.0);
             let mut want = vec![(0.0, 0); n];
-            want.fill((f32::INFINITY, 0));
-            unsafe { assign_body::<Scalar>(&xs, dim, &cs, &bias, -2.0, &mut want) };
+            unsafe { assign_body::<Scalar, 2, 1>(&xs, &panels, &mut want) };
+            assert_eq!(bits(&want), reference(&xs, dim, &cs, &bias, -2.0), "scalar kernel, dim {dim}");
             let mut got = vec![(0.0, 0); n];
-            assign_rows(&xs, dim, &cs, &bias, -2.0, &mut got);
-            let bits = |v: &[(f32, usize)]| v.iter().map(|&(s, j)| (s.to_bits(), j)).collect::<Vec<_>>();
+            assign_rows(&xs, &panels, &mut got);
             assert_eq!(bits(&got), bits(&want), "dispatched kernel, dim {dim}");
             #[cfg(target_arch = "x86_64")]
-            if std::arch::is_x86_feature_detected!("avx2") {
+            if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
                 #[target_feature(enable = "avx2,fma")]
-                unsafe fn v3(xs: &[f32], dim: usize, cents: &[f32], bias: &[f32], best: &mut [(f32, usize)]) {
-                    unsafe { assign_body::<x86::Avx2>(xs, dim, cents, bias, -2.0, best) }
+                unsafe fn v3(xs: &[f32], panels: &Panels, best: &mut [(f32, usize)]) {
+                    unsafe { assign_body::<x86::Avx2, 4, 1>(xs, panels, best) }
                 }
-                let mut got = vec![(f32::INFINITY, 0); n];
-                unsafe { v3(&xs, dim, &cs, &bias, &mut got) };
+                let mut got = vec![(0.0, 0); n];
+                unsafe { v3(&xs, &panels, &mut got) };
                 assert_eq!(bits(&got), bits(&want), "AVX2 kernel, dim {dim}");
             }
         }
