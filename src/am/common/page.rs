@@ -193,6 +193,34 @@ pub fn nblocks(rel: pg_sys::Relation) -> u32 {
     unsafe { pg_sys::RelationGetNumberOfBlocksInFork(rel, pg_sys::ForkNumber::MAIN_FORKNUM) }
 }
 
+/// The relation's block count, asked of the storage manager once and again only when a block
+/// at or past the known count turns up. An index never shrinks while it is open, so a walk over
+/// many pages costs one `lseek` instead of one per page.
+pub struct Blocks {
+    rel: pg_sys::Relation,
+    known: std::cell::Cell<u32>,
+}
+
+impl Blocks {
+    pub fn of(rel: pg_sys::Relation) -> Blocks {
+        Blocks { rel, known: std::cell::Cell::new(nblocks(rel)) }
+    }
+
+    /// Whether `blk` lies within the relation (as of now).
+    pub fn contains(&self, blk: u32) -> bool {
+        if blk < self.known.get() {
+            return true;
+        }
+        self.known.set(nblocks(self.rel));
+        blk < self.known.get()
+    }
+
+    /// The block count last seen: a bound on the length of any chain walked so far.
+    pub fn known(&self) -> u32 {
+        self.known.get()
+    }
+}
+
 /// A Generic WAL record in progress.
 pub struct Wal {
     state: *mut pg_sys::GenericXLogState,

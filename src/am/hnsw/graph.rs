@@ -66,7 +66,7 @@ pub struct DiskGraph {
     pub index: pg_sys::Relation,
     pub spec: IndexSpec,
     pub entry: Option<(NodeId, usize)>,
-    nblocks: u32,
+    blocks: page::Blocks,
     recent: RecentBuffers,
     /// With `Some`, every deleted node met while computing distances is recorded (and every
     /// id that names no node: a stale link from a deleted node to a freed one), so that
@@ -81,7 +81,7 @@ impl DiskGraph {
 
     pub fn open_with_meta(index: pg_sys::Relation, spec: IndexSpec, meta: &Meta) -> DiskGraph {
         let entry = (meta.has_entry != 0).then_some((meta.entry, meta.entry_level as usize));
-        DiskGraph { index, spec, entry, nblocks: page::nblocks(index), recent: RecentBuffers::new(index), deleted_seen: None }
+        DiskGraph { index, spec, entry, blocks: page::Blocks::of(index), recent: RecentBuffers::new(index), deleted_seen: None }
     }
 
     /// Record deleted (and missing) nodes met by [`DiskGraph::distance`] (see
@@ -98,7 +98,7 @@ impl DiskGraph {
     /// Run `f` on node `id` under a share lock; `None` if `id` does not name a node.
     pub fn with_node<R>(&self, id: NodeId, f: impl FnOnce(&Node) -> R) -> Option<R> {
         let blk = node_blk(id);
-        if blk == META_BLOCK || (blk >= self.nblocks && blk >= page::nblocks(self.index)) {
+        if blk == META_BLOCK || !self.blocks.contains(blk) {
             return None;
         }
         let buf = self.recent.read(blk, Lock::Share);

@@ -148,7 +148,8 @@ pub fn read_overflow(index: pg_sys::Relation, first: u32, len: usize, owner: &dy
 pub fn free_overflow(index: pg_sys::Relation, first: u32, max_pages: usize, strategy: pg_sys::BufferAccessStrategy) {
     let mut blk = first;
     let mut n = 0;
-    while blk != pg_sys::InvalidBlockNumber && blk != META_BLOCK && blk < page::nblocks(index) && n < max_pages {
+    let blocks = page::Blocks::of(index);
+    while blk != pg_sys::InvalidBlockNumber && blk != META_BLOCK && blocks.contains(blk) && n < max_pages {
         let buf = Buf::read_with(index, pg_sys::ForkNumber::MAIN_FORKNUM, blk, Lock::Exclusive, strategy);
         if page::page_kind(buf.page()) != KIND_OVERFLOW {
             return;
@@ -172,9 +173,9 @@ pub fn append_entry(index: pg_sys::Relation, head: (u32, u16), tid: HeapTid, pay
     Entry::write(&mut item, tid, payload.len(), Some(payload), overflow_blk);
     let mut blk = insert_page(index, head);
     let mut hops = 0u32;
+    let blocks = page::Blocks::of(index);
     loop {
-        let total = page::nblocks(index);
-        if blk == META_BLOCK || blk >= total || hops > total {
+        if blk == META_BLOCK || !blocks.contains(blk) || hops > blocks.known() {
             corrupted(index, &format!("list chain reaches invalid block {blk}"));
         }
         let buf = Buf::read(index, blk, Lock::Exclusive);

@@ -166,9 +166,9 @@ fn read_list(index: pg_sys::Relation, first: u32, f: &mut dyn FnMut(HeapTid, &[u
     let mut blk = first;
     let mut hops = 0u32;
     let mut far: Vec<(HeapTid, usize, u32)> = Vec::new();
+    let blocks = page::Blocks::of(index);
     while blk != pg_sys::InvalidBlockNumber {
-        let total = page::nblocks(index);
-        if blk == 0 || blk >= total || hops > total {
+        if blk == 0 || !blocks.contains(blk) || hops > blocks.known() {
             crate::error::raise_code(
                 PgSqlErrorCode::ERRCODE_INDEX_CORRUPTED,
                 format!("ivfflat index \"{}\": list chain reaches invalid block {blk}", page::rel_name(index)),

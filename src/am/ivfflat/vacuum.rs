@@ -24,7 +24,8 @@ fn sweep(index: pg_sys::Relation, strategy: pg_sys::BufferAccessStrategy, mut de
         let mut blk = head.first;
         let mut room: Option<u32> = None;
         let mut hops = 0u32;
-        while blk != pg_sys::InvalidBlockNumber && blk != 0 && blk < page::nblocks(index) && hops <= page::nblocks(index) {
+        let blocks = page::Blocks::of(index);
+        while blk != pg_sys::InvalidBlockNumber && blk != 0 && blocks.contains(blk) && hops <= blocks.known() {
             pause();
             let lock = if dead.is_some() { Lock::Exclusive } else { Lock::Share };
             let buf = Buf::read_with(index, pg_sys::ForkNumber::MAIN_FORKNUM, blk, lock, strategy);
