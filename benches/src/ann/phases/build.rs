@@ -32,6 +32,10 @@ pub fn run(c: &mut Client, target: &Target, pid: i32, spec: &IndexSpec) -> Resul
     let name = &target.name;
     c.batch_execute(&format!("DROP INDEX IF EXISTS {INDEX}; SET maintenance_work_mem = '{}'", spec.maintenance_work_mem))
         .map_err(|e| db_err(name, "setting maintenance_work_mem", e))?;
+    // The load just before left up to a table's worth of dirty buffers and WAL; flush them
+    // now so that no target's timed build pays for the checkpoint of its own load (one that
+    // builds faster would otherwise pay more of it). Needs superuser or pg_checkpoint.
+    let _ = c.batch_execute("CHECKPOINT");
     let before = memory_of(pid);
     let reset = reset_peak(pid);
     let pb = progress::spinner(&format!("{name}: build"));
