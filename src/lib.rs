@@ -10,6 +10,7 @@ pub mod am;
 pub mod compat;
 pub mod collections;
 pub mod error;
+pub mod import;
 pub mod types;
 
 #[pg_guard]
@@ -25,6 +26,7 @@ extension_sql_file!("../sql/types.sql", name = "quiver_types", bootstrap);
 extension_sql_file!("../sql/hnsw.sql", name = "quiver_hnsw", requires = ["quiver_types"]);
 extension_sql_file!("../sql/ivfflat.sql", name = "quiver_ivfflat", requires = ["quiver_hnsw"]);
 extension_sql_file!("../sql/collections.sql", name = "quiver_collections", requires = ["quiver_ivfflat"]);
+extension_sql_file!("../sql/import.sql", name = "quiver_import", requires = ["quiver_collections"]);
 
 #[cfg(any(test, feature = "pg_test"))]
 mod pg_tests;

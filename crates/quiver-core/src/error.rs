@@ -39,6 +39,8 @@ pub enum ErrorKind {
     SyntaxError,
     /// 0A000 feature_not_supported: e.g. an index type that does not exist yet.
     FeatureNotSupported,
+    /// 22P04 bad_copy_file_format: a file for import that is malformed or truncated.
+    BadFileFormat,
 }
 
 impl ErrorKind {
@@ -62,6 +64,7 @@ impl ErrorKind {
             ErrorKind::DatatypeMismatch => "42804",
             ErrorKind::SyntaxError => "42601",
             ErrorKind::FeatureNotSupported => "0A000",
+            ErrorKind::BadFileFormat => "22P04",
         }
     }
 }

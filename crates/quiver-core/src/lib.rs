@@ -5,6 +5,7 @@
 //! * [`text`]    — pgvector-compatible text input/output for vector, halfvec and sparsevec.
 //! * [`wire`]    — pgvector-compatible binary send/recv wire format.
 //! * [`floatfmt`] — PostgreSQL `float4out`-compatible shortest round-trip float formatting.
+//! * [`import`]  — readers of vector files for bulk import (`.npy`, `.fvecs` / `.bvecs` / `.ivecs`).
 //! * [`ivf`]     — IVF index building blocks: k-means training of the list centroids.
 //! * [`kernels`] — distance kernels (simsimd with runtime CPU dispatch) plus scalar references.
 //! * [`limits`]  — dimension and size limits shared by every layer.
@@ -16,6 +17,7 @@ pub mod error;
 pub mod filter;
 pub mod floatfmt;
 pub mod hnsw;
+pub mod import;
 pub mod ivf;
 pub mod kernels;
 pub mod limits;

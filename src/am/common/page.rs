@@ -166,6 +166,61 @@ impl Unlogged {
     }
 }
 
+/// Blocks added to a relation ahead of need by a build, while its worker threads compute:
+/// extending a relation writes every new block once (zeros), which the backend's thread can do
+/// during k-means instead of during the write phase. [`Reserve::grow`] adds up to a chunk at a
+/// time, up to the target; the build then takes blocks in order and extends as usual once
+/// the reserve is empty. The target must be a lower bound of the pages the build writes, so
+/// that no block is left over; [`Reserve::release`] turns any that are into free pages.
+pub struct Reserve {
+    rel: pg_sys::Relation,
+    blocks: std::collections::VecDeque<u32>,
+    target: usize,
+    added: usize,
+}
+
+impl Reserve {
+    pub fn new(rel: pg_sys::Relation, target: usize) -> Reserve {
+        Reserve { rel, blocks: std::collections::VecDeque::new(), target, added: 0 }
+    }
+
+    /// Extends the relation by up to `chunk` blocks; whether the target is still ahead.
+    pub fn grow(&mut self, chunk: usize) -> bool {
+        let n = chunk.min(self.target - self.added);
+        for _ in 0..n {
+            let buf = Buf::extend(self.rel, pg_sys::ForkNumber::MAIN_FORKNUM);
+            self.blocks.push_back(buf.blkno());
+        }
+        self.added += n;
+        pgrx::check_for_interrupts!();
+        self.added < self.target
+    }
+
+    /// A new block: a reserved one, or one added now. Exclusively locked.
+    pub fn take(&mut self) -> Buf {
+        match self.blocks.pop_front() {
+            Some(blk) => Buf::read(self.rel, blk, Lock::Exclusive),
+            None => Buf::extend(self.rel, pg_sys::ForkNumber::MAIN_FORKNUM),
+        }
+    }
+
+    /// Initialises every reserved block not taken as an empty page of `kind` (written through
+    /// `unlogged`) and records it in the free space map.
+    pub fn release(mut self, kind: u16, unlogged: &mut Unlogged) {
+        if self.blocks.is_empty() {
+            return;
+        }
+        let mut image = vec![0u8; BLCKSZ];
+        init_page(image.as_mut_ptr() as pg_sys::Page, kind);
+        while let Some(blk) = self.blocks.pop_front() {
+            let buf = Buf::read(self.rel, blk, Lock::Exclusive);
+            unlogged.write(&buf, &image);
+            unsafe { pg_sys::RecordFreeIndexPage(self.rel, blk) };
+        }
+        unsafe { pg_sys::IndexFreeSpaceMapVacuum(self.rel) };
+    }
+}
+
 /// The free space map of an index: pages with room for new items, recorded by VACUUM.
 /// Hints only (not WAL-logged, as in PostgreSQL): a page taken from it is checked again
 /// under its lock.

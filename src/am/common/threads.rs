@@ -67,9 +67,29 @@ pub fn pool(threads: usize) -> rayon::ThreadPool {
 /// (progress reporting; it must not raise errors). Returns `work`'s result as soon as it is
 /// there (the backend waits on a channel, not in fixed sleeps).
 pub fn run<R: Send>(pool: &rayon::ThreadPool, work: impl FnOnce() -> R + Send, mut tick: impl FnMut()) -> R {
+    run_alongside(pool, work, move || {
+        tick();
+        false
+    })
+}
+
+/// Set while a backend-side step run by [`run_alongside`] has failed: the workers then see
+/// [`cancel_requested`] and stop.
+static ABORTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// [`run`], where the backend's thread does its own share of the build meanwhile: `backend`
+/// is called again at once while it returns `true` (more to do), and about ten times a second
+/// after it returned `false`. It runs on the backend's thread and may call PostgreSQL and raise
+/// errors: the workers are then stopped (they see a cancel) and the error goes on once they
+/// have.
+pub fn run_alongside<R: Send>(pool: &rayon::ThreadPool, work: impl FnOnce() -> R + Send, mut backend: impl FnMut() -> bool) -> R {
+    use std::sync::atomic::Ordering;
     let mut result = None;
+    let mut failed = None;
+    ABORTED.store(false, Ordering::Relaxed);
     {
         let result = &mut result;
+        let failed = &mut failed;
         let (finished, wait) = std::sync::mpsc::sync_channel::<()>(1);
         pool.in_place_scope(|s| {
             s.spawn(move |_| {
@@ -77,11 +97,33 @@ pub fn run<R: Send>(pool: &rayon::ThreadPool, work: impl FnOnce() -> R + Send, m
                 *result = Some(std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)));
                 let _ = finished.send(());
             });
-            // a disconnected channel means the job ended (its sender is dropped with it)
-            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = wait.recv_timeout(Duration::from_millis(100)) {
-                tick();
+            let mut busy = true;
+            loop {
+                // a disconnected channel means the job ended (its sender is dropped with it)
+                let ended = if busy {
+                    !matches!(wait.try_recv(), Err(std::sync::mpsc::TryRecvError::Empty))
+                } else {
+                    !matches!(wait.recv_timeout(Duration::from_millis(100)), Err(std::sync::mpsc::RecvTimeoutError::Timeout))
+                };
+                if ended {
+                    break;
+                }
+                if failed.is_none() {
+                    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(&mut backend)) {
+                        Ok(more) => busy = more,
+                        Err(e) => {
+                            ABORTED.store(true, Ordering::Relaxed);
+                            *failed = Some(e);
+                            busy = false;
+                        }
+                    }
+                }
             }
         });
+    }
+    ABORTED.store(false, Ordering::Relaxed);
+    if let Some(e) = failed {
+        std::panic::resume_unwind(e);
     }
     match result {
         Some(Ok(r)) => r,
@@ -94,6 +136,9 @@ pub fn run<R: Send>(pool: &rayon::ThreadPool, work: impl FnOnce() -> R + Send, m
 /// request is pending. Safe on any thread: it only reads the flags PostgreSQL's signal
 /// handlers set; the backend's thread acts on them once the workers have stopped.
 pub fn cancel_requested() -> bool {
+    if ABORTED.load(std::sync::atomic::Ordering::Relaxed) {
+        return true;
+    }
     unsafe {
         std::ptr::read_volatile(&raw const pg_sys::InterruptPending) != 0
             && (std::ptr::read_volatile(&raw const pg_sys::QueryCancelPending) != 0

@@ -2,7 +2,7 @@
 //! k-means on a sample, assign every row to its nearest centroid on the build's threads
 //! (plain Rust data only), then write each list's pages and the list heads.
 
-use super::layout::{self, Entry, Head, Meta, HEAD_NAN, HEAD_NULL, HEAD_OVERFLOW, KIND_HEADS, KIND_LIST, KIND_OVERFLOW};
+use super::layout::{self, Entry, Head, Meta, HEAD_NAN, HEAD_NULL, HEAD_OVERFLOW, KIND_FREE, KIND_HEADS, KIND_LIST, KIND_OVERFLOW};
 use super::pages;
 use crate::am::common::build::{self, report_phase, report_tuples, Rows};
 use crate::am::common::page::{self, Buf, Wal, BLCKSZ};
@@ -158,9 +158,9 @@ fn normalize(v: &mut [f32]) {
     }
 }
 
-/// Train the centroids on a sample of the rows.
-/// Train the centroids: (as f32, flat; as payloads of the index's kind).
-fn train(c: &Collected, pool: &rayon::ThreadPool) -> (Vec<f32>, Vec<Vec<u8>>) {
+/// Train the centroids on a sample of the rows: (as f32, flat; as payloads of the index's
+/// kind). Meanwhile the backend's thread grows `reserve`.
+fn train(c: &Collected, pool: &rayon::ThreadPool, reserve: &mut page::Reserve) -> (Vec<f32>, Vec<Vec<u8>>) {
     let spec = &c.spec;
     let n = c.rows.len();
     let dim = spec.dims as usize;
@@ -195,7 +195,11 @@ fn train(c: &Collected, pool: &rayon::ThreadPool) -> (Vec<f32>, Vec<Vec<u8>>) {
     report_phase(PHASE_KMEANS);
     report_tuples(Some(picked.len()), 0);
     let params = KMeansParams { k: spec.lists, iterations: 10, seed: 0x5156_4956, objective: spec.objective() };
-    let trained = threads::run(pool, || ivf::train(&data, dim, &params, &threads::cancel_requested), || {});
+    let trained = threads::run_alongside(
+        pool,
+        || ivf::train(&data, dim, &params, &threads::cancel_requested),
+        || reserve.grow(RESERVE_CHUNK),
+    );
     let centroids = match trained {
         Ok(c) => c,
         Err(KMeansError::Cancelled) => build::raise_cancelled(),
@@ -208,7 +212,7 @@ fn train(c: &Collected, pool: &rayon::ThreadPool) -> (Vec<f32>, Vec<Vec<u8>>) {
 /// `vector` rows under L2, inner product or cosine go through quiver-core's blocked
 /// assignment kernel (the objective k-means trained with); other kinds and L1 compare each
 /// centroid with the index's own distance.
-fn assign(c: &Collected, flat: &[f32], centroids: &[Vec<u8>], pool: &rayon::ThreadPool) -> Vec<u32> {
+fn assign(c: &Collected, flat: &[f32], centroids: &[Vec<u8>], pool: &rayon::ThreadPool, reserve: &mut page::Reserve) -> Vec<u32> {
     let spec = c.spec;
     let n = c.rows.len();
     report_phase(PHASE_ASSIGN);
@@ -266,10 +270,33 @@ fn assign(c: &Collected, flat: &[f32], centroids: &[Vec<u8>], pool: &rayon::Thre
             .collect::<Result<Vec<Vec<u32>>, _>>()
             .map(|v| v.concat())
     };
-    match threads::run(pool, work, || report_tuples(None, done.load(Ordering::Relaxed))) {
+    let backend = || {
+        report_tuples(None, done.load(Ordering::Relaxed));
+        reserve.grow(RESERVE_CHUNK)
+    };
+    match threads::run_alongside(pool, work, backend) {
         Ok(a) => a,
         Err(KMeansError::Cancelled) => build::raise_cancelled(),
     }
+}
+
+/// Blocks the backend adds per step while the build's threads run k-means and the assignment.
+const RESERVE_CHUNK: usize = 64;
+
+/// Fewer list pages than the build will certainly write: the rows' entries (with their line
+/// pointers) divided by the room on an empty list page. The build extends the index by this
+/// many blocks while k-means runs, so the write phase finds them ready.
+fn list_pages_lower_bound(c: &Collected) -> usize {
+    let img = ListWriter::fresh_image();
+    let room = page::free_space(img.as_ptr() as pg_sys::Page) + 4;
+    let bytes: usize = (0..c.rows.len())
+        .map(|i| {
+            let len = c.rows.payload(i).len();
+            let inline = if layout::entry_overflows(len) { layout::ENTRY_SIZE + 4 } else { layout::ENTRY_SIZE + len };
+            inline.next_multiple_of(8) + 4
+        })
+        .sum();
+    bytes / room.max(1)
 }
 
 /// Builds list pages in memory and writes each when full, linking it to the next.
@@ -283,11 +310,22 @@ struct ListWriter {
     item: Vec<u8>,
     /// List pages are written without WAL and logged as full images at the end of the build.
     unlogged: page::Unlogged,
+    /// Blocks added while k-means ran, used first.
+    reserve: page::Reserve,
 }
 
 impl ListWriter {
-    fn new(index: pg_sys::Relation) -> Self {
-        ListWriter { index, image: Vec::new(), pending_blk: 0, first: 0, last: 0, item: Vec::new(), unlogged: page::Unlogged::default() }
+    fn new(index: pg_sys::Relation, reserve: page::Reserve) -> Self {
+        ListWriter {
+            index,
+            image: Vec::new(),
+            pending_blk: 0,
+            first: 0,
+            last: 0,
+            item: Vec::new(),
+            unlogged: page::Unlogged::default(),
+            reserve,
+        }
     }
 
     fn fresh_image() -> Vec<u8> {
@@ -299,7 +337,7 @@ impl ListWriter {
     /// Start a list: its first page is allocated now (every list has one, even empty).
     fn start(&mut self) {
         self.image = Self::fresh_image();
-        let buf = Buf::extend(self.index, pg_sys::ForkNumber::MAIN_FORKNUM);
+        let buf = self.reserve.take();
         self.first = buf.blkno();
         self.pending_blk = self.first;
         drop(buf); // written (full image) when the page is complete
@@ -318,7 +356,7 @@ impl ListWriter {
             return;
         }
         // page full: a new page for the list; the full one names it and is written
-        let buf = Buf::extend(self.index, pg_sys::ForkNumber::MAIN_FORKNUM);
+        let buf = self.reserve.take();
         let next = buf.blkno();
         drop(buf);
         page::set_next_block(pg, next);
@@ -355,8 +393,9 @@ fn write_index(index: pg_sys::Relation, c: &Collected) {
     };
     pages::init_meta(index, pg_sys::ForkNumber::MAIN_FORKNUM, &meta);
     let pool = threads::pool(threads::build_threads());
-    let (flat, centroids) = train(c, &pool);
-    let assigned = assign(c, &flat, &centroids, &pool);
+    let mut reserve = page::Reserve::new(index, list_pages_lower_bound(c));
+    let (flat, centroids) = train(c, &pool, &mut reserve);
+    let assigned = assign(c, &flat, &centroids, &pool, &mut reserve);
     drop(pool);
 
     // rows grouped by list (counting sort, heap order within a list)
@@ -378,7 +417,7 @@ fn write_index(index: pg_sys::Relation, c: &Collected) {
     report_phase(PHASE_WRITE);
     report_tuples(Some(c.rows.len() + c.nan.len() + c.nulls.len()), 0);
     let mut ends: Vec<(u32, u32)> = Vec::with_capacity(spec.lists + 2);
-    let mut w = ListWriter::new(index);
+    let mut w = ListWriter::new(index, reserve);
     let mut done = 0usize;
     for l in 0..spec.lists {
         w.start();
@@ -401,7 +440,9 @@ fn write_index(index: pg_sys::Relation, c: &Collected) {
         ends.push(w.finish());
     }
     report_tuples(None, done);
-    std::mem::take(&mut w.unlogged).log(index);
+    let ListWriter { mut unlogged, reserve, .. } = w;
+    reserve.release(KIND_FREE, &mut unlogged);
+    unlogged.log(index);
 
     // heads: centroid chains first (when large), then the head pages
     let mut heads: Vec<(Head, Vec<u8>)> = Vec::with_capacity(spec.lists + 2);

@@ -1,0 +1,193 @@
+//! Tests of the file readers on files built byte by byte here.
+
+use super::*;
+
+/// A `.npy` file (version `major`) holding `data` with `descr` and `shape`.
+fn npy(major: u8, descr: &str, shape: &str, data: &[u8]) -> Vec<u8> {
+    let mut header = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}");
+    let pre = if major == 1 { 10 } else { 12 };
+    while (pre + header.len() + 1) % 64 != 0 {
+        header.push(' ');
+    }
+    header.push('\n');
+    let mut out = b"\x93NUMPY".to_vec();
+    out.extend([major, 0]);
+    if major == 1 {
+        out.extend((header.len() as u16).to_le_bytes());
+    } else {
+        out.extend((header.len() as u32).to_le_bytes());
+    }
+    out.extend(header.as_bytes());
+    out.extend(data);
+    out
+}
+
+fn f32s(v: &[f32]) -> Vec<u8> {
+    v.iter().flat_map(|x| x.to_le_bytes()).collect()
+}
+
+fn fvecs(rows: &[Vec<f32>]) -> Vec<u8> {
+    rows.iter().flat_map(|r| (r.len() as i32).to_le_bytes().into_iter().chain(f32s(r))).collect()
+}
+
+fn all_rows(f: &VectorFile) -> Vec<Vec<f32>> {
+    let mut out = Vec::new();
+    for i in 0..f.rows() {
+        let mut r = Vec::new();
+        f.row_f32(i, &mut r).unwrap();
+        out.push(r);
+    }
+    out
+}
+
+#[test]
+fn npy_float32_round_trips_every_bit() {
+    let vals: Vec<f32> = vec![1.5, -0.0, f32::MIN_POSITIVE, 3.4e38, -7.25, 1e-45];
+    for major in [1, 2, 3] {
+        let bytes = npy(major, "<f4", "(3, 2)", &f32s(&vals));
+        let f = VectorFile::open(&bytes, Format::Npy).unwrap();
+        assert_eq!((f.rows(), f.dim(), f.elem()), (3, 2, Elem::F32));
+        let got: Vec<u32> = all_rows(&f).concat().iter().map(|v| v.to_bits()).collect();
+        assert_eq!(got, vals.iter().map(|v| v.to_bits()).collect::<Vec<_>>());
+    }
+}
+
+#[test]
+fn npy_other_element_types_convert_exactly() {
+    let h: Vec<u8> = [1.0f32, -2.5, 65504.0, 0.000061035156]
+        .iter()
+        .flat_map(|&v| f16::from_f32(v).to_bits().to_le_bytes())
+        .collect();
+    let f16file = npy(1, "<f2", "(2, 2)", &h);
+    assert_eq!(
+        all_rows(&VectorFile::open(&f16file, Format::Npy).unwrap()),
+        vec![vec![1.0, -2.5], vec![65504.0, 0.000061035156]]
+    );
+    let i8file = npy(1, "|i1", "(1, 3)", &[0x80, 0xff, 0x7f]);
+    assert_eq!(all_rows(&VectorFile::open(&i8file, Format::Npy).unwrap()), vec![vec![-128.0, -1.0, 127.0]]);
+    let u8file = npy(1, "|u1", "(1, 3)", &[0, 200, 255]);
+    assert_eq!(all_rows(&VectorFile::open(&u8file, Format::Npy).unwrap()), vec![vec![0.0, 200.0, 255.0]]);
+    // a one-dimensional int64 array: one value per row, read as integers
+    let ids: Vec<u8> = [7i64, -3, i64::MAX].iter().flat_map(|v| v.to_le_bytes()).collect();
+    let bytes = npy(1, "<i8", "(3,)", &ids);
+    let f = VectorFile::open(&bytes, Format::Npy).unwrap();
+    assert_eq!((f.rows(), f.dim()), (3, 1));
+    assert_eq!((0..3).map(|i| f.row_int(i, 0).unwrap()).collect::<Vec<_>>(), vec![7, -3, i64::MAX]);
+    // an empty array
+    let bytes = npy(1, "<f4", "(0, 16)", &[]);
+    let f = VectorFile::open(&bytes, Format::Npy).unwrap();
+    assert_eq!((f.rows(), f.dim()), (0, 16));
+}
+
+#[test]
+fn npy_header_variants_parse() {
+    let h = parse_npy_header(&npy(1, "<f4", "(10, 4)", &[])).unwrap();
+    assert_eq!((h.descr.as_str(), h.fortran_order, h.shape.clone()), ("<f4", false, vec![10, 4]));
+    // key order, double quotes and Python 2 long suffixes as older writers produced them
+    let mut b = b"\x93NUMPY\x01\x00".to_vec();
+    let text = "{\"shape\": (5L, 3L), \"fortran_order\": False, \"descr\": \"<f4\"}\n";
+    b.extend((text.len() as u16).to_le_bytes());
+    b.extend(text.as_bytes());
+    let h = parse_npy_header(&b).unwrap();
+    assert_eq!(h.shape, vec![5, 3]);
+    assert_eq!(h.data_offset, b.len());
+}
+
+fn err(bytes: &[u8], format: Format) -> Error {
+    VectorFile::open(bytes, format).unwrap_err()
+}
+
+#[test]
+fn npy_errors_name_the_problem() {
+    let e = err(b"PK\x03\x04 not numpy at all", Format::Npy);
+    assert_eq!(
+        (e.kind.sqlstate(), e.message.as_str()),
+        ("22P04", "not a NumPy .npy file (the magic string \\x93NUMPY is missing)")
+    );
+    let e = err(&npy(1, "<f4", "(3, 2)", &f32s(&[1.0; 5])), Format::Npy);
+    assert_eq!(
+        e.message,
+        "the .npy file is truncated: its shape needs 24 bytes of data, it has 20 (row 3 is incomplete)"
+    );
+    let e = err(&npy(1, "<f4", "(1, 2)", &f32s(&[1.0; 3])), Format::Npy);
+    assert_eq!(e.message, "the .npy file has 4 bytes after the array its shape describes");
+    let e = err(&npy(1, ">f4", "(1, 1)", &[0; 4]), Format::Npy);
+    assert_eq!(e.message, "big-endian .npy arrays are not supported (dtype '>f4')");
+    let e = err(&npy(1, "<c8", "(1, 1)", &[0; 8]), Format::Npy);
+    assert_eq!(e.message, "unsupported .npy dtype '<c8'");
+    let e = err(&npy(1, "<f4", "(1, 1, 1)", &[0; 4]), Format::Npy);
+    assert_eq!(e.message, "a .npy array for import has one or two dimensions, not 3");
+    let mut fortran = npy(1, "<f4", "(1, 1)", &[0; 4]);
+    let at = fortran.windows(5).position(|w| w == b"False").unwrap();
+    fortran.splice(at..at + 5, b"True ".iter().copied());
+    assert_eq!(err(&fortran, Format::Npy).message, "Fortran-ordered .npy arrays are not supported");
+    let e = err(&npy(9, "<f4", "(1, 1)", &[0; 4]), Format::Npy);
+    assert_eq!(e.message, "unsupported .npy format version 9.0");
+    let mut cut = npy(1, "<f4", "(1, 1)", &[0; 4]);
+    cut.truncate(20);
+    assert_eq!(err(&cut, Format::Npy).message, "the .npy header is truncated");
+    let e = err(&npy(1, "<f4", "(-1, 2)", &[]), Format::Npy);
+    assert_eq!(e.kind, ErrorKind::BadFileFormat);
+}
+
+#[test]
+fn vecs_files_read_and_validate() {
+    let rows = vec![vec![1.0f32, 2.0, 3.0], vec![-1.0, 0.5, 1e30]];
+    let bytes = fvecs(&rows);
+    let f = VectorFile::open(&bytes, Format::Fvecs).unwrap();
+    assert_eq!((f.rows(), f.dim()), (2, 3));
+    assert_eq!(all_rows(&f), rows);
+    let b: Vec<u8> = [2i32.to_le_bytes().to_vec(), vec![0, 255], 2i32.to_le_bytes().to_vec(), vec![9, 10]].concat();
+    assert_eq!(all_rows(&VectorFile::open(&b, Format::Bvecs).unwrap()), vec![vec![0.0, 255.0], vec![9.0, 10.0]]);
+    let i: Vec<u8> = [1i32, 42, 1, -7].iter().flat_map(|v| v.to_le_bytes()).collect();
+    let f = VectorFile::open(&i, Format::Ivecs).unwrap();
+    assert_eq!(all_rows(&f), vec![vec![42.0], vec![-7.0]]);
+    assert_eq!(f.row_int(1, 0).unwrap(), -7);
+    assert_eq!(VectorFile::open(&[], Format::Fvecs).unwrap().rows(), 0);
+
+    // truncated: the last row is cut short
+    let mut cut = fvecs(&rows);
+    cut.truncate(cut.len() - 2);
+    let e = err(&cut, Format::Fvecs);
+    assert_eq!((e.kind.sqlstate(), e.message.as_str()), ("22P04", "the file is truncated: 30 bytes do not hold whole rows of dimension 3 (16 bytes each); row 2 is incomplete"));
+    // a row whose header disagrees with the first row's
+    let mut bad = fvecs(&[vec![1.0, 2.0], vec![3.0, 4.0], vec![5.0, 6.0]]);
+    bad[24..28].copy_from_slice(&3i32.to_le_bytes());
+    let f = VectorFile::open(&bad, Format::Fvecs).unwrap();
+    let mut r = Vec::new();
+    f.row_f32(1, &mut r).unwrap();
+    assert_eq!(f.row_f32(2, &mut r).unwrap_err().message, "row 3: dimension header says 3, the file's first row has 2");
+    assert_eq!(err(&0i32.to_le_bytes(), Format::Fvecs).message, "row 1: dimension header says 0, expected 1 to 16000");
+    assert_eq!(err(&[1, 0], Format::Fvecs).message, "the file is truncated: row 1 has no complete dimension header");
+}
+
+#[test]
+fn non_finite_values_and_inexact_integers_are_row_errors() {
+    let f32file = fvecs(&[vec![1.0, 2.0], vec![f32::NAN, 1.0]]);
+    let f = VectorFile::open(&f32file, Format::Fvecs).unwrap();
+    let mut r = Vec::new();
+    let e = f.row_f32(1, &mut r).unwrap_err();
+    assert_eq!((e.kind.sqlstate(), e.message.as_str()), ("22000", "row 2, element 1: NaN is not a finite number"));
+    let inf = npy(1, "<f2", "(1, 2)", &[0, 0, 0, 0x7c]);
+    let e = VectorFile::open(&inf, Format::Npy).unwrap().row_f32(0, &mut r).unwrap_err();
+    assert_eq!(e.message, "row 1, element 2: inf is not a finite number");
+    let big: Vec<u8> = [1i32, 16_777_217].iter().flat_map(|v| v.to_le_bytes()).collect();
+    let e = VectorFile::open(&big, Format::Ivecs).unwrap().row_f32(0, &mut r).unwrap_err();
+    assert_eq!(
+        (e.kind.sqlstate(), e.message.as_str()),
+        ("22003", "row 1, element 1: 16777217 is not exactly representable as float4")
+    );
+    let e = VectorFile::open(&f32file, Format::Fvecs).unwrap().row_int(0, 0).unwrap_err();
+    assert_eq!(e.message, "an id file must hold integers, not float32");
+}
+
+#[test]
+fn formats_parse_by_name_and_extension() {
+    assert_eq!(Format::parse("NPY").unwrap(), Format::Npy);
+    assert_eq!(Format::parse(".fvecs").unwrap(), Format::Fvecs);
+    assert_eq!(Format::from_path("/data/sift_base.bvecs"), Some(Format::Bvecs));
+    assert_eq!(Format::from_path("/data/gt.ivecs"), Some(Format::Ivecs));
+    assert_eq!(Format::from_path("/data/noext"), None);
+    let e = Format::parse("parquet2").unwrap_err();
+    assert_eq!((e.kind.sqlstate(), e.message.as_str()), ("22023", "unknown file format \"parquet2\""));
+}

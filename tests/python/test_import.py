@@ -1,0 +1,262 @@
+"""quiver.import_vectors: loading .npy / .fvecs / .bvecs / .ivecs server files into tables.
+
+The files are generated here with numpy (the server runs on this machine and reads them);
+every value must come back bit for bit, and every failure must leave the table unchanged.
+"""
+
+import os
+import shutil
+import struct
+import tempfile
+import threading
+import time
+
+import numpy as np
+import psycopg
+import pytest
+from pgvector.psycopg import register_vector
+
+
+@pytest.fixture
+def files():
+    """A directory the server (another OS user when the tests run as root) can read."""
+    d = tempfile.mkdtemp(prefix="quiver-import-")
+    os.chmod(d, 0o755)
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def write(path, data):
+    with open(path, "wb") as f:
+        f.write(data)
+    os.chmod(path, 0o644)
+    return path
+
+
+def npy(path, array):
+    np.save(path, array)
+    os.chmod(path, 0o644)
+    return path
+
+
+def vecs(path, rows, dtype):
+    out = bytearray()
+    for r in rows:
+        out += struct.pack("<i", len(r)) + np.asarray(r, dtype=dtype).tobytes()
+    return write(path, bytes(out))
+
+
+def sqlstate(conn, sql, params=()):
+    with pytest.raises(psycopg.Error) as e:
+        conn.execute(sql, params)
+    return e.value.sqlstate, e.value.diag.message_primary
+
+
+def fetch(conn, table, col="v", order="id"):
+    return [r[0] for r in conn.execute(f"SELECT {col} FROM {table} ORDER BY {order}").fetchall()]
+
+
+def test_npy_float32_round_trips_exactly_with_ids(conn, files):
+    rng = np.random.default_rng(1)
+    a = rng.standard_normal((1000, 24)).astype(np.float32)
+    a[0, :3] = [np.float32(1e-45), np.float32(3.4e38), np.float32(-0.0)]
+    path = npy(os.path.join(files, "base.npy"), a)
+    conn.execute("DROP TABLE IF EXISTS imp_a")
+    conn.execute("CREATE TABLE imp_a (id bigint PRIMARY KEY, v vector(24), note text DEFAULT 'x')")
+    n = conn.execute("SELECT quiver.import_vectors('imp_a', 'v', %s, id_column => 'id')", (path,)).fetchone()[0]
+    assert n == 1000
+    got = np.stack(fetch(conn, "imp_a"))
+    assert got.dtype == np.float32 and np.array_equal(got.view(np.uint32), a.view(np.uint32))
+    assert [r[0] for r in conn.execute("SELECT id FROM imp_a ORDER BY id LIMIT 3")] == [0, 1, 2]
+    assert conn.execute("SELECT count(*) FROM imp_a WHERE note = 'x'").fetchone()[0] == 1000
+    # id_start, the format named explicitly, and an int4 id column
+    conn.execute("CREATE TABLE imp_a2 (id int, v vector)")
+    n = conn.execute(
+        "SELECT quiver.import_vectors('imp_a2'::regclass, 'v', %s, format => 'NPY', id_column => 'id', options => '{\"id_start\": 1000000}')",
+        (path,),
+    ).fetchone()[0]
+    assert n == 1000
+    assert conn.execute("SELECT min(id), max(id) FROM imp_a2").fetchone() == (1000000, 1000999)
+    conn.execute("DROP TABLE imp_a, imp_a2")
+
+
+def test_every_element_type_and_file_format(conn, files):
+    rng = np.random.default_rng(2)
+    f16 = rng.standard_normal((50, 8)).astype(np.float16)
+    i8 = rng.integers(-128, 128, (50, 8)).astype(np.int8)
+    u8 = rng.integers(0, 256, (50, 8)).astype(np.uint8)
+    f32 = rng.standard_normal((50, 8)).astype(np.float32)
+    i32 = rng.integers(-(1 << 24), 1 << 24, (50, 8)).astype(np.int32)
+    cases = [
+        (npy(os.path.join(files, "h.npy"), f16), "halfvec(8)", f16.astype(np.float32)),
+        (npy(os.path.join(files, "h2.npy"), f16), "vector(8)", f16.astype(np.float32)),
+        (npy(os.path.join(files, "i8.npy"), i8), "vector(8)", i8.astype(np.float32)),
+        (npy(os.path.join(files, "u8.npy"), u8), "vector(8)", u8.astype(np.float32)),
+        (vecs(os.path.join(files, "x.fvecs"), f32, "<f4"), "vector(8)", f32),
+        (vecs(os.path.join(files, "x.fvecs2"), f32, "<f4"), "halfvec(8)", f32.astype(np.float16).astype(np.float32)),
+        (vecs(os.path.join(files, "x.bvecs"), u8, "u1"), "vector(8)", u8.astype(np.float32)),
+        (vecs(os.path.join(files, "x.ivecs"), i32, "<i4"), "vector(8)", i32.astype(np.float32)),
+    ]
+    for path, coltype, want in cases:
+        conn.execute("DROP TABLE IF EXISTS imp_t")
+        conn.execute(f"CREATE TABLE imp_t (id int8, v {coltype})")
+        fmt = "fvecs" if path.endswith("fvecs2") else None
+        n = conn.execute("SELECT quiver.import_vectors('imp_t', 'v', %s, %s, 'id')", (path, fmt)).fetchone()[0]
+        assert n == len(want), path
+        cast = "::vector" if coltype.startswith("halfvec") else ""
+        got = np.stack(fetch(conn, "imp_t", col=f"v{cast}"))
+        assert np.array_equal(got, want), (path, coltype)
+    conn.execute("DROP TABLE imp_t")
+
+
+def test_into_a_table_with_an_hnsw_index(conn, files):
+    rng = np.random.default_rng(3)
+    a = rng.standard_normal((3000, 16)).astype(np.float32)
+    path = vecs(os.path.join(files, "h.fvecs"), a, "<f4")
+    conn.execute("DROP TABLE IF EXISTS imp_h")
+    conn.execute("CREATE TABLE imp_h (id bigint, v vector(16))")
+    conn.execute("CREATE INDEX ON imp_h USING hnsw (v vector_l2_ops)")
+    assert conn.execute("SELECT quiver.import_vectors('imp_h', 'v', %s, id_column => 'id')", (path,)).fetchone()[0] == 3000
+    q = a[17]
+    conn.execute("SET enable_seqscan = off")
+    conn.execute("SET hnsw.ef_search = 400")
+    plan = "\n".join(r[0] for r in conn.execute("EXPLAIN SELECT id FROM imp_h ORDER BY v <-> %s LIMIT 10", (q,)))
+    assert "imp_h_v_idx" in plan
+    via_index = [r[0] for r in conn.execute("SELECT id FROM imp_h ORDER BY v <-> %s LIMIT 10", (q,))]
+    exact = list(np.argsort(((a - q) ** 2).sum(axis=1), kind="stable")[:10])
+    assert via_index[0] == 17 and len(set(via_index) & set(int(i) for i in exact)) >= 9
+    conn.execute("RESET enable_seqscan")
+    assert conn.execute("SELECT count(*) FROM quiver.index_check('imp_h_v_idx')").fetchone()[0] == 0
+    conn.execute("DROP TABLE imp_h")
+
+
+def test_errors_name_file_row_and_field_and_change_nothing(conn, files):
+    conn.execute("DROP TABLE IF EXISTS imp_e")
+    conn.execute("CREATE TABLE imp_e (id int8, v vector(4), t text)")
+    conn.execute("INSERT INTO imp_e VALUES (-1, '[1,1,1,1]', 'kept')")
+    good = np.ones((10, 4), np.float32)
+
+    # truncated file
+    p = vecs(os.path.join(files, "cut.fvecs"), good, "<f4")
+    with open(p, "r+b") as f:
+        f.truncate(os.path.getsize(p) - 3)
+    assert sqlstate(conn, "SELECT quiver.import_vectors('imp_e', 'v', %s)", (p,)) == (
+        "22P04", f'file "{p}": the file is truncated: 197 bytes do not hold whole rows of dimension 4 (20 bytes each); row 10 is incomplete')
+    # a .npy whose data stop early
+    p = os.path.join(files, "cut.npy")
+    np.save(p, good)
+    with open(p, "r+b") as f:
+        f.truncate(os.path.getsize(p) - 8)
+    assert sqlstate(conn, "SELECT quiver.import_vectors('imp_e', 'v', %s)", (p,))[0] == "22P04"
+    # wrong dimension for the column
+    p = npy(os.path.join(files, "d5.npy"), np.ones((3, 5), np.float32))
+    assert sqlstate(conn, "SELECT quiver.import_vectors('imp_e', 'v', %s)", (p,)) == (
+        "22000", f'file "{p}" holds vectors of 5 dimensions, column "v" is vector(4)')
+    # a row whose dimension header disagrees, half way through: nothing of the file stays
+    rows = [[1, 2, 3, 4]] * 600 + [[1, 2, 3]] + [[1, 2, 3, 4]] * 10
+    p = vecs(os.path.join(files, "hdr.fvecs"), rows, "<f4")
+    assert sqlstate(conn, "SELECT quiver.import_vectors('imp_e', 'v', %s)", (p,)) == (
+        "22P04", f'file "{p}": row 601: dimension header says 3, the file\'s first row has 4')
+    # NaN in a row: the row, element and column are named
+    bad = good.copy()
+    bad[7, 2] = np.nan
+    p = npy(os.path.join(files, "nan.npy"), bad)
+    assert sqlstate(conn, "SELECT quiver.import_vectors('imp_e', 'v', %s)", (p,)) == (
+        "22000", f'file "{p}", column "v": row 8, element 3: NaN is not a finite number')
+    # halfvec overflow
+    conn.execute("CREATE TABLE imp_e2 (v halfvec(4))")
+    p = npy(os.path.join(files, "big.npy"), np.full((2, 4), 1e6, np.float32))
+    assert sqlstate(conn, "SELECT quiver.import_vectors('imp_e2', 'v', %s)", (p,)) == (
+        "22003", f'file "{p}", column "v": row 1, element 1: 1000000 is out of range for type halfvec')
+    # not a numpy file at all, an unknown format, a missing file, a directory
+    p = write(os.path.join(files, "junk.npy"), b"PK\x03\x04 junk")
+    assert sqlstate(conn, "SELECT quiver.import_vectors('imp_e', 'v', %s)", (p,))[0] == "22P04"
+    assert sqlstate(conn, "SELECT quiver.import_vectors('imp_e', 'v', %s, 'csv')", (p,)) == ("22023", 'unknown file format "csv"')
+    assert sqlstate(conn, "SELECT quiver.import_vectors('imp_e', 'v', %s)", (os.path.join(files, "data.bin"),))[0] == "22023"
+    missing = os.path.join(files, "missing.fvecs")
+    assert sqlstate(conn, "SELECT quiver.import_vectors('imp_e', 'v', %s)", (missing,)) == (
+        "58P01", f'could not open file "{missing}" for reading: No such file or directory (os error 2)')
+    # wrong columns and options
+    p = npy(os.path.join(files, "ok.npy"), good)
+    assert sqlstate(conn, "SELECT quiver.import_vectors('imp_e', 'nope', %s)", (p,)) == ("42703", 'column "nope" does not exist')
+    assert sqlstate(conn, "SELECT quiver.import_vectors('imp_e', 't', %s)", (p,)) == ("42804", 'column "t" is of type text, not vector or halfvec')
+    assert sqlstate(conn, "SELECT quiver.import_vectors('imp_e', 'v', %s, id_column => 't')", (p,)) == (
+        "42804", 'id column "t" is of type text, not smallint, integer or bigint')
+    assert sqlstate(conn, "SELECT quiver.import_vectors('imp_e', 'v', %s, options => '{\"batch\": 1}')", (p,)) == ("22023", 'unknown option "batch"')
+    assert sqlstate(conn, "SELECT quiver.import_vectors('imp_e', 'v', NULL)") == ("22004", "file must not be NULL")
+    conn.execute("CREATE TABLE imp_e3 (id int2, v vector(4))")
+    assert sqlstate(conn, "SELECT quiver.import_vectors('imp_e3', 'v', %s, id_column => 'id', options => '{\"id_start\": 32765}')", (p,)) == (
+        "22003", f'file "{p}": row 4: the id 32768 does not fit the id column')
+    # after all of that, only the original row is there
+    assert conn.execute("SELECT count(*), min(t) FROM imp_e").fetchone() == (1, "kept")
+    assert conn.execute("SELECT count(*) FROM imp_e2").fetchone()[0] == 0
+    assert conn.execute("SELECT count(*) FROM imp_e3").fetchone()[0] == 0
+    conn.execute("DROP TABLE imp_e, imp_e2, imp_e3")
+
+
+def test_privileges_and_row_level_security(conn, dsn, files):
+    p = npy(os.path.join(files, "ok.npy"), np.ones((5, 4), np.float32))
+    conn.execute("DROP TABLE IF EXISTS imp_p")
+    conn.execute("DROP ROLE IF EXISTS imp_reader")
+    conn.execute("DROP ROLE IF EXISTS imp_plain")
+    conn.execute("CREATE TABLE imp_p (v vector(4))")
+    conn.execute("CREATE ROLE imp_plain LOGIN")
+    conn.execute("CREATE ROLE imp_reader LOGIN IN ROLE pg_read_server_files")
+    conn.execute("GRANT INSERT ON imp_p TO imp_plain")
+    with psycopg.connect(dsn, user="imp_plain", autocommit=True) as c:
+        assert sqlstate(c, "SELECT quiver.import_vectors('imp_p', 'v', %s)", (p,)) == ("42501", "permission denied to import from a file")
+    with psycopg.connect(dsn, user="imp_reader", autocommit=True) as c:
+        assert sqlstate(c, "SELECT quiver.import_vectors('imp_p', 'v', %s)", (p,)) == ("42501", "permission denied for table imp_p")
+        conn.execute("GRANT INSERT (v) ON imp_p TO imp_reader")
+        assert c.execute("SELECT quiver.import_vectors('imp_p', 'v', %s)", (p,)).fetchone()[0] == 5
+        conn.execute("ALTER TABLE imp_p ENABLE ROW LEVEL SECURITY")
+        conn.execute("CREATE POLICY imp_all ON imp_p USING (true) WITH CHECK (true)")
+        conn.execute("GRANT SELECT ON imp_p TO imp_reader")
+        assert sqlstate(c, "SELECT quiver.import_vectors('imp_p', 'v', %s)", (p,)) == (
+            "0A000", "import_vectors is not supported for tables with row-level security")
+    assert conn.execute("SELECT count(*) FROM imp_p").fetchone()[0] == 5
+    conn.execute("DROP TABLE imp_p")
+    conn.execute("DROP ROLE imp_reader")
+    conn.execute("DROP ROLE imp_plain")
+
+
+def test_progress_is_visible_and_cancel_rolls_back(conn, dsn, files):
+    """A trigger pauses the import at row 5,000: meanwhile another session sees the COPY's
+    progress, then cancels it; nothing of the file stays."""
+    a = np.random.default_rng(4).standard_normal((20000, 32)).astype(np.float32)
+    p = npy(os.path.join(files, "big.npy"), a)
+    conn.execute("DROP TABLE IF EXISTS imp_c")
+    conn.execute("CREATE TABLE imp_c (id int8, v vector(32))")
+    conn.execute("""CREATE FUNCTION imp_pause() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN IF NEW.id = 5000 THEN PERFORM pg_sleep(30); END IF; RETURN NEW; END $$""")
+    conn.execute("CREATE TRIGGER imp_pause BEFORE INSERT ON imp_c FOR EACH ROW EXECUTE FUNCTION imp_pause()")
+    result = {}
+
+    def run():
+        with psycopg.connect(dsn, autocommit=True) as c:
+            result["pid"] = c.info.backend_pid
+            try:
+                c.execute("SELECT quiver.import_vectors('imp_c', 'v', %s, id_column => 'id')", (p,))
+            except psycopg.Error as e:
+                result["error"] = e.sqlstate
+
+    t = threading.Thread(target=run)
+    t.start()
+    seen = None
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        seen = conn.execute(
+            "SELECT command, type, tuples_processed, bytes_total FROM pg_stat_progress_copy WHERE relid = 'imp_c'::regclass"
+        ).fetchone()
+        if seen and seen[2] >= 5000:
+            break
+        time.sleep(0.05)
+    assert seen is not None and seen[0] == "COPY FROM" and seen[1] == "CALLBACK"
+    assert seen[2] >= 5000
+    assert seen[3] == 19 + 2 + 20000 * (2 + 12 + 8 + 32 * 4)
+    conn.execute("SELECT pg_cancel_backend(%s)", (result["pid"],))
+    t.join(30)
+    assert result.get("error") == "57014"
+    assert conn.execute("SELECT count(*) FROM imp_c").fetchone()[0] == 0
+    conn.execute("DROP TABLE imp_c")
+    conn.execute("DROP FUNCTION imp_pause()")
