@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use crate::collections::spi;
 use crate::error::raise;
-use stream::{IdKind, Stream, VectorType};
+use stream::{IdKind, Spec, Stream, VectorType};
 
 /// Raise a 42501 insufficient_privilege error.
 fn denied(message: String, detail: Option<&str>) -> ! {
@@ -93,34 +93,39 @@ fn options(v: Option<JsonB>) -> Options {
     o
 }
 
-/// Opens and memory-maps a server file, as COPY would read it.
+fn io_error(path: &str, e: &std::io::Error) -> ! {
+    let code = match e.kind() {
+        std::io::ErrorKind::NotFound => PgSqlErrorCode::ERRCODE_UNDEFINED_FILE,
+        std::io::ErrorKind::PermissionDenied => PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE,
+        _ => PgSqlErrorCode::ERRCODE_IO_ERROR,
+    };
+    crate::error::raise_code(code, format!("could not open file \"{path}\" for reading: {e}"))
+}
+
+/// Opens and memory-maps a regular server file (checked before it is opened, so that a FIFO
+/// or a device is refused instead of blocking the backend).
 fn map_file(path: &str) -> memmap2::Mmap {
-    let file = std::fs::File::open(path).unwrap_or_else(|e| {
-        let code = match e.kind() {
-            std::io::ErrorKind::NotFound => PgSqlErrorCode::ERRCODE_UNDEFINED_FILE,
-            std::io::ErrorKind::PermissionDenied => PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE,
-            _ => PgSqlErrorCode::ERRCODE_IO_ERROR,
-        };
-        crate::error::raise_code(code, format!("could not open file \"{path}\" for reading: {e}"))
-    });
-    match file.metadata() {
-        Ok(m) if m.is_dir() => {
-            crate::error::raise_code(PgSqlErrorCode::ERRCODE_WRONG_OBJECT_TYPE, format!("\"{path}\" is a directory"))
-        }
-        Ok(m) if m.len() == 0 => {
-            // mmap of an empty file fails; an empty anonymous map reads as no bytes.
-            return memmap2::MmapOptions::new()
-                .len(0)
-                .map_anon()
-                .map(|m| m.make_read_only().unwrap_or_else(|_| unreachable!()))
-                .unwrap_or_else(|e| {
-                    crate::error::raise_code(
-                        PgSqlErrorCode::ERRCODE_IO_ERROR,
-                        format!("could not map file \"{path}\": {e}"),
-                    )
-                });
-        }
-        _ => {}
+    use std::os::unix::fs::OpenOptionsExt;
+    let meta = std::fs::metadata(path).unwrap_or_else(|e| io_error(path, &e));
+    if meta.is_dir() {
+        crate::error::raise_code(PgSqlErrorCode::ERRCODE_WRONG_OBJECT_TYPE, format!("\"{path}\" is a directory"));
+    }
+    if !meta.is_file() {
+        crate::error::raise_code(
+            PgSqlErrorCode::ERRCODE_WRONG_OBJECT_TYPE,
+            format!("\"{path}\" is not a regular file"),
+        );
+    }
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+        .unwrap_or_else(|e| io_error(path, &e));
+    if meta.len() == 0 {
+        // mmap of an empty file fails; an empty anonymous map reads as no bytes.
+        return memmap2::MmapMut::map_anon(0).and_then(|m| m.make_read_only()).unwrap_or_else(|e| {
+            crate::error::raise_code(PgSqlErrorCode::ERRCODE_IO_ERROR, format!("could not map file \"{path}\": {e}"))
+        });
     }
     // SAFETY: the map is read-only; a file truncated by another process while it is read
     // raises SIGBUS, as for any server file PostgreSQL maps (documented in the README).
@@ -222,7 +227,9 @@ fn import_vectors(
         columns.insert(0, name);
         kind
     });
-    let stream = Stream::new(map, format, path.to_string(), column_name.to_string(), vtype, id_kind, opts.id_start);
+    let spec =
+        Spec { path: path.to_string(), column: column_name.to_string(), vtype, id: id_kind, id_start: opts.id_start };
+    let stream = Stream::new(map, format, spec);
     stream::copy_into(relid, &columns, stream)
 }
 

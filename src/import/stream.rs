@@ -42,14 +42,19 @@ const HEADER: &[u8] = b"PGCOPY\n\xff\r\n\0\0\0\0\0\0\0\0\0";
 /// Rows converted per refill of the buffer.
 const BATCH_ROWS: usize = 256;
 
+/// What the file's rows become: the vector column's type and the optional id column.
+pub struct Spec {
+    pub path: String,
+    pub column: String,
+    pub vtype: VectorType,
+    pub id: Option<IdKind>,
+    pub id_start: i64,
+}
+
 pub struct Stream {
     map: memmap2::Mmap,
     format: Format,
-    path: String,
-    column: String,
-    vtype: VectorType,
-    id: Option<IdKind>,
-    id_start: i64,
+    spec: Spec,
     rows: usize,
     dim: usize,
     /// The next row to convert.
@@ -63,27 +68,15 @@ pub struct Stream {
 }
 
 impl Stream {
-    pub fn new(
-        map: memmap2::Mmap,
-        format: Format,
-        path: String,
-        column: String,
-        vtype: VectorType,
-        id: Option<IdKind>,
-        id_start: i64,
-    ) -> Stream {
+    pub fn new(map: memmap2::Mmap, format: Format, spec: Spec) -> Stream {
         let (rows, dim) = match VectorFile::open(&map, format) {
             Ok(f) => (f.rows(), f.dim()),
-            Err(e) => raise(super::in_file(&path, e)),
+            Err(e) => raise(super::in_file(&spec.path, e)),
         };
         Stream {
             map,
             format,
-            path,
-            column,
-            vtype,
-            id,
-            id_start,
+            spec,
             rows,
             dim,
             next: 0,
@@ -97,18 +90,18 @@ impl Stream {
 
     /// Bytes of binary COPY data the whole file becomes.
     fn total_bytes(&self) -> u64 {
-        let elem = match self.vtype {
+        let elem = match self.spec.vtype {
             VectorType::Vector => 4,
             VectorType::Halfvec => 2,
         };
-        let id = self.id.map_or(0, |k| 4 + k.width());
+        let id = self.spec.id.map_or(0, |k| 4 + k.width());
         let row = 2 + id + 4 + 4 + self.dim * elem;
         (HEADER.len() + 2) as u64 + self.rows as u64 * row as u64
     }
 
     fn fail(&self, e: Error) -> ! {
-        let mut e = super::in_file(&self.path, e);
-        e.message = e.message.replacen(": row ", &format!(", column \"{}\": row ", self.column), 1);
+        let mut e = super::in_file(&self.spec.path, e);
+        e.message = e.message.replacen(": row ", &format!(", column \"{}\": row ", self.spec.column), 1);
         raise(e)
     }
 
@@ -127,7 +120,8 @@ impl Stream {
             }
             return;
         }
-        let file = VectorFile::open(&self.map, self.format).unwrap_or_else(|e| raise(super::in_file(&self.path, e)));
+        let file =
+            VectorFile::open(&self.map, self.format).unwrap_or_else(|e| raise(super::in_file(&self.spec.path, e)));
         let end = (self.next + BATCH_ROWS).min(self.rows);
         let mut buf = std::mem::take(&mut self.buf);
         let mut values = std::mem::take(&mut self.values);
@@ -135,14 +129,14 @@ impl Stream {
             if let Err(e) = file.row_f32(i, &mut values) {
                 self.fail(e);
             }
-            let fields: i16 = if self.id.is_some() { 2 } else { 1 };
+            let fields: i16 = if self.spec.id.is_some() { 2 } else { 1 };
             buf.extend_from_slice(&fields.to_be_bytes());
-            if let Some(kind) = self.id {
-                if let Err(e) = push_id(&mut buf, kind, i, self.id_start) {
-                    raise(super::in_file(&self.path, e));
+            if let Some(kind) = self.spec.id {
+                if let Err(e) = push_id(&mut buf, kind, i, self.spec.id_start) {
+                    raise(super::in_file(&self.spec.path, e));
                 }
             }
-            if let Err(e) = push_vector(&mut buf, self.vtype, &values, i) {
+            if let Err(e) = push_vector(&mut buf, self.spec.vtype, &values, i) {
                 self.fail(e);
             }
         }

@@ -173,6 +173,13 @@ def test_errors_name_file_row_and_field_and_change_nothing(conn, files):
     assert sqlstate(conn, "SELECT quiver.import_vectors('imp_e', 'v', %s)", (p,))[0] == "22P04"
     assert sqlstate(conn, "SELECT quiver.import_vectors('imp_e', 'v', %s, 'csv')", (p,)) == ("22023", 'unknown file format "csv"')
     assert sqlstate(conn, "SELECT quiver.import_vectors('imp_e', 'v', %s)", (os.path.join(files, "data.bin"),))[0] == "22023"
+    assert sqlstate(conn, "SELECT quiver.import_vectors('imp_e', 'v', %s, 'npy')", (files,)) == ("42809", f'"{files}" is a directory')
+    fifo = os.path.join(files, "pipe.npy")
+    os.mkfifo(fifo)
+    os.chmod(fifo, 0o644)
+    assert sqlstate(conn, "SELECT quiver.import_vectors('imp_e', 'v', %s)", (fifo,)) == ("42809", f'"{fifo}" is not a regular file')
+    empty = write(os.path.join(files, "empty.fvecs"), b"")
+    assert conn.execute("SELECT quiver.import_vectors('imp_e', 'v', %s)", (empty,)).fetchone()[0] == 0
     missing = os.path.join(files, "missing.fvecs")
     assert sqlstate(conn, "SELECT quiver.import_vectors('imp_e', 'v', %s)", (missing,)) == (
         "58P01", f'could not open file "{missing}" for reading: No such file or directory (os error 2)')

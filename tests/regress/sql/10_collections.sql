@@ -348,7 +348,10 @@ SELECT quiver.create_partition('lim', 'p1');
 CREATE TEMP TABLE null_samples (param text, type text, val text, fn text);
 INSERT INTO null_samples VALUES
   ('name', 'text', $$'lim_new'$$, 'create_collection'), ('index_name', 'text', $$'vector2'$$, 'create_index'),
-  ('rows', 'jsonb', $$'[{"id": 1, "vector": [1, 1]}]'$$, 'upsert');
+  ('rows', 'jsonb', $$'[{"id": 1, "vector": [1, 1]}]'$$, 'upsert'),
+  ('table', 'regclass', $$'lim'$$, 'import_vectors'), ('column', 'text', $$'vector'$$, 'import_vectors'),
+  ('file', 'text', $$'/nonexistent/quiver-null-test.npy'$$, 'import_vectors'), ('format', 'text', $$'npy'$$, 'import_vectors'),
+  ('id_column', 'text', $$'id'$$, 'import_vectors'), ('options', 'jsonb', $$'{}'$$, 'import_vectors');
 INSERT INTO null_samples (param, type, val) VALUES
   ('name', 'text', $$'lim'$$), ('collection', 'text', $$'lim'$$), ('old_name', 'text', $$'lim'$$),
   ('new_name', 'text', $$'lim2'$$), ('alias', 'text', $$'lim_alias'$$), ('partition_name', 'text', $$'p1'$$),
