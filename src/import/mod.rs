@@ -9,11 +9,11 @@
 mod stream;
 
 use pgrx::prelude::*;
-use pgrx::JsonB;
 use quiver_core::import::{Format, VectorFile};
 use quiver_core::{Error, ErrorKind};
 use serde_json::Value;
 
+use crate::collections::args::{optional, required, Jsonb, Text};
 use crate::collections::spi;
 use crate::error::raise;
 use stream::{IdKind, Spec, Stream, VectorType};
@@ -27,10 +27,6 @@ fn denied(message: String, detail: Option<&str>) -> ! {
     }
     e.report(PgLogLevel::ERROR);
     unreachable!("ERROR-level report returned")
-}
-
-fn required<T>(what: &str, v: Option<T>) -> T {
-    v.unwrap_or_else(|| raise(Error::new(ErrorKind::NullValueNotAllowed, format!("{what} must not be NULL"))))
 }
 
 /// What the catalog says about a target column.
@@ -73,9 +69,9 @@ struct Options {
     id_start: i64,
 }
 
-fn options(v: Option<JsonB>) -> Options {
+fn options(v: Option<serde_json::Value>) -> Options {
     let mut o = Options { id_start: 0 };
-    let Some(JsonB(v)) = v else { return o };
+    let Some(v) = v else { return o };
     let Some(map) = v.as_object() else {
         raise(Error::param("options must be a JSON object"));
     };
@@ -139,16 +135,20 @@ fn map_file(path: &str) -> memmap2::Mmap {
 #[pg_extern(sql = false)]
 fn import_vectors(
     table: Option<pg_sys::Oid>,
-    column_name: Option<&str>,
-    file: Option<&str>,
-    format: Option<&str>,
-    id_column: Option<&str>,
-    options_json: Option<JsonB>,
+    column_name: Option<Text>,
+    file: Option<Text>,
+    format: Option<Text>,
+    id_column: Option<Text>,
+    options_json: Option<Jsonb>,
 ) -> i64 {
-    let relid = required("table", table);
+    let Some(relid) = table else {
+        crate::error::raise_code(PgSqlErrorCode::ERRCODE_NULL_VALUE_NOT_ALLOWED, "table must not be null")
+    };
     let column_name = required("column", column_name);
     let path = required("file", file);
-    let opts = options(options_json);
+    let format = optional("format", format);
+    let id_column = optional("id_column", id_column);
+    let opts = options(optional("options", options_json));
     // Reading server files takes what COPY FROM a file takes.
     let can_read =
         spi::text_one("SELECT pg_catalog.pg_has_role('pg_read_server_files', 'USAGE')::pg_catalog.text", &[]);

@@ -190,7 +190,7 @@ def test_errors_name_file_row_and_field_and_change_nothing(conn, files):
     assert sqlstate(conn, "SELECT quiver.import_vectors('imp_e', 'v', %s, id_column => 't')", (p,)) == (
         "42804", 'id column "t" is of type text, not smallint, integer or bigint')
     assert sqlstate(conn, "SELECT quiver.import_vectors('imp_e', 'v', %s, options => '{\"batch\": 1}')", (p,)) == ("22023", 'unknown option "batch"')
-    assert sqlstate(conn, "SELECT quiver.import_vectors('imp_e', 'v', NULL)") == ("22004", "file must not be NULL")
+    assert sqlstate(conn, "SELECT quiver.import_vectors('imp_e', 'v', NULL)") == ("22004", "file must not be null")
     conn.execute("CREATE TABLE imp_e3 (id int2, v vector(4))")
     assert sqlstate(conn, "SELECT quiver.import_vectors('imp_e3', 'v', %s, id_column => 'id', options => '{\"id_start\": 32765}')", (p,)) == (
         "22003", f'file "{p}": row 4: the id 32768 does not fit the id column')
@@ -267,3 +267,22 @@ def test_progress_is_visible_and_cancel_rolls_back(conn, dsn, files):
     assert conn.execute("SELECT count(*) FROM imp_c").fetchone()[0] == 0
     conn.execute("DROP TABLE imp_c")
     conn.execute("DROP FUNCTION imp_pause()")
+
+
+def test_non_utf8_arguments_in_a_sql_ascii_database(dsn):
+    """Bytes that are not UTF-8 (possible in a SQL_ASCII database) are an error naming the argument."""
+    with psycopg.connect(dsn, autocommit=True) as c:
+        c.execute("DROP DATABASE IF EXISTS quiver_imp_ascii")
+        c.execute("CREATE DATABASE quiver_imp_ascii ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0")
+    try:
+        with psycopg.connect(psycopg.conninfo.make_conninfo(dsn, dbname="quiver_imp_ascii"), autocommit=True) as c:
+            c.execute("CREATE EXTENSION quiver")
+            c.execute("CREATE TABLE t (v vector(2))")
+            for args in ["'t', E'v\\xda', '/tmp/x.npy'", "'t', 'v', E'/tmp/x\\xda.npy'", "'t', 'v', '/tmp/x.npy', E'np\\xda'",
+                         "'t', 'v', '/tmp/x.npy', id_column => E'i\\xda'"]:
+                with pytest.raises(psycopg.Error) as e:
+                    c.execute(f"SELECT quiver.import_vectors({args})")
+                assert e.value.sqlstate == "22021", args
+    finally:
+        with psycopg.connect(dsn, autocommit=True) as c:
+            c.execute("DROP DATABASE IF EXISTS quiver_imp_ascii")
