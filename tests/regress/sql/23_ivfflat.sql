@@ -95,7 +95,7 @@ EXPLAIN (COSTS OFF) SELECT count(*) FROM iv WHERE v <-> '[0.1,0.2,0.3,0.4,0.5,0.
 -- exact plan is chosen; with them the index is used and the LIMIT is filled
 EXPLAIN (COSTS OFF) SELECT id FROM iv WHERE id % 100 = 7 ORDER BY v <-> '[0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8]' LIMIT 10;
 SET enable_seqscan = off;
-SELECT count(*) AS filtered_rows_without_iterative FROM (SELECT id FROM iv WHERE id % 100 = 7 ORDER BY v <-> '[0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8]' LIMIT 10) t;
+SELECT count(*) < 10 AS short_without_iterative FROM (SELECT id FROM iv WHERE id % 100 = 7 ORDER BY v <-> '[0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8]' LIMIT 10) t;
 SET ivfflat.iterative_scan = relaxed_order;
 SELECT count(*) AS filtered_rows_iterative FROM (SELECT id FROM iv WHERE id % 100 = 7 ORDER BY v <-> '[0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8]' LIMIT 10) t;
 -- max_probes bounds how far it goes (one list holds about 100 rows, 1 of them passes)
@@ -106,15 +106,16 @@ RESET ivfflat.iterative_scan;
 RESET enable_seqscan;
 
 -- inserts go to their nearest list and are found; VACUUM after deleting half the rows keeps
--- every live row and only live rows, and the space is used again
+-- every live row and only live rows, and the space is used again (half of every cluster is
+-- deleted: rows i and i + 30 share a cluster, and blocks of 30 ids alternate)
 INSERT INTO iv (id, v) SELECT 4000 + i, (SELECT v FROM iv WHERE id = i) FROM generate_series(1, 500) i;
 SELECT iv_same('v', '<->', '[0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8]', 'vector', 5000) AS after_inserts;
 SELECT pg_relation_size('iv_v') AS size_before_churn \gset
-DELETE FROM iv WHERE id % 2 = 0;
+DELETE FROM iv WHERE (id / 30) % 2 = 0;
 VACUUM iv;
 SELECT count(*) AS problems FROM quiver.index_check('iv_v');
 SELECT iv_same('v', '<->', '[0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8]', 'vector', 5000) AS after_vacuum;
-INSERT INTO iv (id, v) SELECT 5000 + i, (SELECT v FROM iv WHERE id = 2 * i + 1) FROM generate_series(1, 1000) i;
+INSERT INTO iv (id, v) SELECT 5000 + id, v FROM iv WHERE id <= 2000;
 SELECT pg_relation_size('iv_v') <= :size_before_churn AS space_reused;
 SELECT iv_same('v', '<->', '[0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8]', 'vector', 5000) AS after_refill;
 REINDEX INDEX iv_v;
