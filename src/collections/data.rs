@@ -57,26 +57,33 @@ fn sync_collection_identity(relid: pg_sys::Oid) {
 }
 
 fn insert_rows(coll: &Collection, rows: &Value, mode: Mode, partition_name: Option<&str>) -> Vec<Value> {
+    insert_numbered(coll, rows, mode, partition_name, 0).or_raise()
+}
+
+/// Inserts (or upserts) `rows` into the collection and returns their primary keys; errors
+/// that the rows cause number them from `first`.
+pub(crate) fn insert_numbered(coll: &Collection, rows: &Value, mode: Mode, partition_name: Option<&str>, first: usize) -> Result<Vec<Value>, Error> {
     if let Some(p) = partition_name {
         partition::require(coll, p);
     }
-    let prepared = rows::prepare(coll, rows, mode, partition_name).or_raise();
+    let prepared = rows::prepare_numbered(coll, rows, mode, partition_name, first)?;
     if !prepared.pks.is_empty() {
         lock_keys(coll, &prepared.pks);
-        let keys = dml::keys_param(coll, &Value::Array(prepared.pks.clone())).or_raise();
+        let keys = dml::keys_param(coll, &Value::Array(prepared.pks.clone()))?;
         if mode == Mode::Upsert {
             spi::run(&dml::delete_keys_sql(coll), &[&keys]);
         } else if let Some(dup) = spi::text_one(&dml::existing_key_sql(coll), &[&keys]) {
             let row = prepared.pks.iter().position(|p| p.as_str().map_or(p.to_string(), str::to_string) == dup).unwrap_or(0);
-            raise(Error::new(ErrorKind::UniqueViolation, format!("row {row}: primary key {dup} already exists in collection \"{}\"", coll.name)));
+            return Err(Error::new(ErrorKind::UniqueViolation, format!("row {}: primary key {dup} already exists in collection \"{}\"", first + row, coll.name)));
         }
     }
-    let data = Value::Array(prepared.rows.clone()).to_string();
-    let ids = spi::json_rows(&prepared.insert_sql(coll, &coll.ext), &[&data]);
+    let sql = prepared.insert_sql(coll, &coll.ext);
+    let data = Value::Array(prepared.rows).to_string();
+    let ids = spi::json_rows(&sql, &[&data]);
     if coll.primary().auto_id && !prepared.pks.is_empty() {
         sync_identity(coll, &prepared.pks);
     }
-    ids
+    Ok(ids)
 }
 
 #[pg_extern(sql = false)]

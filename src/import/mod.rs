@@ -6,6 +6,7 @@
 //! multi-row heap inserts, index maintenance, defaults for the other columns, constraints,
 //! triggers, partition routing and `pg_stat_progress_copy`, exactly as `COPY` does.
 
+mod bulk;
 mod stream;
 
 use pgrx::prelude::*;
@@ -27,6 +28,18 @@ fn denied(message: String, detail: Option<&str>) -> ! {
     }
     e.report(PgLogLevel::ERROR);
     unreachable!("ERROR-level report returned")
+}
+
+/// Reading server files takes what COPY FROM a file takes.
+pub(crate) fn require_read_server_files() {
+    let can_read =
+        spi::text_one("SELECT pg_catalog.pg_has_role('pg_read_server_files', 'USAGE')::pg_catalog.text", &[]);
+    if can_read.as_deref() != Some("true") {
+        denied(
+            "permission denied to import from a file".to_string(),
+            Some("Only roles with privileges of the \"pg_read_server_files\" role may import from server files."),
+        );
+    }
 }
 
 /// What the catalog says about a target column.
@@ -100,7 +113,7 @@ fn io_error(path: &str, e: &std::io::Error) -> ! {
 
 /// Opens and memory-maps a regular server file (checked before it is opened, so that a FIFO
 /// or a device is refused instead of blocking the backend).
-fn map_file(path: &str) -> memmap2::Mmap {
+pub(crate) fn map_file(path: &str) -> memmap2::Mmap {
     use std::os::unix::fs::OpenOptionsExt;
     let meta = std::fs::metadata(path).unwrap_or_else(|e| io_error(path, &e));
     if meta.is_dir() {
@@ -149,15 +162,7 @@ fn import_vectors(
     let format = optional("format", format);
     let id_column = optional("id_column", id_column);
     let opts = options(optional("options", options_json));
-    // Reading server files takes what COPY FROM a file takes.
-    let can_read =
-        spi::text_one("SELECT pg_catalog.pg_has_role('pg_read_server_files', 'USAGE')::pg_catalog.text", &[]);
-    if can_read.as_deref() != Some("true") {
-        denied(
-            "permission denied to import from a file".to_string(),
-            Some("Only roles with privileges of the \"pg_read_server_files\" role may import from server files."),
-        );
-    }
+    require_read_server_files();
     let format = match format {
         Some(f) => Format::parse(f).unwrap_or_else(|e| raise(e)),
         None => Format::from_path(path).unwrap_or_else(|| {

@@ -351,7 +351,8 @@ INSERT INTO null_samples VALUES
   ('rows', 'jsonb', $$'[{"id": 1, "vector": [1, 1]}]'$$, 'upsert'),
   ('table', 'regclass', $$'lim'$$, 'import_vectors'), ('column', 'text', $$'vector'$$, 'import_vectors'),
   ('file', 'text', $$'/nonexistent/quiver-null-test.npy'$$, 'import_vectors'), ('format', 'text', $$'npy'$$, 'import_vectors'),
-  ('id_column', 'text', $$'id'$$, 'import_vectors'), ('options', 'jsonb', $$'{}'$$, 'import_vectors');
+  ('id_column', 'text', $$'id'$$, 'import_vectors'), ('options', 'jsonb', $$'{}'$$, 'import_vectors'),
+  ('files', 'text[]', $$'{/nonexistent/quiver-null-test.json}'$$, 'bulk_insert'), ('options', 'jsonb', $$'{}'$$, 'bulk_insert');
 INSERT INTO null_samples (param, type, val) VALUES
   ('name', 'text', $$'lim'$$), ('collection', 'text', $$'lim'$$), ('old_name', 'text', $$'lim'$$),
   ('new_name', 'text', $$'lim2'$$), ('alias', 'text', $$'lim_alias'$$), ('partition_name', 'text', $$'p1'$$),

@@ -74,8 +74,15 @@ fn err(kind: ErrorKind, row: usize, msg: String) -> Error {
     Error::new(kind, format!("row {row}: {msg}"))
 }
 
-/// Validates `rows` (an array of objects, or one object) for `def`.
+/// Validates `rows` (an array of objects, or one object) for `def`; errors number the rows
+/// from 0.
 pub fn prepare(def: &CollectionDef, rows: &Value, mode: Mode, partition: Option<&str>) -> Result<Prepared> {
+    prepare_numbered(def, rows, mode, partition, 0)
+}
+
+/// [`prepare`], with errors numbering the rows from `first` (bulk imports number a file's
+/// rows from 1 across its batches).
+pub fn prepare_numbered(def: &CollectionDef, rows: &Value, mode: Mode, partition: Option<&str>, first: usize) -> Result<Prepared> {
     let list: Vec<&Value> = match rows {
         Value::Array(a) => a.iter().collect(),
         Value::Object(_) => vec![rows],
@@ -108,6 +115,7 @@ pub fn prepare(def: &CollectionDef, rows: &Value, mode: Mode, partition: Option<
     let mut pks = Vec::new();
     let mut seen = HashSet::new();
     for (i, row) in list.into_iter().enumerate() {
+        let i = first + i;
         let obj = row.as_object().ok_or_else(|| err(ErrorKind::DatatypeMismatch, i, "is not a JSON object".into()))?;
         let mut r = Map::new();
         for f in &def.fields {

@@ -1,17 +1,26 @@
-//! Reading vector files for bulk import: NumPy `.npy` arrays and the `.fvecs` /
-//! `.bvecs` / `.ivecs` files of the ANN benchmarks, straight from their bytes (the
-//! pgrx layer memory-maps the file).
+//! Reading files for bulk import, straight from their bytes (the pgrx layer memory-maps
+//! the file): for a table's vector column, NumPy `.npy` arrays and the `.fvecs` / `.bvecs` /
+//! `.ivecs` files of the ANN benchmarks ([`VectorFile`]); for a collection, Milvus's row
+//! files — JSON, NumPy one file per field, Parquet ([`RowFormat`]).
 //!
 //! A [`VectorFile`] validates the whole layout up front (header, element type, that
 //! the byte length holds every row) so that a bad file fails before anything is
 //! written; per-row checks (a `.fvecs` row whose dimension header differs, a value
 //! that is NaN or infinite) report the row. Rows are numbered from 1, as COPY does.
 
+mod json;
 mod npy;
+mod npy_column;
+mod parquet_rows;
+mod rows;
 mod vecs;
 
+pub use json::{for_each_row as json_rows, JsonLayout};
 pub use npy::parse_header as parse_npy_header;
 pub use npy::NpyHeader;
+pub use npy_column::NpyColumn;
+pub use parquet_rows::{for_each_row as parquet_rows, owned_bytes};
+pub use rows::{in_file, npy_field, NpySet, RowFormat};
 
 use crate::error::{Error, ErrorKind, Result};
 use half::f16;

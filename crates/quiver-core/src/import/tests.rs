@@ -191,3 +191,153 @@ fn formats_parse_by_name_and_extension() {
     let e = Format::parse("parquet2").unwrap_err();
     assert_eq!((e.kind.sqlstate(), e.message.as_str()), ("22023", "unknown file format \"parquet2\""));
 }
+
+fn json_collect(text: &str, layout: JsonLayout) -> Result<Vec<(usize, serde_json::Value)>> {
+    let mut out = Vec::new();
+    json_rows(text.as_bytes(), layout, &mut |n, v| {
+        out.push((n, v));
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+#[test]
+fn json_documents_and_lines_stream_their_rows() {
+    use serde_json::json;
+    let want = vec![(1, json!({"id": 1, "v": [0.5, 1.0]})), (2, json!({"id": 2, "v": [2.0, 3.0]}))];
+    let array = r#" [ {"id": 1, "v": [0.5, 1.0]}, {"id": 2, "v": [2.0, 3.0]} ] "#;
+    assert_eq!(json_collect(array, JsonLayout::Document).unwrap(), want);
+    let wrapped = r#"{"other": {"x": [1, 2]}, "rows": [{"id": 1, "v": [0.5, 1.0]}, {"id": 2, "v": [2.0, 3.0]}]}"#;
+    assert_eq!(json_collect(wrapped, JsonLayout::Document).unwrap(), want);
+    let bom = format!("\u{feff}{array}");
+    assert_eq!(json_collect(&bom, JsonLayout::Document).unwrap(), want);
+    let lines = "{\"id\": 1, \"v\": [0.5, 1.0]}\n\n{\"id\": 2, \"v\": [2.0, 3.0]}\n";
+    assert_eq!(json_collect(lines, JsonLayout::Lines).unwrap(), want);
+    assert_eq!(json_collect("", JsonLayout::Lines).unwrap(), vec![]);
+    assert_eq!(json_collect("{\"rows\": []}", JsonLayout::Document).unwrap(), vec![]);
+}
+
+#[test]
+fn json_errors_name_the_row_and_line() {
+    let e = json_collect("[{\"id\": 1},\n {\"id\": 2,,}]", JsonLayout::Document).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::BadFileFormat);
+    assert!(e.message.starts_with("row 2: invalid JSON at line 2"), "{}", e.message);
+    let e = json_collect("{\"id\": 1}\n{\"id\": ", JsonLayout::Lines).unwrap_err();
+    assert!(e.message.starts_with("row 2: invalid JSON at line 2"), "{}", e.message);
+    let e = json_collect("{\"data\": []}", JsonLayout::Document).unwrap_err();
+    assert!(e.message.contains("no \"rows\" array"), "{}", e.message);
+    let e = json_collect("   ", JsonLayout::Document).unwrap_err();
+    assert_eq!(e.message, "the file holds no JSON");
+    let e = json_collect("[1, 2] [3]", JsonLayout::Document).unwrap_err();
+    assert!(e.message.contains("trailing characters"), "{}", e.message);
+    // an error from the row callback comes back as it is and stops the walk
+    let mut seen = 0;
+    let e = json_rows(b"[{}, {}, {}]", JsonLayout::Document, &mut |n, _| {
+        seen = n;
+        if n == 2 {
+            Err(Error::data("stop here"))
+        } else {
+            Ok(())
+        }
+    })
+    .unwrap_err();
+    assert_eq!((e.message.as_str(), seen), ("stop here", 2));
+}
+
+#[test]
+fn npy_columns_read_scalars_strings_and_vectors() {
+    use serde_json::json;
+    let ids = npy(1, "<i8", "(3,)", &[5i64, -7, 9].iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<_>>());
+    let small = npy(1, "<i2", "(3,)", &[1i16, -2, 300].iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<_>>());
+    let flags = npy(1, "|b1", "(3,)", &[1, 0, 1]);
+    let score = npy(1, "<f8", "(3,)", &[0.1f64, -2.5, 1e300].iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<_>>());
+    let mut text = Vec::new();
+    for s in ["ab", "", "héé"] {
+        let mut cs: Vec<u32> = s.chars().map(|c| c as u32).collect();
+        cs.resize(3, 0);
+        text.extend(cs.iter().flat_map(|c| c.to_le_bytes()));
+    }
+    let title = npy(1, "<U3", "(3,)", &text);
+    let vec = npy(1, "<f4", "(3, 2)", &f32s(&[0.1, 0.2, 1.5, -1.0, 3.0, 1e-30]));
+    let files: Vec<(&str, &[u8])> = vec![
+        ("/d/id.npy", &ids),
+        ("small.npy", &small),
+        ("/x/flag.npy", &flags),
+        ("score.npy", &score),
+        ("title.npy", &title),
+        ("/y/v.npy", &vec),
+    ];
+    let set = NpySet::open(&files).unwrap();
+    assert_eq!(set.rows(), 3);
+    assert_eq!(
+        set.row(2).unwrap(),
+        json!({"id": 9, "small": 300, "flag": true, "score": 1e300, "title": "héé", "v": [3.0, 1e-30f32 as f64]})
+    );
+    assert_eq!(set.row(1).unwrap()["title"], json!(""));
+    assert_eq!(set.row(0).unwrap()["v"][0].as_f64().unwrap() as f32, 0.1f32);
+
+    let short = npy(1, "<i8", "(2,)", &[1i64, 2].iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<_>>());
+    let e = NpySet::open(&[("id.npy", &ids[..]), ("other.npy", &short[..])]).unwrap_err();
+    assert_eq!(e.message, "file \"other.npy\" holds 2 rows, file \"id.npy\" holds 3");
+    let e = NpySet::open(&[("/a/id.npy", &ids[..]), ("/b/id.npy", &ids[..])]).unwrap_err();
+    assert!(e.message.contains("both hold field \"id\""), "{}", e.message);
+    let cut = &vec[..vec.len() - 3];
+    let e = NpySet::open(&[("v.npy", cut)]).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::BadFileFormat);
+    assert!(e.message.starts_with("file \"v.npy\": the .npy file holds 21 bytes of data where its shape needs 24"), "{}", e.message);
+    let obj = npy(1, "|O", "(3,)", &[0; 24]);
+    let e = NpySet::open(&[("o.npy", &obj[..])]).unwrap_err();
+    assert!(e.message.contains("unsupported .npy dtype '|O'"), "{}", e.message);
+    let nan = npy(1, "<f4", "(1, 2)", &f32s(&[1.0, f32::NAN]));
+    let e = NpySet::open(&[("v.npy", &nan[..])]).unwrap().row(0).unwrap_err();
+    assert_eq!(e.message, "row 1: field \"v\": NaN is not a finite number");
+}
+
+#[test]
+fn row_formats_come_from_names() {
+    assert_eq!(RowFormat::from_path("/a/b.JSON"), Some(RowFormat::Json));
+    assert_eq!(RowFormat::from_path("x.ndjson"), Some(RowFormat::JsonLines));
+    assert_eq!(RowFormat::from_path("x.parquet"), Some(RowFormat::Parquet));
+    assert_eq!(RowFormat::from_path("/a.b/noext"), None);
+    assert_eq!(npy_field("/a/b/embedding.npy"), "embedding");
+    assert_eq!(RowFormat::parse("csv").unwrap_err().kind, ErrorKind::InvalidParameterValue);
+}
+
+#[test]
+fn parquet_rows_come_out_as_json_objects() {
+    use parquet::data_type::{FloatType, Int64Type};
+    use parquet::file::writer::SerializedFileWriter;
+    use parquet::schema::parser::parse_message_type;
+    use serde_json::json;
+    use std::sync::Arc;
+    let schema = Arc::new(
+        parse_message_type(
+            "message m { required int64 id; required group v (LIST) { repeated group list { required float element; } } }",
+        )
+        .unwrap(),
+    );
+    let mut buf = Vec::new();
+    {
+        let mut w = SerializedFileWriter::new(&mut buf, schema, Default::default()).unwrap();
+        let mut rg = w.next_row_group().unwrap();
+        let mut c = rg.next_column().unwrap().unwrap();
+        c.typed::<Int64Type>().write_batch(&[10, 11], None, None).unwrap();
+        c.close().unwrap();
+        let mut c = rg.next_column().unwrap().unwrap();
+        c.typed::<FloatType>().write_batch(&[0.1, 0.2, 0.3, f32::NAN], Some(&[1, 1, 1, 1]), Some(&[0, 1, 0, 1])).unwrap();
+        c.close().unwrap();
+        rg.close().unwrap();
+        w.close().unwrap();
+    }
+    let mut rows = Vec::new();
+    let e = parquet_rows(owned_bytes(buf.clone()), &mut |n, v| {
+        rows.push((n, v));
+        Ok(())
+    })
+    .unwrap_err();
+    assert_eq!(rows, vec![(1, json!({"id": 10, "v": [0.1f32 as f64, 0.2f32 as f64]}))]);
+    assert_eq!(e.message, "row 2: field \"v\": NaN is not a finite number");
+    let e = parquet_rows(owned_bytes(buf[..buf.len() - 10].to_vec()), &mut |_, _| Ok(())).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::BadFileFormat);
+    assert!(e.message.starts_with("invalid Parquet file"), "{}", e.message);
+}
