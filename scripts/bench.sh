@@ -6,6 +6,8 @@
 #   DATASET   dataset directory (optional; default: a generated 100k x 128 set)
 #   BASELINE  auto (pgvector when installed) | none
 #   BENCH_ARGS extra arguments for `quiver-bench ann`
+#   IMPORT    run | skip: the bulk-import benchmark after the ANN one (default run)
+#   IMPORT_ARGS extra arguments for `quiver-bench import` (default: 1M x 128, 50k with hnsw)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -35,3 +37,12 @@ eval "extra=(${BENCH_ARGS:-})"
 out=(--out target/bench)  # unless BENCH_ARGS names its own
 for a in ${extra[@]+"${extra[@]}"}; do case $a in --out | --out=*) out=() ;; esac; done
 $bin ann "${targets[@]}" ${dataset[@]+"${dataset[@]}"} ${out[@]+"${out[@]}"} ${extra[@]+"${extra[@]}"}
+
+if [ "${IMPORT:-run}" != skip ]; then
+    # the psycopg COPY baseline runs with the test suite's Python environment when it exists
+    python=()
+    [ -x target/venv/bin/python ] && python=(--python target/venv/bin/python)
+    eval "import_extra=(${IMPORT_ARGS:-})"
+    $bin import --target "quiver=$BENCH_DSN dbname=bench_quiver" ${python[@]+"${python[@]}"} \
+        ${import_extra[@]+"${import_extra[@]}"}
+fi

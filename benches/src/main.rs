@@ -7,6 +7,7 @@
 //!   kernels   exact-scan throughput of the distance kernels (default)
 //!   ann       the ANN benchmark against PostgreSQL (`ann --help`)
 //!   report    re-render a saved run's markdown and plots from its JSON
+//!   import    bulk-import throughput: import_vectors vs binary COPY (`import --help`)
 //!   core      quiver-core's HNSW in process: build time, distances, recall / QPS
 //!   help      this text
 //! ```
@@ -15,6 +16,7 @@
 
 mod ann;
 mod core_hnsw;
+mod import;
 mod kernels;
 
 use std::process::ExitCode;
@@ -26,6 +28,7 @@ subcommands:
   kernels   exact-scan throughput of the distance kernels (default)
   ann       recall / QPS / build / insert benchmark against PostgreSQL (see `ann --help`)
   report FILE.json [DIR]  re-render a saved run's markdown table and plots
+  import    bulk-import throughput against PostgreSQL (see `import --help`)
   core      in-process HNSW (no PostgreSQL): [--dataset DIR | --rows N --dim D]
             [--m 16] [--ef-construction 64] [--ef 10,20,40,80,160] [--level-seed N]
             [--search f32|f16|i8]  (distances of the build's graph walk)
@@ -49,6 +52,7 @@ fn main() -> ExitCode {
         "ann" => ann::main(&args),
         "report" => ann::run::rerender(&args),
         "core" => core_hnsw::main(&args),
+        "import" => import::main(&args),
         "help" | "--help" | "-h" => {
             print!("{USAGE}");
             Ok(())

@@ -7,6 +7,7 @@
 //! triggers, partition routing and `pg_stat_progress_copy`, exactly as `COPY` does.
 
 mod bulk;
+mod deferred;
 mod stream;
 
 use pgrx::prelude::*;
@@ -80,10 +81,11 @@ fn column(relid: &str, name: &str) -> Column {
 /// Options the `options` argument accepts.
 struct Options {
     id_start: i64,
+    defer: deferred::Defer,
 }
 
 fn options(v: Option<serde_json::Value>) -> Options {
-    let mut o = Options { id_start: 0 };
+    let mut o = Options { id_start: 0, defer: deferred::Defer::Auto };
     let Some(v) = v else { return o };
     let Some(map) = v.as_object() else {
         raise(Error::param("options must be a JSON object"));
@@ -94,8 +96,17 @@ fn options(v: Option<serde_json::Value>) -> Options {
                 o.id_start =
                     val.as_i64().unwrap_or_else(|| raise(Error::param("option \"id_start\" must be an integer")));
             }
+            "defer_indexes" => {
+                o.defer = match val {
+                    Value::Bool(true) => deferred::Defer::Always,
+                    Value::Bool(false) => deferred::Defer::Never,
+                    Value::String(s) if s == "auto" => deferred::Defer::Auto,
+                    _ => raise(Error::param("option \"defer_indexes\" must be true, false or \"auto\"")),
+                };
+            }
             other => raise(
-                Error::param(format!("unknown option \"{other}\"")).with_detail("import_vectors accepts: id_start"),
+                Error::param(format!("unknown option \"{other}\""))
+                    .with_detail("import_vectors accepts: id_start, defer_indexes"),
             ),
         }
     }
@@ -235,7 +246,12 @@ fn import_vectors(
     let spec =
         Spec { path: path.to_string(), column: column_name.to_string(), vtype, id: id_kind, id_start: opts.id_start };
     let stream = Stream::new(map, format, spec);
-    stream::copy_into(relid, &columns, stream)
+    let dropped = if rows > 0 { deferred::drop_if_worth_it(&rel_text, opts.defer) } else { None };
+    let loaded = stream::copy_into(relid, &columns, stream);
+    if let Some(d) = dropped {
+        d.rebuild();
+    }
+    loaded
 }
 
 /// `e` with the file named in its message.

@@ -215,3 +215,44 @@ def test_partitions_and_privileges(conn, dsn, coll, files):
         conn.execute("REVOKE ALL ON bulk FROM bulk_plain")
         conn.execute("REVOKE USAGE ON SCHEMA quiver FROM bulk_plain")
         conn.execute("DROP ROLE bulk_plain")
+
+
+def test_progress_is_visible_and_cancel_rolls_back(conn, dsn, coll, files):
+    """A trigger pauses the import in its fourth batch: meanwhile another session sees the
+    progress in pg_stat_progress_copy, then cancels it; nothing of the file stays."""
+    import threading
+    import time
+    rows, _ = sample(6000, seed=7)
+    p = write(files, "rows.jsonl", "".join(json.dumps(r) + "\n" for r in rows))
+    conn.execute("""CREATE FUNCTION bulk_pause() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN IF NEW.id = 4500 THEN PERFORM pg_sleep(30); END IF; RETURN NEW; END $$""")
+    conn.execute("CREATE TRIGGER bulk_pause BEFORE INSERT ON bulk FOR EACH ROW EXECUTE FUNCTION bulk_pause()")
+    result = {}
+
+    def run():
+        with psycopg.connect(dsn, autocommit=True) as c:
+            result["pid"] = c.info.backend_pid
+            try:
+                c.execute("SELECT quiver.bulk_insert('bulk', %s)", ([p],))
+            except psycopg.Error as e:
+                result["error"] = e.sqlstate
+
+    t = threading.Thread(target=run)
+    t.start()
+    try:
+        seen = None
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            seen = conn.execute("SELECT command, type, tuples_processed, bytes_total FROM pg_stat_progress_copy"
+                                " WHERE relid = 'bulk'::regclass").fetchone()
+            if seen and seen[2] >= 3000:
+                break
+            time.sleep(0.05)
+        assert seen == ("COPY FROM", "FILE", 3000, os.path.getsize(p))
+    finally:
+        conn.execute("SELECT pg_cancel_backend(%s)", (result["pid"],))
+        t.join(30)
+    assert result.get("error") == "57014"
+    assert conn.execute("SELECT count(*) FROM bulk").fetchone()[0] == 0
+    conn.execute("DROP TRIGGER bulk_pause ON bulk")
+    conn.execute("DROP FUNCTION bulk_pause()")

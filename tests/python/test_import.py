@@ -286,3 +286,83 @@ def test_non_utf8_arguments_in_a_sql_ascii_database(dsn):
     finally:
         with psycopg.connect(dsn, autocommit=True) as c:
             c.execute("DROP DATABASE IF EXISTS quiver_imp_ascii")
+
+
+def index_state(conn, table):
+    """name -> (oid, definition, comment) of the table's indexes."""
+    return {r[0]: (r[1], r[2], r[3]) for r in conn.execute(
+        "SELECT c.relname, c.oid, pg_get_indexdef(c.oid), obj_description(c.oid, 'pg_class') FROM pg_index i"
+        " JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = %s::regclass", (table,)).fetchall()}
+
+
+def test_vector_indexes_are_built_after_the_rows_of_an_empty_table(conn, dsn, files):
+    """Into an empty table, hnsw and ivfflat indexes are dropped and built again over all the
+    rows (same names, definitions and comments; new OIDs); other indexes stay. A failed
+    import leaves them as they were; a table with rows, defer_indexes => false and a caller
+    who does not own the table keep the row-by-row path. Every way gives a correct index."""
+    rng = np.random.default_rng(9)
+    a = rng.standard_normal((3000, 16)).astype(np.float32)
+    p = npy(os.path.join(files, "a.npy"), a)
+    conn.execute("DROP TABLE IF EXISTS imp_d")
+    conn.execute("DROP ROLE IF EXISTS imp_loader")
+    conn.execute("CREATE TABLE imp_d (id int8 PRIMARY KEY, v vector(16))")
+    conn.execute('CREATE INDEX "imp d ""hnsw""" ON imp_d USING hnsw (v vector_l2_ops) WITH (m = 8, ef_construction = 40)')
+    conn.execute("CREATE INDEX imp_d_ivf ON imp_d USING ivfflat (v vector_l2_ops) WITH (lists = 4)")
+    conn.execute('COMMENT ON INDEX "imp d ""hnsw""" IS $c$it\'s a \\ graph$c$')
+    before = index_state(conn, "imp_d")
+
+    def exact_top(q, k=10):
+        return [int(i) for i in np.argsort(((a - q) ** 2).sum(axis=1), kind="stable")[:k]]
+
+    # a failed import (a NaN in the last row) changes nothing
+    bad = a.copy()
+    bad[2999, 3] = np.nan
+    pb = npy(os.path.join(files, "bad.npy"), bad)
+    assert sqlstate(conn, "SELECT quiver.import_vectors('imp_d', 'v', %s, id_column => 'id')", (pb,))[0] == "22000"
+    assert index_state(conn, "imp_d") == before
+
+    assert conn.execute("SELECT quiver.import_vectors('imp_d', 'v', %s, id_column => 'id')", (p,)).fetchone()[0] == 3000
+    after = index_state(conn, "imp_d")
+    assert set(after) == set(before)
+    for name, (oid, definition, comment) in before.items():
+        assert (after[name][1], after[name][2]) == (definition, comment)
+        assert (after[name][0] != oid) == (name != "imp_d_pkey"), name
+    assert after['imp d "hnsw"'][2] == "it's a \\ graph"
+    # the ivfflat index probing every list is exact, and the hnsw one finds the same rows
+    with conn.transaction():
+        conn.execute("SET LOCAL enable_seqscan = off")
+        conn.execute("SET LOCAL ivfflat.probes = 4")
+        conn.execute("SET LOCAL hnsw.ef_search = 200")
+        for qi in (3, 1500, 2999):
+            plan = "\n".join(r[0] for r in conn.execute("EXPLAIN SELECT id FROM imp_d ORDER BY v <-> %s LIMIT 10", (a[qi],)).fetchall())
+            got = [r[0] for r in conn.execute("SELECT id FROM imp_d ORDER BY v <-> %s LIMIT 10", (a[qi],)).fetchall()]
+            assert got[0] == qi and len(set(got) & set(exact_top(a[qi]))) >= 9, plan
+    for name in ('"imp d ""hnsw"""', "imp_d_ivf"):
+        assert conn.execute("SELECT count(*) FROM quiver.index_check(%s)", (name,)).fetchone()[0] == 0
+
+    # a table with rows: the indexes take the new rows one by one
+    conn.execute("SELECT quiver.import_vectors('imp_d', 'v', %s, id_column => 'id', options => '{\"id_start\": 3000}')", (p,))
+    assert index_state(conn, "imp_d") == after
+    # defer_indexes => false on an empty table, and a loader who does not own it
+    conn.execute("TRUNCATE imp_d")
+    conn.execute("SELECT quiver.import_vectors('imp_d', 'v', %s, id_column => 'id', options => '{\"defer_indexes\": false}')", (p,))
+    assert index_state(conn, "imp_d") == after
+    conn.execute("TRUNCATE imp_d")
+    conn.execute("CREATE ROLE imp_loader LOGIN IN ROLE pg_read_server_files")
+    conn.execute("GRANT SELECT, INSERT ON imp_d TO imp_loader")
+    try:
+        with psycopg.connect(dsn, user="imp_loader", autocommit=True) as c:
+            assert c.execute("SELECT quiver.import_vectors('imp_d', 'v', %s, id_column => 'id')", (p,)).fetchone()[0] == 3000
+        assert index_state(conn, "imp_d") == after
+        for name in ('"imp d ""hnsw"""', "imp_d_ivf"):
+            assert conn.execute("SELECT count(*) FROM quiver.index_check(%s)", (name,)).fetchone()[0] == 0
+        # defer_indexes => true rebuilds even over existing rows
+        conn.execute("SELECT quiver.import_vectors('imp_d', 'v', %s, id_column => 'id',"
+                     " options => '{\"id_start\": 3000, \"defer_indexes\": true}')", (p,))
+        assert index_state(conn, "imp_d")["imp_d_ivf"][0] != after["imp_d_ivf"][0]
+        assert conn.execute("SELECT count(*) FROM imp_d").fetchone()[0] == 6000
+        assert sqlstate(conn, "SELECT quiver.import_vectors('imp_d', 'v', %s, options => '{\"defer_indexes\": 1}')", (p,)) == (
+            "22023", 'option "defer_indexes" must be true, false or "auto"')
+    finally:
+        conn.execute("DROP TABLE imp_d")
+        conn.execute("DROP ROLE imp_loader")
