@@ -158,6 +158,13 @@ pub fn main(args: &[String]) -> Result<(), String> {
     let big = write_files(&o.dir, "base", &data[..o.rows * o.dim], o.dim)?;
     let small = if o.indexed_rows > 0 { Some(write_files(&o.dir, "indexed", &data[..o.indexed_rows * o.dim], o.dim)?) } else { None };
 
+    // one load before the measured ones, so that none of them pays for creating WAL segments
+    eprintln!("import: warm-up load");
+    c.batch_execute(&format!("DROP TABLE IF EXISTS bench_import; CREATE TABLE bench_import (id int8, v vector({}))", o.dim))
+        .map_err(|e| db_err(&target.name, "creating the table", e))?;
+    c.query_one("SELECT quiver.import_vectors('bench_import', 'v', $1)", &[&big.1.to_string_lossy().as_ref()])
+        .map_err(|e| db_err(&target.name, "import_vectors", e))?;
+
     let mut results = Vec::new();
     let cases: Vec<(&str, usize, &(PathBuf, PathBuf))> =
         std::iter::once(("unindexed", o.rows, &big)).chain(small.as_ref().map(|s| ("hnsw", o.indexed_rows, s))).collect();

@@ -8,6 +8,8 @@
 //! It needs what DROP INDEX needs (the caller has the privileges of the table's owner) and
 //! holds an ACCESS EXCLUSIVE lock on the table until the import commits, so it is taken only
 //! for an empty table (where nobody waits on rows yet) unless `defer_indexes` says otherwise.
+//! Indexes attached to a partitioned index (on a partition) cannot be dropped alone; they
+//! keep the row-by-row path.
 
 use serde_json::Value;
 
@@ -36,6 +38,7 @@ const VECTOR_INDEXES: &str = "SELECT pg_catalog.jsonb_build_object( \
       JOIN pg_catalog.pg_class AS c ON c.oid OPERATOR(pg_catalog.=) i.indexrelid \
       JOIN pg_catalog.pg_am AS a ON a.oid OPERATOR(pg_catalog.=) c.relam \
      WHERE i.indrelid OPERATOR(pg_catalog.=) $1::pg_catalog.oid AND i.indisvalid AND i.indisready \
+       AND NOT c.relispartition \
        AND a.amname OPERATOR(pg_catalog.=) ANY ('{hnsw,ivfflat}'::pg_catalog.text[]) \
      ORDER BY i.indexrelid";
 

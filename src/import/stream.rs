@@ -197,8 +197,10 @@ fn push_vector(buf: &mut Vec<u8>, vtype: VectorType, values: &[f32], i: usize) -
     buf.extend_from_slice(&0i16.to_be_bytes());
     match vtype {
         VectorType::Vector => {
-            for v in values {
-                buf.extend_from_slice(&v.to_be_bytes());
+            let start = buf.len();
+            buf.resize(start + dim * 4, 0);
+            for (c, v) in buf[start..].chunks_exact_mut(4).zip(values) {
+                c.copy_from_slice(&v.to_be_bytes());
             }
         }
         VectorType::Halfvec => {

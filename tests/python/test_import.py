@@ -363,6 +363,18 @@ def test_vector_indexes_are_built_after_the_rows_of_an_empty_table(conn, dsn, fi
         assert conn.execute("SELECT count(*) FROM imp_d").fetchone()[0] == 6000
         assert sqlstate(conn, "SELECT quiver.import_vectors('imp_d', 'v', %s, options => '{\"defer_indexes\": 1}')", (p,)) == (
             "22023", 'option "defer_indexes" must be true, false or "auto"')
+        # a partition whose index belongs to a partitioned index keeps it (it cannot be dropped alone)
+        conn.execute("CREATE TABLE imp_parts (id int8, v vector(16)) PARTITION BY RANGE (id)")
+        conn.execute("CREATE TABLE imp_part0 PARTITION OF imp_parts FOR VALUES FROM (0) TO (100000)")
+        conn.execute("CREATE INDEX imp_parts_v ON imp_parts USING hnsw (v vector_l2_ops)")
+        part_before = index_state(conn, "imp_part0")
+        assert conn.execute("SELECT quiver.import_vectors('imp_part0', 'v', %s, id_column => 'id')", (p,)).fetchone()[0] == 3000
+        assert index_state(conn, "imp_part0") == part_before
+        assert conn.execute("SELECT quiver.import_vectors('imp_parts', 'v', %s, id_column => 'id',"
+                            " options => '{\"id_start\": 3000}')", (p,)).fetchone()[0] == 3000
+        assert conn.execute("SELECT count(*) FROM quiver.index_check(%s)",
+                            (list(part_before)[0],)).fetchone()[0] == 0
     finally:
+        conn.execute("DROP TABLE IF EXISTS imp_parts")
         conn.execute("DROP TABLE imp_d")
         conn.execute("DROP ROLE imp_loader")

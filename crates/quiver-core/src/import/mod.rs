@@ -180,12 +180,12 @@ impl<'a> VectorFile<'a> {
         out.reserve(self.dim);
         match self.elem {
             Elem::F32 => {
-                for (j, c) in raw.chunks_exact(4).enumerate() {
-                    let v = f32::from_le_bytes([c[0], c[1], c[2], c[3]]);
-                    if !v.is_finite() {
-                        return Err(not_finite(i, j, v as f64));
+                // decode, then check, in passes the compiler vectorises
+                out.extend(raw.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])));
+                if !out.iter().fold(true, |ok, v| ok & v.is_finite()) {
+                    if let Some((j, v)) = out.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+                        return Err(not_finite(i, j, *v as f64));
                     }
-                    out.push(v);
                 }
             }
             elem => {
