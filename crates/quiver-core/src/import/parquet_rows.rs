@@ -15,17 +15,24 @@ pub fn owned_bytes<T: AsRef<[u8]> + Send + Sync + 'static>(owner: T) -> Bytes {
     Bytes::from_owner(owner)
 }
 
-fn parquet_error(e: parquet::errors::ParquetError) -> Error {
-    bad_file(format!("invalid Parquet file: {e}"))
+/// Runs a step of the Parquet reader, turning a panic inside it (the crate can panic on
+/// some corrupt files) into a file error. Never wraps the row callback, which may raise.
+fn guarded<T>(what: &str, f: impl FnOnce() -> parquet::errors::Result<T>) -> Result<T> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(r) => r.map_err(|e| bad_file(format!("{what}: {e}"))),
+        Err(_) => Err(bad_file(format!("{what}: the Parquet reader failed on damaged data"))),
+    }
 }
 
 /// Calls `row(n, object)` for every row of the Parquet file in `bytes` (n from 1) and returns
 /// how many there were.
 pub fn for_each_row(bytes: Bytes, row: &mut dyn FnMut(usize, Value) -> Result<()>) -> Result<usize> {
-    let reader = SerializedFileReader::new(bytes).map_err(parquet_error)?;
+    let reader = guarded("invalid Parquet file", || SerializedFileReader::new(bytes))?;
+    let mut rows = guarded("invalid Parquet file", || reader.get_row_iter(None))?;
     let mut n = 0;
-    for r in reader.get_row_iter(None).map_err(parquet_error)? {
-        let r = r.map_err(|e| bad_file(format!("row {}: invalid Parquet data: {e}", n + 1)))?;
+    loop {
+        let next = guarded(&format!("row {}: invalid Parquet data", n + 1), || rows.next().transpose())?;
+        let Some(r) = next else { break };
         n += 1;
         let mut obj = Map::new();
         for (name, field) in r.get_column_iter() {

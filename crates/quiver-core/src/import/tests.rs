@@ -340,4 +340,27 @@ fn parquet_rows_come_out_as_json_objects() {
     let e = parquet_rows(owned_bytes(buf[..buf.len() - 10].to_vec()), &mut |_, _| Ok(())).unwrap_err();
     assert_eq!(e.kind, ErrorKind::BadFileFormat);
     assert!(e.message.starts_with("invalid Parquet file"), "{}", e.message);
+    // damaged bytes anywhere: rows or a file error, never a panic
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let mut seed = 7u64;
+    let mut outcomes = Vec::new();
+    for _ in 0..400 {
+        let mut bad = buf.clone();
+        for _ in 0..3 {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let at = (seed >> 33) as usize % bad.len();
+            bad[at] ^= (seed >> 20) as u8 | 1;
+        }
+        outcomes.push(std::panic::catch_unwind(|| parquet_rows(owned_bytes(bad), &mut |_, _| Ok(()))));
+    }
+    std::panic::set_hook(default_hook);
+    for r in outcomes {
+        match r {
+            Ok(Ok(_)) => {}
+            // a damaged float can read as NaN, which is a row error
+            Ok(Err(e)) => assert!(matches!(e.kind, ErrorKind::BadFileFormat | ErrorKind::DataException), "{e:?}"),
+            Err(_) => panic!("a panic escaped the Parquet reader"),
+        }
+    }
 }
