@@ -256,3 +256,39 @@ def test_progress_is_visible_and_cancel_rolls_back(conn, dsn, coll, files):
     assert conn.execute("SELECT count(*) FROM bulk").fetchone()[0] == 0
     conn.execute("DROP TRIGGER bulk_pause ON bulk")
     conn.execute("DROP FUNCTION bulk_pause()")
+
+
+def test_binary_float16_sparse_vectors_and_dynamic_fields(conn, files):
+    """Other vector types from NumPy (uint8 bytes, float16) and JSON lines (sparse vectors,
+    keys outside the schema going to the dynamic field) come back exactly."""
+    schema = {"enable_dynamic_field": True, "fields": [
+        {"name": "id", "type": "INT64", "is_primary": True},
+        {"name": "bits", "type": "BINARY_VECTOR", "dim": 16},
+        {"name": "half", "type": "FLOAT16_VECTOR", "dim": 4},
+    ]}
+    conn.execute("SELECT quiver.drop_collection('bulk2') FROM quiver.list_collections() c WHERE c = 'bulk2'")
+    conn.execute("SELECT quiver.create_collection('bulk2', schema => %s, auto_id => false, metric => 'hamming',"
+                 " index => '{\"field_name\": \"half\", \"metric_type\": \"L2\"}')", (json.dumps(schema),))
+    try:
+        rng = np.random.default_rng(11)
+        n = 300
+        bits = rng.integers(0, 256, size=(n, 2), dtype=np.uint8)
+        half = rng.standard_normal((n, 4)).astype(np.float16)
+        np.save(os.path.join(files, "id.npy"), np.arange(n, dtype=np.int64))
+        np.save(os.path.join(files, "bits.npy"), bits)
+        np.save(os.path.join(files, "half.npy"), half)
+        paths = [readable(os.path.join(files, f"{f}.npy")) for f in ("id", "bits", "half")]
+        assert conn.execute("SELECT quiver.bulk_insert('bulk2', %s)", (paths,)).fetchone()[0] == {"insert_count": n}
+        got = conn.execute("SELECT id, bits::text, half::text FROM bulk2 ORDER BY id").fetchall()
+        for i, (rid, b, h) in enumerate(got):
+            assert rid == i
+            assert b == "".join(f"{x:08b}" for x in bits[i])
+            assert np.array(json.loads(h), np.float16).tobytes() == half[i].tobytes()
+        rows = [{"id": 1000 + i, "bits": "01" * 8, "half": [0.5, -1.0, 2.0, 0.25], "colour": f"c{i}", "n": i}
+                for i in range(5)]
+        p = write(files, "more.jsonl", "".join(json.dumps(r) + "\n" for r in rows))
+        assert conn.execute("SELECT quiver.bulk_insert('bulk2', %s)", ([p],)).fetchone()[0] == {"insert_count": 5}
+        q = conn.execute("SELECT * FROM quiver.query('bulk2', filter => 'colour == \"c3\"', output_fields => '{*}')").fetchall()
+        assert len(q) == 1 and q[0][0]["n"] == 3 and q[0][0]["id"] in (1003, "1003")
+    finally:
+        conn.execute("SELECT quiver.drop_collection('bulk2')")
