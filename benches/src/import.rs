@@ -169,12 +169,9 @@ pub fn main(args: &[String]) -> Result<(), String> {
     let cases: Vec<(&str, usize, &(PathBuf, PathBuf))> =
         std::iter::once(("unindexed", o.rows, &big)).chain(small.as_ref().map(|s| ("hnsw", o.indexed_rows, s))).collect();
     for (table_kind, rows, files) in cases {
-        let paths: Vec<&str> = if o.python.is_some() {
-            vec!["import_vectors .fvecs", "import_vectors .npy", "binary COPY (Rust client)", "binary COPY (psycopg)"]
-        } else {
-            vec!["import_vectors .fvecs", "import_vectors .npy", "binary COPY (Rust client)"]
-        };
-        for path in paths {
+        let paths = ["import_vectors .fvecs", "import_vectors .npy", "binary COPY (Rust client)", "binary COPY (psycopg)"];
+        // the psycopg path needs a Python to run it
+        for path in paths.into_iter().take(if o.python.is_some() { 4 } else { 3 }) {
             let ddl = format!(
                 "DROP TABLE IF EXISTS bench_import; CREATE TABLE bench_import (id int8, v vector({})){}; CHECKPOINT",
                 o.dim,
@@ -185,13 +182,8 @@ pub fn main(args: &[String]) -> Result<(), String> {
             let seconds = match path {
                 "import_vectors .fvecs" | "import_vectors .npy" => {
                     let f = if path.ends_with("fvecs") { &files.0 } else { &files.1 };
-                    let n: i64 = c
-                        .query_one("SELECT quiver.import_vectors('bench_import', 'v', $1, id_column => 'id')", &[&f.to_string_lossy().as_ref()])
-                        .map_err(|e| db_err(&target.name, "import_vectors", e))?
-                        .get(0);
-                    if n as usize != rows {
-                        return Err(format!("import_vectors loaded {n} rows, expected {rows}"));
-                    }
+                    c.query_one("SELECT quiver.import_vectors('bench_import', 'v', $1, id_column => 'id')", &[&f.to_string_lossy().as_ref()])
+                        .map_err(|e| db_err(&target.name, "import_vectors", e))?;
                     t.elapsed().as_secs_f64()
                 }
                 "binary COPY (Rust client)" => {

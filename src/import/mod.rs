@@ -11,7 +11,7 @@ mod deferred;
 mod stream;
 
 use pgrx::prelude::*;
-use quiver_core::import::{Format, VectorFile};
+use quiver_core::import::{in_file, Format, VectorFile};
 use quiver_core::{Error, ErrorKind};
 use serde_json::Value;
 
@@ -252,10 +252,4 @@ fn import_vectors(
         d.rebuild();
     }
     loaded
-}
-
-/// `e` with the file named in its message.
-pub(crate) fn in_file(path: &str, mut e: Error) -> Error {
-    e.message = format!("file \"{path}\": {}", e.message);
-    e
 }

@@ -8,7 +8,7 @@ use std::cell::RefCell;
 use std::ffi::CString;
 
 use pgrx::prelude::*;
-use quiver_core::import::{Format, VectorFile};
+use quiver_core::import::{in_file, Format, VectorFile};
 use quiver_core::{f16, Error, ErrorKind};
 
 use crate::error::raise;
@@ -71,7 +71,7 @@ impl Stream {
     pub fn new(map: memmap2::Mmap, format: Format, spec: Spec) -> Stream {
         let (rows, dim) = match VectorFile::open(&map, format) {
             Ok(f) => (f.rows(), f.dim()),
-            Err(e) => raise(super::in_file(&spec.path, e)),
+            Err(e) => raise(in_file(&spec.path, e)),
         };
         Stream {
             map,
@@ -100,7 +100,7 @@ impl Stream {
     }
 
     fn fail(&self, e: Error) -> ! {
-        let mut e = super::in_file(&self.spec.path, e);
+        let mut e = in_file(&self.spec.path, e);
         e.message = e.message.replacen(": row ", &format!(", column \"{}\": row ", self.spec.column), 1);
         raise(e)
     }
@@ -121,7 +121,7 @@ impl Stream {
             return;
         }
         let file =
-            VectorFile::open(&self.map, self.format).unwrap_or_else(|e| raise(super::in_file(&self.spec.path, e)));
+            VectorFile::open(&self.map, self.format).unwrap_or_else(|e| raise(in_file(&self.spec.path, e)));
         let end = (self.next + BATCH_ROWS).min(self.rows);
         let mut buf = std::mem::take(&mut self.buf);
         let mut values = std::mem::take(&mut self.values);
@@ -133,7 +133,7 @@ impl Stream {
             buf.extend_from_slice(&fields.to_be_bytes());
             if let Some(kind) = self.spec.id {
                 if let Err(e) = push_id(&mut buf, kind, i, self.spec.id_start) {
-                    raise(super::in_file(&self.spec.path, e));
+                    raise(in_file(&self.spec.path, e));
                 }
             }
             if let Err(e) = push_vector(&mut buf, self.spec.vtype, &values, i) {

@@ -69,3 +69,40 @@ def clusters():
             c.stop()
         except Exception as e:  # keep stopping the others
             print(f"could not stop cluster on port {c.port}: {e}")
+
+
+def progress_then_cancel(conn, dsn, sql, params, progress_sql, reached, timeout=20):
+    """Runs `sql` in another session, polls `progress_sql` (one row) on `conn` until
+    `reached(row)` or `timeout` seconds, then cancels the statement. Returns (the last row
+    polled, the SQLSTATE the statement ended with)."""
+    import threading
+    import time
+
+    result = {}
+    started = threading.Event()
+
+    def run():
+        with psycopg.connect(dsn, autocommit=True) as c:
+            result["pid"] = c.info.backend_pid
+            started.set()
+            try:
+                c.execute(sql, params)
+            except psycopg.Error as e:
+                result["error"] = e.sqlstate
+
+    t = threading.Thread(target=run)
+    t.start()
+    started.wait(timeout)
+    seen = None
+    try:
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            seen = conn.execute(progress_sql).fetchone()
+            if seen and reached(seen):
+                break
+            time.sleep(0.05)
+    finally:
+        if "pid" in result:
+            conn.execute("SELECT pg_cancel_backend(%s)", (result["pid"],))
+        t.join(30)
+    return seen, result.get("error")

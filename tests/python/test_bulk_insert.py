@@ -14,6 +14,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from conftest import progress_then_cancel
+
 DIM = 8
 SCHEMA = {"fields": [
     {"name": "id", "type": "INT64", "is_primary": True},
@@ -220,47 +222,25 @@ def test_partitions_and_privileges(conn, dsn, coll, files):
 def test_progress_is_visible_and_cancel_rolls_back(conn, dsn, coll, files):
     """A trigger pauses the import in its fourth batch: meanwhile another session sees the
     progress in pg_stat_progress_copy, then cancels it; nothing of the file stays."""
-    import threading
-    import time
     rows, _ = sample(6000, seed=7)
     p = write(files, "rows.jsonl", "".join(json.dumps(r) + "\n" for r in rows))
     conn.execute("""CREATE FUNCTION bulk_pause() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN IF NEW.id = 4500 THEN PERFORM pg_sleep(30); END IF; RETURN NEW; END $$""")
     conn.execute("CREATE TRIGGER bulk_pause BEFORE INSERT ON bulk FOR EACH ROW EXECUTE FUNCTION bulk_pause()")
-    result = {}
-
-    def run():
-        with psycopg.connect(dsn, autocommit=True) as c:
-            result["pid"] = c.info.backend_pid
-            try:
-                c.execute("SELECT quiver.bulk_insert('bulk', %s)", ([p],))
-            except psycopg.Error as e:
-                result["error"] = e.sqlstate
-
-    t = threading.Thread(target=run)
-    t.start()
-    try:
-        seen = None
-        deadline = time.time() + 20
-        while time.time() < deadline:
-            seen = conn.execute("SELECT command, type, tuples_processed, bytes_total FROM pg_stat_progress_copy"
-                                " WHERE relid = 'bulk'::regclass").fetchone()
-            if seen and seen[2] >= 3000:
-                break
-            time.sleep(0.05)
-        assert seen == ("COPY FROM", "FILE", 3000, os.path.getsize(p))
-    finally:
-        conn.execute("SELECT pg_cancel_backend(%s)", (result["pid"],))
-        t.join(30)
-    assert result.get("error") == "57014"
+    seen, error = progress_then_cancel(
+        conn, dsn, "SELECT quiver.bulk_insert('bulk', %s)", ([p],),
+        "SELECT command, type, tuples_processed, bytes_total FROM pg_stat_progress_copy WHERE relid = 'bulk'::regclass",
+        lambda row: row[2] >= 3000)
+    assert seen == ("COPY FROM", "FILE", 3000, os.path.getsize(p))
+    assert error == "57014"
     assert conn.execute("SELECT count(*) FROM bulk").fetchone()[0] == 0
     conn.execute("DROP TRIGGER bulk_pause ON bulk")
     conn.execute("DROP FUNCTION bulk_pause()")
 
 
-def test_binary_float16_sparse_vectors_and_dynamic_fields(conn, files):
-    """Other vector types from NumPy (uint8 bytes, float16) and JSON lines (sparse vectors,
-    keys outside the schema going to the dynamic field) come back exactly."""
+def test_binary_float16_vectors_and_dynamic_fields(conn, files):
+    """Other vector types from NumPy (binary vectors as uint8 bytes, float16) come back
+    exactly; in JSON lines, keys outside the schema go to the dynamic field."""
     schema = {"enable_dynamic_field": True, "fields": [
         {"name": "id", "type": "INT64", "is_primary": True},
         {"name": "bits", "type": "BINARY_VECTOR", "dim": 16},

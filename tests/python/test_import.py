@@ -8,13 +8,13 @@ import os
 import shutil
 import struct
 import tempfile
-import threading
-import time
 
 import numpy as np
 import psycopg
 import pytest
 from pgvector.psycopg import register_vector
+
+from conftest import progress_then_cancel
 
 
 @pytest.fixture
@@ -237,33 +237,14 @@ def test_progress_is_visible_and_cancel_rolls_back(conn, dsn, files):
     conn.execute("""CREATE FUNCTION imp_pause() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN IF NEW.id = 5000 THEN PERFORM pg_sleep(30); END IF; RETURN NEW; END $$""")
     conn.execute("CREATE TRIGGER imp_pause BEFORE INSERT ON imp_c FOR EACH ROW EXECUTE FUNCTION imp_pause()")
-    result = {}
-
-    def run():
-        with psycopg.connect(dsn, autocommit=True) as c:
-            result["pid"] = c.info.backend_pid
-            try:
-                c.execute("SELECT quiver.import_vectors('imp_c', 'v', %s, id_column => 'id')", (p,))
-            except psycopg.Error as e:
-                result["error"] = e.sqlstate
-
-    t = threading.Thread(target=run)
-    t.start()
-    seen = None
-    deadline = time.time() + 20
-    while time.time() < deadline:
-        seen = conn.execute(
-            "SELECT command, type, tuples_processed, bytes_total FROM pg_stat_progress_copy WHERE relid = 'imp_c'::regclass"
-        ).fetchone()
-        if seen and seen[2] >= 5000:
-            break
-        time.sleep(0.05)
+    seen, error = progress_then_cancel(
+        conn, dsn, "SELECT quiver.import_vectors('imp_c', 'v', %s, id_column => 'id')", (p,),
+        "SELECT command, type, tuples_processed, bytes_total FROM pg_stat_progress_copy WHERE relid = 'imp_c'::regclass",
+        lambda row: row[2] >= 5000)
     assert seen is not None and seen[0] == "COPY FROM" and seen[1] == "CALLBACK"
     assert seen[2] >= 5000
     assert seen[3] == 19 + 2 + 20000 * (2 + 12 + 8 + 32 * 4)
-    conn.execute("SELECT pg_cancel_backend(%s)", (result["pid"],))
-    t.join(30)
-    assert result.get("error") == "57014"
+    assert error == "57014"
     assert conn.execute("SELECT count(*) FROM imp_c").fetchone()[0] == 0
     conn.execute("DROP TABLE imp_c")
     conn.execute("DROP FUNCTION imp_pause()")

@@ -36,13 +36,25 @@ pub fn parse_header(bytes: &[u8]) -> Result<NpyHeader> {
     Ok(NpyHeader { data_offset: end, ..header })
 }
 
-/// Opens a one- or two-dimensional C-ordered array of a supported element type.
-pub(super) fn open(bytes: &[u8]) -> Result<VectorFile<'_>> {
+/// The header of a C-ordered array (import reads rows in memory order).
+pub(super) fn parse_c_order(bytes: &[u8]) -> Result<NpyHeader> {
     let h = parse_header(bytes)?;
     if h.fortran_order {
         return Err(bad_file("Fortran-ordered .npy arrays are not supported")
             .with_detail("save the array C-ordered, e.g. np.save(path, np.ascontiguousarray(a))"));
     }
+    Ok(h)
+}
+
+/// The error for a big-endian dtype.
+pub(super) fn big_endian(descr: &str) -> crate::error::Error {
+    bad_file(format!("big-endian .npy arrays are not supported (dtype '{descr}')"))
+        .with_detail("convert with a.astype(a.dtype.newbyteorder('<'))")
+}
+
+/// Opens a one- or two-dimensional C-ordered array of a supported element type.
+pub(super) fn open(bytes: &[u8]) -> Result<VectorFile<'_>> {
+    let h = parse_c_order(bytes)?;
     let elem = match h.descr.as_str() {
         "<f4" => Elem::F32,
         "<f2" => Elem::F16,
@@ -50,10 +62,7 @@ pub(super) fn open(bytes: &[u8]) -> Result<VectorFile<'_>> {
         "|u1" | "<u1" | "u1" => Elem::U8,
         "<i4" => Elem::I32,
         "<i8" => Elem::I64,
-        d if d.starts_with('>') => {
-            return Err(bad_file(format!("big-endian .npy arrays are not supported (dtype '{d}')"))
-                .with_detail("convert with a.astype(a.dtype.newbyteorder('<'))"))
-        }
+        d if d.starts_with('>') => return Err(big_endian(d)),
         d => {
             return Err(bad_file(format!("unsupported .npy dtype '{d}'"))
                 .with_detail("supported: float32, float16, int8, uint8 (vectors); int32, int64 (ids)"))

@@ -8,7 +8,7 @@ use half::f16;
 use serde_json::{Number, Value};
 
 use super::bad_file;
-use super::npy::parse_header;
+use super::npy::{big_endian, parse_c_order};
 use crate::error::{Error, Result};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -51,8 +51,7 @@ fn kind_of(descr: &str) -> Result<Kind> {
     };
     let single_byte = matches!(kind, Kind::Bool | Kind::Int { size: 1, .. });
     if !order && !single_byte {
-        return Err(bad_file(format!("big-endian .npy arrays are not supported (dtype '{descr}')"))
-            .with_detail("convert with a.astype(a.dtype.newbyteorder('<'))"));
+        return Err(big_endian(descr));
     }
     Ok(kind)
 }
@@ -70,11 +69,7 @@ impl Kind {
 impl<'a> NpyColumn<'a> {
     /// Validates `bytes` as a C-ordered one- or two-dimensional array.
     pub fn open(bytes: &'a [u8]) -> Result<NpyColumn<'a>> {
-        let h = parse_header(bytes)?;
-        if h.fortran_order {
-            return Err(bad_file("Fortran-ordered .npy arrays are not supported")
-                .with_detail("save the array C-ordered, e.g. np.save(path, np.ascontiguousarray(a))"));
-        }
+        let h = parse_c_order(bytes)?;
         let kind = kind_of(&h.descr)?;
         let (rows, width) = match h.shape[..] {
             [n] => (n, None),
