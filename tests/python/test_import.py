@@ -359,3 +359,54 @@ def test_vector_indexes_are_built_after_the_rows_of_an_empty_table(conn, dsn, fi
         conn.execute("DROP TABLE IF EXISTS imp_parts")
         conn.execute("DROP TABLE imp_d")
         conn.execute("DROP ROLE imp_loader")
+
+
+def test_kill_9_during_a_deferred_index_import(clusters, files):
+    """kill -9 while import_vectors loads rows with the table's hnsw index dropped: after
+    recovery the index is there as it was (same OID and definition), the table holds none of
+    the import, and the index takes inserts and finds them."""
+    import threading
+
+    from pgcluster import PORT_BASE, index_problems, nearest_ids, wait_until
+
+    a = np.random.default_rng(12).standard_normal((20000, 8)).astype(np.float32)
+    p = npy(os.path.join(files, "crash.npy"), a)
+    c = clusters(PORT_BASE)
+    c.init()
+    c.start()
+    with c.connect() as conn:
+        conn.execute("CREATE EXTENSION quiver")
+        conn.execute("CREATE TABLE t (id int8, v vector(8))")
+        conn.execute("CREATE INDEX t_v ON t USING hnsw (v vector_l2_ops) WITH (m = 8)")
+        conn.execute("""CREATE FUNCTION pause() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN IF NEW.id = 15000 THEN PERFORM pg_sleep(60); END IF; RETURN NEW; END $$""")
+        conn.execute("CREATE TRIGGER pause BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION pause()")
+        before = index_state(conn, "t")
+
+    def run():
+        try:
+            with c.connect() as conn:
+                conn.execute("SELECT quiver.import_vectors('t', 'v', %s, id_column => 'id')", (p,))
+        except psycopg.Error:
+            pass
+
+    t = threading.Thread(target=run)
+    t.start()
+    with c.connect() as conn:
+        # the index is gone (in the importing transaction) and the rows are coming in
+        wait_until(lambda: (conn.execute("SELECT tuples_processed FROM pg_stat_progress_copy").fetchone() or [0])[0] >= 15000,
+                   30, what="the import to reach its pause")
+        # ... into a table the import holds exclusively: the deferred path was taken
+        assert conn.execute("SELECT count(*) FROM pg_locks WHERE relation = 't'::regclass"
+                            " AND mode = 'AccessExclusiveLock' AND granted").fetchone()[0] == 1
+    c.kill_all()
+    t.join(30)
+    c.start()
+    with c.connect() as conn:
+        assert index_state(conn, "t") == before
+        assert conn.execute("SELECT count(*) FROM t").fetchone()[0] == 0
+        conn.execute("DROP TRIGGER pause ON t")
+        conn.execute("INSERT INTO t SELECT i, ('[' || i || ',1,1,1,1,1,1,1]')::vector FROM generate_series(1, 200) i")
+        conn.execute("SET enable_seqscan = off")
+        assert nearest_ids(conn, "t", "[77,1,1,1,1,1,1,1]", 1) == [77]
+        assert index_problems(conn, "t_v") == []
