@@ -133,6 +133,13 @@ pub struct Rows {
 }
 
 impl Rows {
+    /// Rows of `heap`, with room for its payloads reserved up to `limit` bytes (a table's size
+    /// bounds the vectors it holds, less whatever is toasted elsewhere).
+    pub fn for_heap(heap: pg_sys::Relation, limit: usize) -> Rows {
+        let bytes = unsafe { pg_sys::RelationGetNumberOfBlocksInFork(heap, pg_sys::ForkNumber::MAIN_FORKNUM) } as usize * page::BLCKSZ;
+        Rows { arena: Arena::with_capacity(bytes.min(limit)), ..Default::default() }
+    }
+
     pub fn len(&self) -> usize {
         self.offsets.len()
     }

@@ -1,6 +1,7 @@
 //! The index framework shared by every quiver access method:
 //!
 //! * `page`: buffers, Generic WAL, page items, the free space map, init forks.
+//! * `bulk`: a new index's pages written past shared buffers, WAL-logged in batches.
 //! * `overflow`: values larger than a page, in chains of overflow pages.
 //! * `payload`: opclass kernels, detoasting, dimension checks, heap TIDs.
 //! * `build`: build input (rows collected within maintenance_work_mem, spilled beyond it) and
@@ -13,6 +14,7 @@
 //! * `recent`: where blocks sit in shared buffers.
 
 pub mod build;
+pub mod bulk;
 pub mod check;
 pub mod cost;
 pub mod handler;

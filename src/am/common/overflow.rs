@@ -5,6 +5,7 @@
 //! Every access method passes its own overflow page kind, so a chain never leads onto a page
 //! of another kind without that being noticed.
 
+use super::bulk::BulkWriter;
 use super::page::{self, Buf, Lock, Wal, MAX_ITEM_SIZE};
 use pgrx::pg_sys;
 use pgrx::PgSqlErrorCode;
@@ -55,23 +56,22 @@ pub fn pages_for(len: usize) -> u32 {
     len.div_ceil(CHUNK) as u32
 }
 
-/// Write `value` into new pages appended to the index, front to back, during a build whose
-/// page plan expects the chain to start at block `expected_first`.
-pub fn write_in_order(index: pg_sys::Relation, kind: u16, value: &[u8], expected_first: u32) {
-    let chunks: Vec<&[u8]> = value.chunks(CHUNK).collect();
-    for (k, chunk) in chunks.iter().enumerate() {
-        let buf = Buf::extend(index, pg_sys::ForkNumber::MAIN_FORKNUM);
-        if buf.blkno() != expected_first + k as u32 {
-            crate::error::raise_code(PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, "index build: overflow layout mismatch");
-        }
-        let mut wal = Wal::start(index);
-        let pg = wal.register(&buf, true);
+/// Append `value` to a build's pages as a chain of consecutive overflow pages; the chain's
+/// first block (the block the next page would have got when `value` is empty).
+pub fn append_chain(bulk: &mut BulkWriter, kind: u16, value: &[u8]) -> u32 {
+    let first = bulk.next_block();
+    let mut image = vec![0u8; page::BLCKSZ];
+    let chunks = value.chunks(CHUNK).count();
+    for (k, chunk) in value.chunks(CHUNK).enumerate() {
+        image.fill(0);
+        let pg = image.as_mut_ptr() as pg_sys::Page;
         page::init_page(pg, kind);
-        let next = if k + 1 < chunks.len() { buf.blkno() + 1 } else { pg_sys::InvalidBlockNumber };
+        let next = if k + 1 < chunks { bulk.next_block() + 1 } else { pg_sys::InvalidBlockNumber };
         page::set_next_block(pg, next);
         page::add_item(pg, chunk);
-        wal.finish();
+        bulk.append(&image);
     }
+    first
 }
 
 /// Write one overflow page holding `chunk` and pointing at `next` into `buf` (exclusively

@@ -68,7 +68,8 @@ pub fn query(
     }
 }
 
-/// Heap blocks now: every row visible to the scan's snapshot lies below.
+/// Heap blocks now, as [`emit`] first checks TIDs against (it asks again before it calls one
+/// corrupt: entries of rows inserted since, by other sessions, may point past this).
 pub fn heap_blocks(scan: pg_sys::IndexScanDesc) -> u32 {
     let heap = unsafe { (*scan).heapRelation };
     if heap.is_null() {
@@ -79,10 +80,14 @@ pub fn heap_blocks(scan: pg_sys::IndexScanDesc) -> u32 {
 }
 
 /// Hand one row to the executor: its heap TID and ORDER BY value (`None`: NULL). A TID that
-/// cannot be in the table (`heap_blocks` from [`heap_blocks`]) is index corruption.
-pub fn emit(scan: pg_sys::IndexScanDesc, am: &str, heap_blocks: u32, tid: HeapTid, value: Option<f64>) {
+/// cannot be in the table is index corruption. `heap_blocks` (from [`heap_blocks`]) is
+/// refreshed when a TID lies past it: a concurrent insert may have extended the table since.
+pub fn emit(scan: pg_sys::IndexScanDesc, am: &str, heap_blocks: &mut u32, tid: HeapTid, value: Option<f64>) {
     unsafe {
-        if tid.0 >= heap_blocks || tid.1 == 0 || tid.1 > payload::MAX_HEAP_TUPLES_PER_PAGE {
+        if tid.0 >= *heap_blocks {
+            *heap_blocks = self::heap_blocks(scan);
+        }
+        if tid.0 >= *heap_blocks || tid.1 == 0 || tid.1 > payload::MAX_HEAP_TUPLES_PER_PAGE {
             crate::error::raise_code(
                 PgSqlErrorCode::ERRCODE_INDEX_CORRUPTED,
                 format!(

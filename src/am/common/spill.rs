@@ -125,6 +125,17 @@ impl Default for Arena {
 }
 
 impl Arena {
+    /// An arena with room for `bytes` reserved up front (address space only: pages are touched
+    /// as they fill), so that growing never copies what is already there. Without the room
+    /// (an allocation refused), the arena grows as usual.
+    pub fn with_capacity(bytes: usize) -> Arena {
+        let mut v = Vec::new();
+        if bytes > 0 {
+            let _ = v.try_reserve_exact(bytes);
+        }
+        Arena { store: Store::Memory(v), len: 0 }
+    }
+
     pub fn is_spilled(&self) -> bool {
         !matches!(self.store, Store::Memory(_))
     }

@@ -8,7 +8,9 @@
 use super::layout::{node_id, HeapTid, NewNode, Node, KIND_NODES, KIND_OVERFLOW, MAX_TIDS};
 use super::spec::IndexSpec;
 use super::write;
-use crate::am::common::page::{self, Buf, Wal, BLCKSZ, SPECIAL_SIZE};
+use crate::am::common::bulk::BulkWriter;
+use crate::am::common::overflow;
+use crate::am::common::page::{self, BLCKSZ, SPECIAL_SIZE};
 use crate::am::common::build::{self, report_phase, report_tuples, Rows};
 use crate::am::common::payload;
 use crate::am::common::spill::TempFile;
@@ -131,13 +133,14 @@ pub unsafe extern "C-unwind" fn ambuild(
 ) -> *mut pg_sys::IndexBuildResult {
     let spec = IndexSpec::for_build(index);
     build::check_empty(index);
+    let limit = build::memory_limit();
     let mut c = Collected {
-        rows: Rows::default(),
+        rows: Rows::for_heap(heap, limit),
         hashes: Vec::new(),
         outside: Vec::new(),
         nulls: Vec::new(),
         spec,
-        limit: build::memory_limit(),
+        limit,
         used: 0,
         on_disk: false,
         total: 0,
@@ -305,13 +308,14 @@ fn write_graph(index: pg_sys::Relation, c: &Collected) {
     }
     let mut item = Vec::new();
     let mut list = Vec::new();
+    let mut bulk = BulkWriter::new(index);
+    let mut image = vec![0u8; BLCKSZ];
     for (p, members) in pages.iter().enumerate() {
-        let buf = Buf::extend(index, pg_sys::ForkNumber::MAIN_FORKNUM);
-        if buf.blkno() != p as u32 + 1 {
+        if bulk.next_block() != p as u32 + 1 {
             crate::error::raise_code(PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, "hnsw build: page layout mismatch");
         }
-        let mut wal = Wal::start(index);
-        let pg = wal.register(&buf, true);
+        image.fill(0);
+        let pg = image.as_mut_ptr() as pg_sys::Page;
         page::init_page(pg, KIND_NODES);
         for &i in members {
             item.clear();
@@ -333,16 +337,18 @@ fn write_graph(index: pg_sys::Relation, c: &Collected) {
                 crate::error::raise_code(PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, "hnsw build: page layout mismatch");
             }
         }
-        wal.finish();
+        bulk.append(&image);
         report_tuples(None, members.last().map_or(0, |&i| i + 1));
-        pgrx::check_for_interrupts!();
     }
     for e in 0..n {
         if let Some(expected) = overflow_at[e] {
-            // Chains are written front to back here so the block numbers match the plan.
-            crate::am::common::overflow::write_in_order(index, KIND_OVERFLOW, payload_of(e as u32), expected);
+            // chains follow the node pages in element order, as planned above
+            if overflow::append_chain(&mut bulk, KIND_OVERFLOW, payload_of(e as u32)) != expected {
+                crate::error::raise_code(PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, "hnsw build: overflow layout mismatch");
+            }
         }
     }
+    bulk.finish();
 
     pgrx::debug1!("hnsw build: pages written in {:.3} s", started.elapsed().as_secs_f64());
     let entry = graph.entry_point();

@@ -2,9 +2,10 @@
 //! k-means on a sample, assign every row to its nearest centroid on the build's threads
 //! (plain Rust data only), then write each list's pages and the list heads.
 
-use super::layout::{self, Entry, Head, Meta, HEAD_NAN, HEAD_NULL, HEAD_OVERFLOW, KIND_FREE, KIND_HEADS, KIND_LIST, KIND_OVERFLOW};
+use super::layout::{self, Entry, Head, Meta, HEAD_NAN, HEAD_NULL, HEAD_OVERFLOW, KIND_HEADS, KIND_LIST, KIND_OVERFLOW};
 use super::pages;
 use crate::am::common::build::{self, report_phase, report_tuples, Rows};
+use crate::am::common::bulk::BulkWriter;
 use crate::am::common::page::{self, Buf, Wal, BLCKSZ};
 use crate::am::common::payload::{self, HeapTid};
 use crate::am::common::{overflow, threads};
@@ -98,10 +99,13 @@ pub unsafe extern "C-unwind" fn ambuild(
 ) -> *mut pg_sys::IndexBuildResult {
     let spec = BuildSpec::of(index);
     build::check_empty(index);
-    let mut c = Collected { rows: Rows::default(), nan: Vec::new(), nulls: Vec::new(), used: 0, limit: build::memory_limit(), spec };
+    let limit = build::memory_limit();
+    let mut c = Collected { rows: Rows::for_heap(heap, limit), nan: Vec::new(), nulls: Vec::new(), used: 0, limit, spec };
     report_phase(PHASE_LOAD);
+    let started = std::time::Instant::now();
     let heap_tuples = build::scan_heap(heap, index, index_info, &mut |p, tid| c.add(p, tid));
     c.rows.seal();
+    pgrx::debug1!("ivfflat build: {} rows read in {:.3} s", c.rows.len(), started.elapsed().as_secs_f64());
     let total = c.rows.len() + c.nan.len() + c.nulls.len();
     write_index(index, &c);
     build::build_result(heap_tuples, total as f64)
@@ -159,8 +163,8 @@ fn normalize(v: &mut [f32]) {
 }
 
 /// Train the centroids on a sample of the rows: (as f32, flat; as payloads of the index's
-/// kind). Meanwhile the backend's thread grows `reserve`.
-fn train(c: &Collected, pool: &rayon::ThreadPool, reserve: &mut page::Reserve) -> (Vec<f32>, Vec<Vec<u8>>) {
+/// kind).
+fn train(c: &Collected, pool: &rayon::ThreadPool) -> (Vec<f32>, Vec<Vec<u8>>) {
     let spec = &c.spec;
     let n = c.rows.len();
     let dim = spec.dims as usize;
@@ -195,11 +199,7 @@ fn train(c: &Collected, pool: &rayon::ThreadPool, reserve: &mut page::Reserve) -
     report_phase(PHASE_KMEANS);
     report_tuples(Some(picked.len()), 0);
     let params = KMeansParams { k: spec.lists, iterations: 10, seed: 0x5156_4956, objective: spec.objective() };
-    let trained = threads::run_alongside(
-        pool,
-        || ivf::train(&data, dim, &params, &threads::cancel_requested),
-        || reserve.grow(RESERVE_CHUNK),
-    );
+    let trained = threads::run(pool, || ivf::train(&data, dim, &params, &threads::cancel_requested), || {});
     let centroids = match trained {
         Ok(c) => c,
         Err(KMeansError::Cancelled) => build::raise_cancelled(),
@@ -212,7 +212,7 @@ fn train(c: &Collected, pool: &rayon::ThreadPool, reserve: &mut page::Reserve) -
 /// `vector` rows under L2, inner product or cosine go through quiver-core's blocked
 /// assignment kernel (the objective k-means trained with); other kinds and L1 compare each
 /// centroid with the index's own distance.
-fn assign(c: &Collected, flat: &[f32], centroids: &[Vec<u8>], pool: &rayon::ThreadPool, reserve: &mut page::Reserve) -> Vec<u32> {
+fn assign(c: &Collected, flat: &[f32], centroids: &[Vec<u8>], pool: &rayon::ThreadPool) -> Vec<u32> {
     let spec = c.spec;
     let n = c.rows.len();
     report_phase(PHASE_ASSIGN);
@@ -270,116 +270,58 @@ fn assign(c: &Collected, flat: &[f32], centroids: &[Vec<u8>], pool: &rayon::Thre
             .collect::<Result<Vec<Vec<u32>>, _>>()
             .map(|v| v.concat())
     };
-    let backend = || {
-        report_tuples(None, done.load(Ordering::Relaxed));
-        reserve.grow(RESERVE_CHUNK)
-    };
-    match threads::run_alongside(pool, work, backend) {
+    match threads::run(pool, work, || report_tuples(None, done.load(Ordering::Relaxed))) {
         Ok(a) => a,
         Err(KMeansError::Cancelled) => build::raise_cancelled(),
     }
 }
 
-/// Blocks the backend adds per step while the build's threads run k-means and the assignment.
-const RESERVE_CHUNK: usize = 64;
-
-/// Fewer list pages than the build will certainly write: the rows' entries (with their line
-/// pointers) divided by the room on an empty list page. The build extends the index by this
-/// many blocks while k-means runs, so the write phase finds them ready.
-fn list_pages_lower_bound(c: &Collected) -> usize {
-    let img = ListWriter::fresh_image();
-    let room = page::free_space(img.as_ptr() as pg_sys::Page) + 4;
-    let bytes: usize = (0..c.rows.len())
-        .map(|i| {
-            let len = c.rows.payload(i).len();
-            let inline = if layout::entry_overflows(len) { layout::ENTRY_SIZE + 4 } else { layout::ENTRY_SIZE + len };
-            inline.next_multiple_of(8) + 4
-        })
-        .sum();
-    bytes / room.max(1)
-}
-
-/// Builds list pages in memory and writes each when full, linking it to the next.
+/// Builds list pages in memory. A list's pages are consecutive blocks: each full page names
+/// the block after it and is appended to the index.
 struct ListWriter {
-    index: pg_sys::Relation,
-    /// The page being filled, written (full image) once its successor's block is known.
+    bulk: BulkWriter,
     image: Vec<u8>,
-    pending_blk: u32,
     first: u32,
-    last: u32,
     item: Vec<u8>,
-    /// List pages are written without WAL and logged as full images at the end of the build.
-    unlogged: page::Unlogged,
-    /// Blocks added while k-means ran, used first.
-    reserve: page::Reserve,
 }
 
 impl ListWriter {
-    fn new(index: pg_sys::Relation, reserve: page::Reserve) -> Self {
-        ListWriter {
-            index,
-            image: Vec::new(),
-            pending_blk: 0,
-            first: 0,
-            last: 0,
-            item: Vec::new(),
-            unlogged: page::Unlogged::default(),
-            reserve,
-        }
+    fn fresh_image(&mut self) {
+        self.image.fill(0);
+        page::init_page(self.image.as_mut_ptr() as pg_sys::Page, KIND_LIST);
     }
 
-    fn fresh_image() -> Vec<u8> {
-        let mut img = vec![0u8; BLCKSZ];
-        page::init_page(img.as_mut_ptr() as pg_sys::Page, KIND_LIST);
-        img
-    }
-
-    /// Start a list: its first page is allocated now (every list has one, even empty).
+    /// Start a list: its first page is the next block (every list has one, even empty).
     fn start(&mut self) {
-        self.image = Self::fresh_image();
-        let buf = self.reserve.take();
-        self.first = buf.blkno();
-        self.pending_blk = self.first;
-        drop(buf); // written (full image) when the page is complete
-        self.last = self.first;
+        self.fresh_image();
+        self.first = self.bulk.next_block();
     }
 
-    fn add(&mut self, tid: HeapTid, p: &[u8]) {
-        let ov = layout::entry_overflows(p.len()).then(|| {
-            let first = page::nblocks(self.index);
-            overflow::write_in_order(self.index, KIND_OVERFLOW, p, first);
-            first
-        });
-        Entry::write(&mut self.item, tid, p.len(), Some(p), ov);
+    /// Add an entry: the payload inline, or the chain at `chain` holding it.
+    fn add(&mut self, tid: HeapTid, p: &[u8], chain: Option<u32>) {
+        Entry::write(&mut self.item, tid, p.len(), Some(p), chain);
         let pg = self.image.as_mut_ptr() as pg_sys::Page;
         if page::add_item(pg, &self.item).is_some() {
             return;
         }
-        // page full: a new page for the list; the full one names it and is written
-        let buf = self.reserve.take();
-        let next = buf.blkno();
-        drop(buf);
-        page::set_next_block(pg, next);
-        self.write_image(self.pending_blk);
-        self.pending_blk = next;
-        self.last = next;
-        self.image = Self::fresh_image();
-        page::add_item(self.image.as_mut_ptr() as pg_sys::Page, &self.item);
-    }
-
-    fn write_image(&mut self, blk: u32) {
-        let buf = Buf::read(self.index, blk, page::Lock::Exclusive);
-        self.unlogged.write(&buf, &self.image);
+        // page full: it names the next block, where the list goes on
+        page::set_next_block(pg, self.bulk.next_block() + 1);
+        self.bulk.append(&self.image);
+        self.fresh_image();
+        if page::add_item(self.image.as_mut_ptr() as pg_sys::Page, &self.item).is_none() {
+            crate::error::raise_code(PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, "ivfflat build: an entry does not fit on a page");
+        }
     }
 
     /// Finish the list: (first page, last page).
     fn finish(&mut self) -> (u32, u32) {
-        self.write_image(self.pending_blk);
-        (self.first, self.last)
+        let last = self.bulk.append(&self.image);
+        (self.first, last)
     }
 }
 
-/// Write the whole index: meta page, lists, heads.
+/// Write the whole index: meta page, the chains of vectors larger than a page, lists, the
+/// chains of large centroids, heads. All but the meta page are written by a [`BulkWriter`].
 fn write_index(index: pg_sys::Relation, c: &Collected) {
     let spec = c.spec;
     let mut meta = Meta {
@@ -392,11 +334,15 @@ fn write_index(index: pg_sys::Relation, c: &Collected) {
         build_id: build_id(),
     };
     pages::init_meta(index, pg_sys::ForkNumber::MAIN_FORKNUM, &meta);
+    let started = std::time::Instant::now();
     let pool = threads::pool(threads::build_threads());
-    let mut reserve = page::Reserve::new(index, list_pages_lower_bound(c));
-    let (flat, centroids) = train(c, &pool, &mut reserve);
-    let assigned = assign(c, &flat, &centroids, &pool, &mut reserve);
+    let (flat, centroids) = train(c, &pool);
+    pgrx::debug1!("ivfflat build: k-means in {:.3} s", started.elapsed().as_secs_f64());
+    let started = std::time::Instant::now();
+    let assigned = assign(c, &flat, &centroids, &pool);
     drop(pool);
+    pgrx::debug1!("ivfflat build: rows assigned in {:.3} s", started.elapsed().as_secs_f64());
+    let started = std::time::Instant::now();
 
     // rows grouped by list (counting sort, heap order within a list)
     let mut starts = vec![0usize; spec.lists + 1];
@@ -416,13 +362,29 @@ fn write_index(index: pg_sys::Relation, c: &Collected) {
 
     report_phase(PHASE_WRITE);
     report_tuples(Some(c.rows.len() + c.nan.len() + c.nulls.len()), 0);
+    let mut bulk = BulkWriter::new(index);
+    // vectors larger than a page: their chains first, in list order
+    let mut chains: Vec<u32> = Vec::new();
+    if (0..c.rows.len()).any(|i| layout::entry_overflows(c.rows.payload(i).len())) {
+        chains = vec![pg_sys::InvalidBlockNumber; c.rows.len()];
+        for (k, &i) in order.iter().enumerate() {
+            let p = c.rows.payload(i as usize);
+            if layout::entry_overflows(p.len()) {
+                chains[i as usize] = overflow::append_chain(&mut bulk, KIND_OVERFLOW, p);
+            }
+            if k % 1024 == 0 {
+                pgrx::check_for_interrupts!();
+            }
+        }
+    }
     let mut ends: Vec<(u32, u32)> = Vec::with_capacity(spec.lists + 2);
-    let mut w = ListWriter::new(index, reserve);
+    let mut w = ListWriter { bulk, image: vec![0u8; BLCKSZ], first: 0, item: Vec::new() };
     let mut done = 0usize;
     for l in 0..spec.lists {
         w.start();
         for &i in &order[starts[l]..starts[l + 1]] {
-            w.add(c.rows.tids[i as usize], c.rows.payload(i as usize));
+            let chain = chains.get(i as usize).copied().filter(|&b| b != pg_sys::InvalidBlockNumber);
+            w.add(c.rows.tids[i as usize], c.rows.payload(i as usize), chain);
             done += 1;
             if done % 1024 == 0 {
                 report_tuples(None, done);
@@ -434,15 +396,13 @@ fn write_index(index: pg_sys::Relation, c: &Collected) {
     for tids in [&c.nan, &c.nulls] {
         w.start();
         for &t in tids.iter() {
-            w.add(t, &[]);
+            w.add(t, &[], None);
         }
         done += tids.len();
         ends.push(w.finish());
     }
     report_tuples(None, done);
-    let ListWriter { mut unlogged, reserve, .. } = w;
-    reserve.release(KIND_FREE, &mut unlogged);
-    unlogged.log(index);
+    let mut bulk = w.bulk;
 
     // heads: centroid chains first (when large), then the head pages
     let mut heads: Vec<(Head, Vec<u8>)> = Vec::with_capacity(spec.lists + 2);
@@ -455,9 +415,7 @@ fn write_index(index: pg_sys::Relation, c: &Collected) {
             head.centroid_len = cp.len() as u32;
             if layout::head_overflows(cp.len()) {
                 head.flags |= HEAD_OVERFLOW;
-                let at = page::nblocks(index);
-                overflow::write_in_order(index, KIND_OVERFLOW, cp, at);
-                head.overflow = at;
+                head.overflow = overflow::append_chain(&mut bulk, KIND_OVERFLOW, cp);
             } else {
                 inline = cp.clone();
             }
@@ -466,28 +424,24 @@ fn write_index(index: pg_sys::Relation, c: &Collected) {
         }
         heads.push((head, inline));
     }
-    let (heads_blk, head_pages) = write_heads(index, &heads);
+    let (heads_blk, head_pages) = write_heads(&mut bulk, &heads);
+    bulk.finish();
+    pgrx::debug1!("ivfflat build: pages written in {:.3} s", started.elapsed().as_secs_f64());
     meta.heads_blk = heads_blk;
     meta.head_pages = head_pages;
     pages::update_meta(index, &meta);
 }
 
-/// Write the heads on consecutive new pages; returns (first block, pages).
-fn write_heads(index: pg_sys::Relation, heads: &[(Head, Vec<u8>)]) -> (u32, u32) {
+/// Append the head pages (consecutive blocks); returns (first block, pages).
+fn write_heads(bulk: &mut BulkWriter, heads: &[(Head, Vec<u8>)]) -> (u32, u32) {
     let mut item = Vec::new();
-    let mut first = None;
+    let mut image = vec![0u8; BLCKSZ];
+    let first = bulk.next_block();
     let mut count = 0u32;
     let mut i = 0;
     while i < heads.len() {
-        let buf = Buf::extend(index, pg_sys::ForkNumber::MAIN_FORKNUM);
-        if let Some(f) = first {
-            if buf.blkno() != f + count {
-                crate::error::raise_code(PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, "ivfflat build: head pages are not consecutive");
-            }
-        }
-        first.get_or_insert(buf.blkno());
-        let mut wal = Wal::start(index);
-        let p = wal.register(&buf, true);
+        image.fill(0);
+        let p = image.as_mut_ptr() as pg_sys::Page;
         page::init_page(p, KIND_HEADS);
         let mut on_page = 0;
         while i < heads.len() {
@@ -501,10 +455,10 @@ fn write_heads(index: pg_sys::Relation, heads: &[(Head, Vec<u8>)]) -> (u32, u32)
         if on_page == 0 {
             crate::error::raise_code(PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, "ivfflat build: a list head does not fit on a page");
         }
-        wal.finish();
+        bulk.append(&image);
         count += 1;
     }
-    (first.unwrap_or(pg_sys::InvalidBlockNumber), count)
+    (first, count)
 }
 
 /// A build id: random enough that two builds of one index never share it.

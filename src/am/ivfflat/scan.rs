@@ -212,7 +212,7 @@ pub unsafe extern "C-unwind" fn amgettuple(scan: pg_sys::IndexScanDesc, _dir: pg
         let index = (*scan).indexRelation;
         loop {
             if let Some((tid, value)) = state.rows.pop_front() {
-                common_scan::emit(scan, "ivfflat", state.heap_blocks, tid, value);
+                common_scan::emit(scan, "ivfflat", &mut state.heap_blocks, tid, value);
                 return true;
             }
             if !state.unsorted.is_empty() {

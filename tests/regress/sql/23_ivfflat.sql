@@ -234,3 +234,28 @@ RESET search_path;
 DROP SCHEMA iv_evil CASCADE;
 DROP FUNCTION iv_plan(text);
 DROP TABLE "select";
+
+-- temporary tables: the build writes pages of a backend-local relation, vectors larger than a
+-- page included; the index's top 10 equals the exact one (all lists probed), before and after
+-- inserts, for ivfflat and hnsw
+CREATE TEMP TABLE iv_tmp (id int, v vector(2100));
+INSERT INTO iv_tmp SELECT i, (SELECT array_agg(sin(i * 0.37 + j * 0.011)::float4) FROM generate_series(1, 2100) j)::vector
+FROM generate_series(1, 300) i;
+CREATE INDEX iv_tmp_iv ON iv_tmp USING ivfflat (v) WITH (lists = 4);
+CREATE INDEX iv_tmp_hn ON iv_tmp USING hnsw (v);
+INSERT INTO iv_tmp SELECT 500 + i, (SELECT array_agg(cos(i * 0.53 + j * 0.007)::float4) FROM generate_series(1, 2100) j)::vector
+FROM generate_series(1, 50) i;
+CREATE FUNCTION iv_tmp_top(q int) RETURNS int[] LANGUAGE sql AS
+$$ SELECT array_agg(id) FROM (SELECT id FROM iv_tmp ORDER BY v <-> (SELECT v FROM iv_tmp WHERE id = q) LIMIT 10) s $$;
+SET enable_seqscan = off; SET ivfflat.probes = 4;
+DROP INDEX iv_tmp_hn;
+CREATE TEMP TABLE iv_tmp_got AS SELECT q, iv_tmp_top(q) AS ids FROM (VALUES (5), (17), (520)) t(q);
+CREATE INDEX iv_tmp_hn ON iv_tmp USING hnsw (v);
+DROP INDEX iv_tmp_iv;
+SET hnsw.ef_search = 400;
+INSERT INTO iv_tmp_got SELECT q, iv_tmp_top(q) FROM (VALUES (5), (17), (520)) t(q);
+RESET enable_seqscan; SET enable_indexscan = off; SET enable_bitmapscan = off;
+SELECT g.q, count(*) AS scans, bool_and(g.ids = iv_tmp_top(g.q)) AS equal_exact
+FROM iv_tmp_got g GROUP BY g.q ORDER BY g.q;
+RESET enable_indexscan; RESET enable_bitmapscan; RESET ivfflat.probes; RESET hnsw.ef_search;
+DROP FUNCTION iv_tmp_top(int);
