@@ -62,6 +62,12 @@ pub struct Options {
     #[arg(long = "with")]
     pub with: Option<String>,
 
+    /// Builds per target (each after DROP INDEX and CHECKPOINT); the report gives the median
+    /// time, and every build's time in the JSON. The first build after loading also sets the
+    /// table's hint bits.
+    #[arg(long, default_value_t = 1)]
+    pub build_rounds: usize,
+
     /// maintenance_work_mem for the build (the same for every target).
     #[arg(long, default_value = "1GB")]
     pub maintenance_work_mem: String,

@@ -76,7 +76,11 @@ pub struct LoadResult {
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct BuildResult {
+    /// The median of `all_seconds`.
     pub seconds: f64,
+    /// Every build's time, in order (one unless `--build-rounds` asked for more).
+    #[serde(default)]
+    pub all_seconds: Vec<f64>,
     /// `pg_relation_size` of the index (main fork).
     pub index_bytes: u64,
     /// Peak resident set (VmHWM) of the backend that ran CREATE INDEX.

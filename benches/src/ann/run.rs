@@ -52,7 +52,7 @@ pub fn run(o: &Options) -> Result<(), String> {
     for l in &mut live {
         l.load = Some(load::run(&mut l.main, &l.target.name, &l.info, &ds.base, ds.texts.as_deref())?);
         eprintln!("{}: loaded {} rows in {:.1} s", l.target.name, ds.base.len(), l.load.as_ref().map_or(0.0, |x| x.seconds));
-        let b = build::run(&mut l.main, &l.target, l.info.backend_pid, &spec)?;
+        let b = build::run_rounds(&mut l.main, &l.target, l.info.backend_pid, &spec, o.build_rounds)?;
         eprintln!("{}: built the index in {:.1} s, {:.1} MB", l.target.name, b.seconds, b.index_bytes as f64 / 1e6);
         l.build = Some(b);
     }
@@ -312,6 +312,7 @@ fn finish(l: Live) -> TargetResult {
         load: l.load.unwrap_or(LoadResult { rows: 0, seconds: 0.0, table_bytes: 0 }),
         build: l.build.unwrap_or(BuildResult {
             seconds: 0.0,
+            all_seconds: Vec::new(),
             index_bytes: 0,
             backend_peak_rss_bytes: None,
             backend_rss_growth_bytes: None,

@@ -28,6 +28,24 @@ impl IndexSpec {
     }
 }
 
+/// `rounds` builds (at least one): the median time; the index size and memory of the first
+/// (later builds reuse memory the backend already holds, so their growth says nothing).
+pub fn run_rounds(c: &mut Client, target: &Target, pid: i32, spec: &IndexSpec, rounds: usize) -> Result<BuildResult, String> {
+    let mut times = Vec::new();
+    let mut first = None;
+    for _ in 0..rounds.max(1) {
+        let b = run(c, target, pid, spec)?;
+        times.push(b.seconds);
+        first.get_or_insert(b);
+    }
+    let mut b = first.ok_or("no build ran")?;
+    let mut sorted = times.clone();
+    sorted.sort_by(f64::total_cmp);
+    b.seconds = sorted[sorted.len() / 2];
+    b.all_seconds = times;
+    Ok(b)
+}
+
 pub fn run(c: &mut Client, target: &Target, pid: i32, spec: &IndexSpec) -> Result<BuildResult, String> {
     let name = &target.name;
     c.batch_execute(&format!("DROP INDEX IF EXISTS {INDEX}; SET maintenance_work_mem = '{}'", spec.maintenance_work_mem))
@@ -63,6 +81,7 @@ pub fn run(c: &mut Client, target: &Target, pid: i32, spec: &IndexSpec) -> Resul
     };
     Ok(BuildResult {
         seconds,
+        all_seconds: vec![seconds],
         index_bytes: size as u64,
         backend_peak_rss_bytes: peak,
         backend_rss_growth_bytes: growth,

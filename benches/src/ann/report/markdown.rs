@@ -59,6 +59,10 @@ fn header(r: &Report) -> String {
         index_label(c),
         c.maintenance_work_mem
     ));
+    let builds = r.targets.iter().map(|t| t.build.all_seconds.len()).max().unwrap_or(1);
+    if builds > 1 {
+        s.push_str(&format!("- **Build time:** median of {builds} builds per target, each after DROP INDEX and CHECKPOINT\n"));
+    }
     s.push_str(&format!(
         "- **Search:** `{}` swept over {}, median of {} round(s), query vectors as {}\n",
         c.sweep_setting,
@@ -512,6 +516,7 @@ pub(crate) mod tests {
             },
             build: BuildResult {
                 seconds: 12.5,
+                all_seconds: vec![12.5],
                 index_bytes: index_mb << 20,
                 backend_peak_rss_bytes: Some(100 << 20),
                 backend_rss_growth_bytes: None,
