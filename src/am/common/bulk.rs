@@ -102,7 +102,7 @@ impl BulkWriter {
             }
             for (i, &p) in pages.iter().enumerate() {
                 pg_sys::PageSetChecksumInplace(p, blknos[i]);
-                pg_sys::smgrextend(pg_sys::RelationGetSmgr(self.rel), MAIN, blknos[i], p as _, true);
+                pg_sys::smgrextend(smgr, MAIN, blknos[i], p as _, true);
                 #[cfg(any(feature = "pg15", feature = "pg16"))]
                 if self.segment_firsts.is_empty() || blknos[i] % pg_sys::RELSEG_SIZE == 0 {
                     let image = std::slice::from_raw_parts(p as *const u8, BLCKSZ).to_vec();
@@ -121,16 +121,17 @@ impl BulkWriter {
         self.flush();
         if self.written && !self.temp {
             unsafe {
+                let smgr = pg_sys::RelationGetSmgr(self.rel);
                 // ask the checkpointer to fsync the files ...
                 #[cfg(any(feature = "pg15", feature = "pg16"))]
                 for (blk, image) in &mut self.segment_firsts {
-                    pg_sys::smgrwrite(pg_sys::RelationGetSmgr(self.rel), MAIN, *blk, image.as_mut_ptr() as _, false);
+                    pg_sys::smgrwrite(smgr, MAIN, *blk, image.as_mut_ptr() as _, false);
                 }
                 #[cfg(not(any(feature = "pg15", feature = "pg16")))]
-                pg_sys::smgrregistersync(pg_sys::RelationGetSmgr(self.rel), MAIN);
+                pg_sys::smgrregistersync(smgr, MAIN);
                 // ... unless a checkpoint began during the build: it may have passed over them
                 if self.wal && pg_sys::GetRedoRecPtr() != self.start_redo {
-                    pg_sys::smgrimmedsync(pg_sys::RelationGetSmgr(self.rel), MAIN);
+                    pg_sys::smgrimmedsync(smgr, MAIN);
                 }
             }
         }
