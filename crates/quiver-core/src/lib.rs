@@ -1,6 +1,7 @@
 //! quiver-core: everything quiver computes that does not need PostgreSQL.
 //!
 //! * [`agg`]     — the transition state of `avg(vector)` / `avg(halfvec)`, validated.
+//! * [`attrs`]   — scalar attributes stored in vector index entries and the filters scans test on them.
 //! * [`error`]   — error values carrying a SQLSTATE class, mapped to `ERROR`s by the pgrx layer.
 //! * [`text`]    — pgvector-compatible text input/output for vector, halfvec and sparsevec.
 //! * [`wire`]    — pgvector-compatible binary send/recv wire format.
@@ -12,6 +13,7 @@
 //! * [`metric`]  — distances between vectors stored as raw payload bytes (used by indexes).
 
 pub mod agg;
+pub mod attrs;
 pub mod collection;
 pub mod error;
 pub mod filter;

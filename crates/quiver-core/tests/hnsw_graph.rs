@@ -686,3 +686,65 @@ fn relinking_an_existing_node_uses_extra_candidates_and_skips_itself() {
     assert!(plan.updates.iter().any(|u| u.level == 0 && u.list.contains(&node)));
     assert!(plan.nearest.windows(2).all(|w| w[0].total_cmp(&w[1]).is_le()));
 }
+
+/// A filtered walk returns every passing node exactly once and nothing else (so a filtered
+/// scan run to the end is exact), and its first batch holds nearly the true filtered top k,
+/// for selective (1%), broad (50%) and anti-correlated filters (the passing nodes form a
+/// cluster far from the query).
+#[test]
+fn filtered_walk_returns_every_passing_node_once() {
+    let params = HnswParams::new(8, 40);
+    let all = clustered(2020, 16, 20, 0.4, 9);
+    let (data, queries) = (&all[..2000], &all[2000..]);
+    let g = build_mem(data, &params, 23);
+    let far_cluster = |q: &[f32]| -> HashSet<u64> {
+        // the 40 nodes farthest from the query
+        let mut ids: Vec<u64> = (0..data.len() as u64).collect();
+        ids.sort_by(|&a, &b| d32(&data[b as usize], q).total_cmp(&d32(&data[a as usize], q)));
+        ids.into_iter().take(40).collect()
+    };
+    let (mut hits, mut wanted) = (0usize, 0usize);
+    for q in queries {
+        let filters: Vec<(String, HashSet<u64>)> = vec![
+            ("1%".into(), (0..data.len() as u64).filter(|i| i % 100 == 7).collect()),
+            ("50%".into(), (0..data.len() as u64).filter(|i| i % 2 == 0).collect()),
+            ("anti-correlated".into(), far_cluster(q)),
+            ("none".into(), HashSet::new()),
+        ];
+        for (name, pass) in &filters {
+            let mut eval = |id: u64| (d32(&data[id as usize], q), pass.contains(&id));
+            let mut s = FilteredSearch::new(&g, 10, &mut eval);
+            let mut got = Vec::new();
+            let mut first = None;
+            loop {
+                let b = s.next_batch(&g, &mut eval);
+                if b.is_empty() {
+                    assert!(s.is_exhausted());
+                    break;
+                }
+                assert!(b.iter().all(|c| pass.contains(&c.id)), "{name}: a failing node was returned");
+                assert!(b.windows(2).all(|w| w[0].total_cmp(&w[1]).is_lt()), "{name}: batch not ascending");
+                first.get_or_insert_with(|| b.clone());
+                got.extend(b.iter().map(|c| c.id));
+                assert!(got.len() <= data.len(), "{name}: does not terminate");
+            }
+            let set: HashSet<u64> = got.iter().copied().collect();
+            assert_eq!(set.len(), got.len(), "{name}: a node was returned twice");
+            assert_eq!(&set, pass, "{name}: not every passing node was returned");
+            if pass.len() < 10 {
+                // fewer passing nodes than ef: the first batch saw them all
+                assert_eq!(first.as_ref().map_or(0, Vec::len), pass.len(), "{name}");
+                assert!(s.is_exhausted());
+            }
+            // recall of the first batch against the exact filtered top 10
+            let mut exact: Vec<u64> = pass.iter().copied().collect();
+            exact.sort_by(|&a, &b| d32(&data[a as usize], q).total_cmp(&d32(&data[b as usize], q)).then(a.cmp(&b)));
+            exact.truncate(10);
+            let first: HashSet<u64> = first.unwrap_or_default().iter().map(|c| c.id).collect();
+            hits += exact.iter().filter(|i| first.contains(i)).count();
+            wanted += exact.len();
+        }
+    }
+    let recall = hits as f64 / wanted as f64;
+    assert!(recall >= 0.95, "filtered first-batch recall {recall}");
+}

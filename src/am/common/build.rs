@@ -65,8 +65,9 @@ pub fn raise_cancelled() -> ! {
 }
 
 struct ScanCallback<'a> {
-    each: &'a mut dyn FnMut(Option<&[u8]>, HeapTid),
+    each: &'a mut dyn FnMut(Option<&[u8]>, HeapTid, &[u8]),
     detoast: Detoaster,
+    attrs: Option<&'a super::attrs::AttrColumns>,
 }
 
 #[pg_guard]
@@ -81,24 +82,27 @@ unsafe extern "C-unwind" fn heap_callback(
     unsafe {
         let st = &mut *(state as *mut ScanCallback);
         let heap_tid = payload::heap_tid(&*tid);
+        let blob = st.attrs.map(|a| a.encode(values, isnull)).unwrap_or_default();
         if *isnull {
-            (st.each)(None, heap_tid);
+            (st.each)(None, heap_tid, &blob);
         } else {
             let each = &mut st.each;
-            st.detoast.with(*values, |p| each(Some(p), heap_tid));
+            st.detoast.with(*values, |p| each(Some(p), heap_tid, &blob));
         }
     }
 }
 
 /// Scan the heap for the build, calling `each` with every row's payload (`None`: NULL),
-/// detoasted in a context reset after each row. Returns the heap tuple count.
+/// detoasted in a context reset after each row, its heap TID and its attribute blob (empty
+/// without `attrs`, the index's attribute columns). Returns the heap tuple count.
 pub fn scan_heap(
     heap: pg_sys::Relation,
     index: pg_sys::Relation,
     info: *mut pg_sys::IndexInfo,
-    each: &mut dyn FnMut(Option<&[u8]>, HeapTid),
+    attrs: Option<&super::attrs::AttrColumns>,
+    each: &mut dyn FnMut(Option<&[u8]>, HeapTid, &[u8]),
 ) -> f64 {
-    let mut st = ScanCallback { each, detoast: Detoaster::new() };
+    let mut st = ScanCallback { each, detoast: Detoaster::new(), attrs };
     unsafe {
         pg_sys::table_index_build_scan(
             heap,

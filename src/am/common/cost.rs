@@ -17,6 +17,11 @@ pub struct Inputs {
     pub filter: f64,
     /// Rows the query wants (LIMIT), if known.
     pub limit: Option<f64>,
+    /// Fraction of the rows that pass the clauses the index tests itself (its scan keys on
+    /// attribute columns); 1 without any.
+    pub keys: f64,
+    /// Whether the path has such clauses.
+    pub has_keys: bool,
 }
 
 /// No ORDER BY distance: the index cannot answer the query. Make the path cost more than
@@ -60,6 +65,14 @@ pub unsafe fn inputs(root: *mut pg_sys::PlannerInfo, path: *mut pg_sys::IndexPat
         pg_sys::get_tablespace_page_costs((*info).reltablespace, &mut random_page, &mut seq_page);
         let filter = if (*rel).tuples > 0.0 { ((*rel).rows / (*rel).tuples).clamp(0.0, 1.0) } else { 1.0 };
         let limit = (*root).limit_tuples;
+        let quals = pg_sys::get_quals_from_indexclauses((*path).indexclauses);
+        let has_keys = !quals.is_null();
+        let keys = if has_keys {
+            pg_sys::clauselist_selectivity(root, quals, (*rel).relid as i32, pg_sys::JoinType::JOIN_INNER, std::ptr::null_mut())
+                .clamp(1e-9, 1.0)
+        } else {
+            1.0
+        };
         Inputs {
             index_tuples: (*info).tuples.max(1.0),
             index_pages: ((*info).pages as f64).max(1.0),
@@ -68,6 +81,8 @@ pub unsafe fn inputs(root: *mut pg_sys::PlannerInfo, path: *mut pg_sys::IndexPat
             seq_page,
             filter,
             limit: (limit > 0.0).then_some(limit),
+            keys,
+            has_keys,
         }
     }
 }
@@ -107,10 +122,11 @@ pub fn walk_cost(x: &Inputs, toasted: bool) -> f64 {
 
 /// A scan that yields at most `yields` rows before the query's filter (no iterative scan)
 /// would answer a filtered `LIMIT` with fewer rows than asked: then its startup is costed as
-/// the whole walk so that any exact plan is preferred.
+/// the whole walk so that any exact plan is preferred. A scan with keys of its own returns
+/// every row that passes them, so it is never short.
 pub fn short_result_startup(x: &Inputs, yields: f64, startup: f64, total: f64) -> f64 {
     match x.limit {
-        Some(wanted) if x.filter < 1.0 && yields * x.filter < wanted => total,
+        Some(wanted) if !x.has_keys && x.filter < 1.0 && yields * x.filter < wanted => total,
         _ => startup,
     }
 }
@@ -151,6 +167,8 @@ pub unsafe fn estimate(
         *startup = s;
         *total = t;
         *pages = x.index_pages;
+        // the heap rows fetched: those passing the index's own clauses
+        *selectivity = x.keys;
     }
 }
 

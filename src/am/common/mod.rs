@@ -13,6 +13,7 @@
 //! * `options`: reloption and GUC helpers.
 //! * `recent`: where blocks sit in shared buffers.
 
+pub mod attrs;
 pub mod build;
 pub mod bulk;
 pub mod check;

@@ -36,6 +36,15 @@ fn kernel_table() -> [(usize, VectorKind, Metric); 14] {
 /// Element kind and metric of an index's first column, from its operator class's support
 /// function 1 (`am` names the access method in the error).
 pub fn opclass_kernel(index: pg_sys::Relation, am: &str) -> (VectorKind, Metric) {
+    if unsafe { pg_sys::index_getprocid(index, 1, 1) } == pg_sys::InvalidOid {
+        crate::error::raise_code(
+            PgSqlErrorCode::ERRCODE_FEATURE_NOT_SUPPORTED,
+            format!(
+                "{am} index \"{}\": its first column must be a vector column (vector, halfvec, sparsevec or bit) with a distance operator class",
+                super::page::rel_name(index)
+            ),
+        );
+    }
     let addr = unsafe {
         let finfo = pg_sys::index_getprocinfo(index, 1, 1);
         (*finfo).fn_addr.map(|f| f as usize).unwrap_or(0)

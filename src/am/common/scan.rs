@@ -68,6 +68,28 @@ pub fn query(
     }
 }
 
+/// The scan's keys on attribute columns (`amrescan`'s common part, see
+/// [`super::attrs`]): copies the new keys into the descriptor and returns their predicate, or
+/// `None` for a scan without keys.
+pub fn predicate(
+    scan: pg_sys::IndexScanDesc,
+    keys: pg_sys::ScanKey,
+    nkeys: i32,
+    attrs: &super::attrs::AttrColumns,
+) -> Option<quiver_core::attrs::Predicate> {
+    unsafe {
+        if !keys.is_null() && nkeys > 0 && (*scan).numberOfKeys > 0 {
+            std::ptr::copy(keys, (*scan).keyData, nkeys.min((*scan).numberOfKeys) as usize);
+        }
+        let n = (*scan).numberOfKeys;
+        if n <= 0 || attrs.is_empty() {
+            return None;
+        }
+        let p = attrs.predicate((*scan).keyData, n);
+        (!p.is_empty()).then_some(p)
+    }
+}
+
 /// Heap blocks now, as [`emit`] first checks TIDs against (it asks again before it calls one
 /// corrupt: entries of rows inserted since, by other sessions, may point past this).
 pub fn heap_blocks(scan: pg_sys::IndexScanDesc) -> u32 {

@@ -8,6 +8,7 @@
 use super::layout::{node_id, HeapTid, NewNode, Node, KIND_NODES, KIND_OVERFLOW, MAX_TIDS};
 use super::spec::IndexSpec;
 use super::write;
+use crate::am::common::attrs::AttrColumns;
 use crate::am::common::bulk::BulkWriter;
 use crate::am::common::overflow;
 use crate::am::common::page::{self, BLCKSZ, SPECIAL_SIZE};
@@ -40,13 +41,38 @@ pub unsafe extern "C-unwind" fn ambuildphasename(phase: i64) -> *mut std::ffi::c
 /// level, grouping, upper-level lists (on average).
 const BOOKKEEPING: usize = 64;
 
+/// Attribute blobs of a multi-column index, one per row in push order (all empty otherwise).
+#[derive(Default)]
+struct Blobs {
+    bytes: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+impl Blobs {
+    fn push(&mut self, blob: &[u8]) {
+        self.bytes.extend_from_slice(blob);
+        self.ends.push(self.bytes.len());
+    }
+
+    fn get(&self, i: usize) -> &[u8] {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.bytes[start..self.ends[i]]
+    }
+}
+
 /// Vectors read from the heap: payload bytes in one arena.
 struct Collected {
     rows: Rows,
     hashes: Vec<u64>,
+    /// Whether the index has attribute columns (then `blobs`, `outside_blobs` and `null_blobs`
+    /// hold one blob per row of `rows`, `outside` and `nulls`).
+    multi: bool,
+    blobs: Blobs,
     /// Rows the graph cannot order: with no distance under the metric, and NULL.
     outside: Vec<HeapTid>,
     nulls: Vec<HeapTid>,
+    outside_blobs: Blobs,
+    null_blobs: Blobs,
     spec: IndexSpec,
     /// maintenance_work_mem in bytes: the in-memory graph build stays below it.
     limit: usize,
@@ -63,20 +89,34 @@ impl Collected {
         self.rows.payload(i)
     }
 
+    fn attrs(&self, i: usize) -> &[u8] {
+        if self.multi {
+            self.blobs.get(i)
+        } else {
+            &[]
+        }
+    }
+
     /// Estimated memory of one more row with a payload of `len` bytes (once spilled, its
     /// vector and level-0 links live in temporary files).
     fn cost(&self, len: usize) -> usize {
         BOOKKEEPING + if self.rows.is_spilled() { 0 } else { len + link_bytes_per_node(&self.spec.params) }
     }
 
-    fn add(&mut self, index: pg_sys::Relation, payload: Option<&[u8]>, tid: HeapTid) {
+    fn add(&mut self, index: pg_sys::Relation, payload: Option<&[u8]>, tid: HeapTid, attrs: &[u8]) {
         self.total += 1;
         let Some(payload) = payload.filter(|p| payload::orderable(self.spec.kind, self.spec.metric, p)) else {
             if self.on_disk {
-                super::insert::insert_row(index, &self.spec, payload, tid);
+                super::insert::insert_row(index, &self.spec, payload, tid, attrs);
             } else {
-                if payload.is_some() { &mut self.outside } else { &mut self.nulls }.push(tid);
-                self.used += 8;
+                if payload.is_some() {
+                    self.outside.push(tid);
+                    self.outside_blobs.push(attrs);
+                } else {
+                    self.nulls.push(tid);
+                    self.null_blobs.push(attrs);
+                }
+                self.used += 16 + attrs.len();
             }
             return;
         };
@@ -107,19 +147,26 @@ impl Collected {
             write_graph(index, self);
             self.rows = Rows::default();
             self.hashes = Vec::new();
+            self.blobs = Blobs::default();
             self.outside = Vec::new();
             self.nulls = Vec::new();
+            self.outside_blobs = Blobs::default();
+            self.null_blobs = Blobs::default();
             self.on_disk = true;
             report_phase(PHASE_INSERT);
         }
         if self.on_disk {
-            super::insert::insert_row(index, &self.spec, Some(payload), tid);
+            super::insert::insert_row(index, &self.spec, Some(payload), tid, attrs);
             return;
         }
-        self.used += self.cost(payload.len());
+        self.used += self.cost(payload.len()) + attrs.len();
         self.rows.push(payload, tid); // 8-byte aligned
         let mut h = std::hash::DefaultHasher::new();
         h.write(payload);
+        if self.multi {
+            h.write(attrs);
+            self.blobs.push(attrs);
+        }
         self.hashes.push(h.finish());
     }
 }
@@ -133,12 +180,17 @@ pub unsafe extern "C-unwind" fn ambuild(
 ) -> *mut pg_sys::IndexBuildResult {
     let spec = IndexSpec::for_build(index);
     build::check_empty(index);
+    let attrs = AttrColumns::of(index, "hnsw");
     let limit = build::memory_limit();
     let mut c = Collected {
         rows: Rows::for_heap(heap, limit),
         hashes: Vec::new(),
+        multi: !attrs.is_empty(),
+        blobs: Blobs::default(),
         outside: Vec::new(),
         nulls: Vec::new(),
+        outside_blobs: Blobs::default(),
+        null_blobs: Blobs::default(),
         spec,
         limit,
         used: 0,
@@ -146,7 +198,8 @@ pub unsafe extern "C-unwind" fn ambuild(
         total: 0,
     };
     report_phase(PHASE_LOAD);
-    let heap_tuples = build::scan_heap(heap, index, index_info, &mut |p, tid| c.add(index, p, tid));
+    let attrs = (!attrs.is_empty()).then_some(&attrs);
+    let heap_tuples = build::scan_heap(heap, index, index_info, attrs, &mut |p, tid, a| c.add(index, p, tid, a));
     if !c.on_disk {
         c.rows.seal();
         write_graph(index, &c);
@@ -162,7 +215,8 @@ struct Elements {
     rows: Vec<u32>,
 }
 
-/// Group rows with byte-for-byte equal vectors (at most MAX_TIDS rows per element).
+/// Group rows with byte-for-byte equal vectors and attributes (at most MAX_TIDS rows per
+/// element).
 fn group_duplicates(c: &Collected) -> Elements {
     let n = c.rows.len();
     let mut order: Vec<u32> = (0..n as u32).collect();
@@ -179,8 +233,9 @@ fn group_duplicates(c: &Collected) -> Elements {
         // rows i..j share a hash; split them into runs of equal payloads
         let mut pending: Vec<u32> = order[i..j].to_vec();
         while let Some(&first) = pending.first() {
-            let p = c.payload(first as usize);
-            let (same, rest): (Vec<u32>, Vec<u32>) = pending.iter().partition(|&&r| c.payload(r as usize) == p);
+            let (p, a) = (c.payload(first as usize), c.attrs(first as usize));
+            let (same, rest): (Vec<u32>, Vec<u32>) =
+                pending.iter().partition(|&&r| c.payload(r as usize) == p && c.attrs(r as usize) == a);
             for chunk in same.chunks(MAX_TIDS) {
                 let start = rows.len();
                 rows.extend_from_slice(chunk);
@@ -264,16 +319,25 @@ fn write_graph(index: pg_sys::Relation, c: &Collected) {
     // graph elements, then the elements outside the graph.
     let layout = spec.layout;
     let tids_of = |e: usize| -> Vec<HeapTid> { el.rows[el.elems[e].1.clone()].iter().map(|&r| c.rows.tids[r as usize]).collect() };
-    let outside: Vec<(&[HeapTid], bool)> =
-        c.outside.chunks(MAX_TIDS).map(|t| (t, false)).chain(c.nulls.chunks(MAX_TIDS).map(|t| (t, true))).collect();
+    let attrs_of = |e: usize| c.attrs(el.elems[e].0 as usize);
+    // elements outside the graph: up to MAX_TIDS rows each, or one row each with attributes
+    let per_outside = if c.multi { 1 } else { MAX_TIDS };
+    let outside: Vec<(&[HeapTid], bool, &[u8])> = c
+        .outside
+        .chunks(per_outside)
+        .enumerate()
+        .map(|(i, t)| (t, false, if c.multi { c.outside_blobs.get(i) } else { &[][..] }))
+        .chain(c.nulls.chunks(per_outside).enumerate().map(|(i, t)| (t, true, if c.multi { c.null_blobs.get(i) } else { &[][..] })))
+        .collect();
     let sizes: Vec<(usize, bool)> = (0..n)
         .map(|e| {
             let t = el.elems[e].1.len();
             let len = payload_of(e as u32).len();
-            let overflow = write::needs_overflow(&layout, t, levels[e], len);
-            (layout.item_size(t, levels[e], len, overflow), overflow)
+            let a = attrs_of(e).len();
+            let overflow = write::needs_overflow(&layout, t, levels[e], len, a);
+            (layout.item_size(t, levels[e], len, overflow) + a, overflow)
         })
-        .chain(outside.iter().map(|(t, _)| (layout.outside_size(t.len()), false)))
+        .chain(outside.iter().map(|(t, _, a)| (layout.outside_size(t.len()) + a.len(), false)))
         .collect();
     let header = std::mem::size_of::<pg_sys::PageHeaderData>();
     let mut ids = Vec::with_capacity(sizes.len());
@@ -322,7 +386,15 @@ fn write_graph(index: pg_sys::Relation, c: &Collected) {
             item.resize(sizes[i].0, 0);
             if i < n {
                 let tids = tids_of(i);
-                let new = NewNode { tids: &tids, tid_slots: tids.len(), level: levels[i], payload: Some(payload_of(i as u32)), overflow_blk: overflow_at[i], null: false };
+                let new = NewNode {
+                    tids: &tids,
+                    tid_slots: tids.len(),
+                    level: levels[i],
+                    payload: Some(payload_of(i as u32)),
+                    overflow_blk: overflow_at[i],
+                    null: false,
+                    attrs: attrs_of(i),
+                };
                 let mut node = Node::init(&mut item, layout, &new);
                 for l in 0..=levels[i] {
                     list.clear();
@@ -330,8 +402,8 @@ fn write_graph(index: pg_sys::Relation, c: &Collected) {
                     node.set_neighbors(l, &list);
                 }
             } else {
-                let (tids, null) = outside[i - n];
-                Node::init(&mut item, layout, &NewNode { tids, tid_slots: tids.len(), level: 0, payload: None, overflow_blk: None, null });
+                let (tids, null, attrs) = outside[i - n];
+                Node::init(&mut item, layout, &NewNode { tids, tid_slots: tids.len(), level: 0, payload: None, overflow_blk: None, null, attrs });
             }
             if page::add_item(pg, &item).is_none() {
                 crate::error::raise_code(PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, "hnsw build: page layout mismatch");

@@ -9,6 +9,10 @@
 //! * Without iterative scans the index returns at most `ef_search` rows. When a filter and a
 //!   LIMIT make that too few, the scan would answer with fewer rows than asked: it is then
 //!   costed as the full walk, so any exact plan is preferred.
+//! * A multi-column index tests the query's clauses on its attribute columns itself: the
+//!   walk to the first rows meets about 1/selectivity elements per passing one, and only the
+//!   passing rows are fetched from the heap (the selectivity returned). Such a scan returns
+//!   every passing row, so it is never costed as short.
 //! * Large vectors live in TOAST, which a sequential scan's cost does not count; the index's
 //!   own page reads are counted on the same footing (sequential, and no more than the heap's
 //!   pages), so that a 1,536-dimension table still uses its index for `ORDER BY ... LIMIT`.
@@ -35,7 +39,9 @@ fn estimate(x: &common_cost::Inputs, index: pg_sys::Relation) -> (f64, f64) {
     // ef candidates expanded at level 0, each with up to 2m neighbours of which a
     // fraction is new (the fraction shrinks as the graph grows).
     let levels = tuples.ln() / m.ln();
-    let visits = (levels * m + ef * 2.0 * m * (0.25 + 2.0 / (1.0 + ef.ln()))).min(tuples);
+    // With keys on attribute columns the walk fills its ef results with passing elements
+    // only: it meets about 1/selectivity elements per passing one.
+    let visits = ((levels * m + ef * 2.0 * m * (0.25 + 2.0 / (1.0 + ef.ln()))) / x.keys).min(tuples);
     let per_visit = common_cost::per_entry();
     let toasted = common_cost::toasted(x, vector_bytes);
     let first_pages = visits * x.index_pages / tuples;

@@ -117,6 +117,16 @@ impl DiskGraph {
     /// Distance from `query` (a payload) to node `id`; infinity for a missing node or one
     /// outside the graph.
     pub fn distance(&self, id: NodeId, query: &[u8]) -> f32 {
+        self.distance_and(id, query, |_| false).0
+    }
+
+    /// Distance from `query` to node `id`, and whether the node is a live graph element whose
+    /// attributes pass `filter` (one visit to its page).
+    pub fn distance_filtered(&self, id: NodeId, query: &[u8], filter: &quiver_core::attrs::Predicate) -> (f32, bool) {
+        self.distance_and(id, query, |n| !n.is_deleted() && !n.is_outside() && filter.matches(n.attrs()))
+    }
+
+    fn distance_and(&self, id: NodeId, query: &[u8], test: impl FnOnce(&Node) -> bool) -> (f32, bool) {
         let (kind, metric) = (self.spec.kind, self.spec.metric);
         let inline = self.with_node(id, |n| {
             if n.is_deleted() {
@@ -124,23 +134,24 @@ impl DiskGraph {
                     s.borrow_mut().insert(id);
                 }
             }
+            let passes = test(n);
             match (n.is_outside(), n.overflow_block()) {
-                (true, _) => Ok(f32::INFINITY),
-                (false, None) => Ok(index_distance(kind, metric, query, n.inline_payload())),
-                (false, Some(first)) => Err((first, n.payload_len())),
+                (true, _) => (Ok(f32::INFINITY), passes),
+                (false, None) => (Ok(index_distance(kind, metric, query, n.inline_payload())), passes),
+                (false, Some(first)) => (Err((first, n.payload_len())), passes),
             }
         });
         match inline {
-            Some(Ok(d)) => d,
-            Some(Err((first, len))) => match read_overflow(self.index, id, first, len) {
-                Ok(p) => index_distance(kind, metric, query, &p),
-                Err(_) => f32::INFINITY,
+            Some((Ok(d), passes)) => (d, passes),
+            Some((Err((first, len)), passes)) => match read_overflow(self.index, id, first, len) {
+                Ok(p) => (index_distance(kind, metric, query, &p), passes),
+                Err(_) => (f32::INFINITY, false),
             },
             None => {
                 if let Some(s) = &self.deleted_seen {
                     s.borrow_mut().insert(id);
                 }
-                f32::INFINITY
+                (f32::INFINITY, false)
             }
         }
     }

@@ -1,7 +1,7 @@
 //! INSERT into an indexed table: place the new node, link it into the graph (quiver-core's
 //! insert plan computed against the on-page graph), then update the entry point.
 //!
-//! A row whose vector equals an existing element's byte for byte joins that element (its heap
+//! A row whose vector (and attribute columns) equal an existing element's byte for byte joins that element (its heap
 //! TID is added there) instead of becoming a new node. NULL vectors, and vectors without a
 //! distance under the metric, become elements outside the graph.
 //!
@@ -18,6 +18,7 @@ use super::graph::{DiskGraph, META_BLOCK};
 use super::layout::{HeapTid, NewNode, Node};
 use super::spec::IndexSpec;
 use super::write;
+use crate::am::common::attrs::AttrColumns;
 use crate::am::common::payload::{self, Detoaster};
 use pgrx::prelude::*;
 use quiver_core::hnsw::{merge_list, plan_insert_with, HashVisited, IdBuildHasher, InsertOpts};
@@ -49,10 +50,11 @@ pub unsafe extern "C-unwind" fn aminsert(
     unsafe {
         let spec = IndexSpec::of(index);
         let tid = payload::heap_tid(&*heap_tid);
+        let attrs = AttrColumns::of(index, "hnsw").encode(values, isnull);
         if *isnull {
-            insert_row(index, &spec, None, tid);
+            insert_row(index, &spec, None, tid, &attrs);
         } else {
-            Detoaster::new().with(*values, |p| insert_row(index, &spec, Some(p), tid));
+            Detoaster::new().with(*values, |p| insert_row(index, &spec, Some(p), tid, &attrs));
         }
     }
     false
@@ -66,27 +68,27 @@ const PENDING: u64 = u64::MAX;
 /// copies still to come, so that many copies make few graph nodes.
 const DUPLICATE_SLOTS: usize = 32;
 
-/// Insert one heap row (`None`: a NULL vector).
-pub fn insert_row(index: pg_sys::Relation, spec: &IndexSpec, payload: Option<&[u8]>, tid: HeapTid) {
+/// Insert one heap row (`None`: a NULL vector) with its attribute blob.
+pub fn insert_row(index: pg_sys::Relation, spec: &IndexSpec, payload: Option<&[u8]>, tid: HeapTid, attrs: &[u8]) {
     match payload {
         Some(p) if payload::orderable(spec.kind, spec.metric, p) => {
             payload::check_query_dims(spec.kind, spec.dims, p);
-            insert_vector(index, spec, p, tid)
+            insert_vector(index, spec, p, tid, attrs)
         }
-        _ => insert_outside(index, spec, tid, payload.is_none()),
+        _ => insert_outside(index, spec, tid, payload.is_none(), attrs),
     }
 }
 
 /// A row the graph cannot order: an element outside the graph.
-fn insert_outside(index: pg_sys::Relation, spec: &IndexSpec, tid: HeapTid, null: bool) {
+fn insert_outside(index: pg_sys::Relation, spec: &IndexSpec, tid: HeapTid, null: bool, attrs: &[u8]) {
     let tids = [tid];
-    let new = NewNode { tids: &tids, tid_slots: 1, level: 0, payload: None, overflow_blk: None, null };
+    let new = NewNode { tids: &tids, tid_slots: 1, level: 0, payload: None, overflow_blk: None, null, attrs };
     let mut item = vec![0u8; new.size(&spec.layout)];
     Node::init(&mut item, spec.layout, &new);
     write::place_node(index, &item, |m, _| m.nodes += 1);
 }
 
-fn insert_vector(index: pg_sys::Relation, spec: &IndexSpec, payload: &[u8], heap: HeapTid) {
+fn insert_vector(index: pg_sys::Relation, spec: &IndexSpec, payload: &[u8], heap: HeapTid, attrs: &[u8]) {
     let layout = spec.layout;
     let mut lock_mode = pg_sys::ShareLock as pg_sys::LOCKMODE;
     unsafe { pg_sys::LockPage(index, META_BLOCK, lock_mode) };
@@ -143,21 +145,25 @@ fn insert_vector(index: pg_sys::Relation, spec: &IndexSpec, payload: &[u8], heap
         let twins: Vec<u64> = plan.nearest.iter().filter(|c| c.dist == self_dist && !graph.is_deleted_seen(c.id)).map(|c| c.id).collect();
         for &id in &twins {
             if graph.payload(id) == payload {
-                if write::add_duplicate_tid(index, layout, id, payload, heap) {
+                if write::add_duplicate_tid(index, layout, id, payload, attrs, heap) {
                     unsafe { pg_sys::UnlockPage(index, META_BLOCK, lock_mode) };
                     return;
                 }
-                tid_slots = DUPLICATE_SLOTS;
+                // (rows of multi-column indexes share elements only with equal attributes too,
+                // which twins of the vector need not have)
+                if attrs.is_empty() {
+                    tid_slots = DUPLICATE_SLOTS;
+                }
             }
         }
     }
     let new_entry = plan.as_ref().is_none_or(|p| p.new_entry);
 
     // 3. the node with its own links, and the meta page (count, entry point), in one WAL record
-    let overflow = write::needs_overflow(&layout, tid_slots, level, payload.len());
+    let overflow = write::needs_overflow(&layout, tid_slots, level, payload.len(), attrs.len());
     let overflow_blk = overflow.then(|| write::write_overflow(index, payload));
     let tids = [heap];
-    let new = NewNode { tids: &tids, tid_slots, level, payload: Some(payload), overflow_blk, null: false };
+    let new = NewNode { tids: &tids, tid_slots, level, payload: Some(payload), overflow_blk, null: false, attrs };
     let mut item = vec![0u8; new.size(&layout)];
     let mut node = Node::init(&mut item, layout, &new);
     if let Some(plan) = &plan {

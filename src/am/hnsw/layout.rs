@@ -21,6 +21,7 @@
 //! 12  heap TID slots × (block u32, offset u16)
 //!  …  per level 0..=level: count (u16) + capacity × (block u32, offset u16)
 //!  …  padding to 8, then the vector payload (inline case)
+//!  …  the attribute blob (multi-column indexes; to the end of the item)
 //! ```
 //!
 //! One element holds every heap row whose vector is byte-for-byte the same (up to
@@ -28,6 +29,10 @@
 //! graph" hold rows the graph cannot order: NULL vectors, and under cosine distance vectors
 //! of norm zero (whose distance to anything is NaN); scans return them after every graph row,
 //! as a sequential scan sorts NaN and NULL last.
+//!
+//! The attribute blob holds the row's other index columns (`quiver_core::attrs`); an element
+//! holds only rows whose vectors and attributes are both equal. Items of single-column
+//! indexes end with the payload, so their blob is empty.
 //!
 //! Neighbour slots have a fixed capacity per level (2·m at level 0, m above), so adding or
 //! replacing a neighbour rewrites bytes in place.
@@ -177,14 +182,21 @@ pub struct NewNode<'p> {
     /// distance under the metric).
     pub null: bool,
     pub overflow_blk: Option<u32>,
+    /// The rows' attribute blob (empty for a single-column index).
+    pub attrs: &'p [u8],
 }
 
 impl NewNode<'_> {
-    pub fn size(&self, layout: &NodeLayout) -> usize {
+    /// Bytes before the attribute blob.
+    fn body_size(&self, layout: &NodeLayout) -> usize {
         match self.payload {
             None => layout.outside_size(self.tid_slots),
             Some(p) => layout.item_size(self.tid_slots, self.level, p.len(), self.overflow_blk.is_some()),
         }
+    }
+
+    pub fn size(&self, layout: &NodeLayout) -> usize {
+        self.body_size(layout) + self.attrs.len()
     }
 }
 
@@ -218,6 +230,8 @@ impl<'a> Node<'a> {
             let at = layout.payload_offset(slots, n.level);
             wr(node.bytes, at, payload);
         }
+        let at = NewNode { tid_slots: slots, ..*n }.body_size(&layout);
+        wr(node.bytes, at, n.attrs);
         node
     }
 
@@ -319,6 +333,19 @@ impl<'a> Node<'a> {
         self.bytes.get(at..at + self.payload_len()).unwrap_or(&[])
     }
 
+    /// The attribute blob: the bytes after the payload (empty for single-column indexes).
+    pub fn attrs(&self) -> &[u8] {
+        let slots = self.tid_slots();
+        let end = if self.is_outside() {
+            self.layout.outside_size(slots)
+        } else if self.flags() & FLAG_OVERFLOW != 0 {
+            self.layout.payload_offset(slots, self.level())
+        } else {
+            self.layout.payload_offset(slots, self.level()).saturating_add(self.payload_len())
+        };
+        self.bytes.get(end..).unwrap_or(&[])
+    }
+
     /// Whether the item is long enough for its header, TIDs and lists.
     pub fn is_well_formed(&self) -> bool {
         if self.bytes.len() < HEADER {
@@ -387,12 +414,13 @@ mod tests {
         let layout = NodeLayout { m: 4 };
         let payload = [1u8, 2, 3, 4, 5, 6, 7, 8];
         let tids = [(7, 3), (9, 1)];
-        let n = NewNode { tids: &tids, tid_slots: 3, level: 1, payload: Some(&payload), overflow_blk: None, null: false };
+        let n = NewNode { tids: &tids, tid_slots: 3, level: 1, payload: Some(&payload), overflow_blk: None, null: false, attrs: b"xyz" };
         let mut item = vec![0u8; n.size(&layout)];
         let mut node = Node::init(&mut item, layout, &n);
         node.set_neighbors(0, &[node_id(1, 2), node_id(3, 4)]);
         node.set_neighbors(1, &[node_id(5, 6)]);
         assert_eq!(node.inline_payload(), &payload);
+        assert_eq!(node.attrs(), b"xyz");
         assert!(node.push_tid((11, 2)));
         assert!(!node.push_tid((12, 2)));
         assert_eq!(node.tids().collect::<Vec<_>>(), vec![(7, 3), (9, 1), (11, 2)]);
@@ -405,6 +433,15 @@ mod tests {
         node.neighbors(1, &mut l);
         assert_eq!(l, vec![node_id(5, 6)]);
         assert!(node.is_well_formed());
+        assert_eq!(node.attrs(), b"xyz");
+        // outside the graph, and with the payload in overflow pages
+        for (payload, overflow_blk) in [(None, None), (Some(&payload[..]), Some(9))] {
+            let n = NewNode { tids: &tids, tid_slots: 2, level: 0, payload, overflow_blk, null: true, attrs: b"ab" };
+            let mut item = vec![0u8; n.size(&layout)];
+            let node = Node::init(&mut item, layout, &n);
+            assert_eq!(node.attrs(), b"ab");
+            assert!(node.inline_payload().is_empty());
+        }
     }
 
     #[test]

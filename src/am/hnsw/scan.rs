@@ -7,17 +7,28 @@
 //! distance NULL) returns every row; a query that has no distance to anything (a zero vector
 //! under cosine: every distance NaN) returns every row, NaN before NULL. A query of other
 //! dimensions than the column raises the operator's own error.
+//!
+//! Multi-column indexes: the query's `WHERE` clauses on the attribute columns arrive as scan
+//! keys and become a predicate tested on every element met ([`FilteredSearch`]). The walk
+//! goes through elements that fail it but returns only those that pass, in batches of
+//! `hnsw.ef_search` (each in distance order), whatever `hnsw.iterative_scan` says: a filter
+//! inside the index never leaves a `LIMIT` short. When the walk ends or outgrows its memory
+//! (work_mem × hnsw.scan_mem_multiplier), a pass over every page adds the passing rows it
+//! has not returned yet, sorted with its last batch, so that the scan returns every passing
+//! row, and in exact order when fewer than `hnsw.ef_search` rows pass.
 
 use super::graph::{is_node_page, DiskGraph};
 use super::layout::{HeapTid, Node};
 use super::options::{IterativeScan, EF_SEARCH, ITERATIVE_SCAN, MAX_SCAN_TUPLES, SCAN_MEM_MULTIPLIER};
 use super::spec::IndexSpec;
+use crate::am::common::attrs::AttrColumns;
 use crate::am::common::page::{self, Buf, Lock};
 use crate::am::common::payload::{self, Detoaster};
 use crate::am::common::scan as common_scan;
 use pgrx::prelude::*;
-use quiver_core::hnsw::{search, Candidate, HashVisited, IterativeSearch};
-use std::collections::VecDeque;
+use quiver_core::attrs::Predicate;
+use quiver_core::hnsw::{search, Candidate, FilteredSearch, HashVisited, IdBuildHasher, IterativeSearch};
+use std::collections::{HashSet, VecDeque};
 
 /// Which elements a sweep over the pages returns.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -28,6 +39,16 @@ enum SweepOf {
     Null,
     /// Elements outside the graph with no distance (after the graph's own rows).
     NaN,
+}
+
+/// A scan with keys on attribute columns: the predicate and the walk's progress.
+struct Filtered {
+    predicate: Predicate,
+    search: Option<FilteredSearch>,
+    /// Graph elements returned so far (a later pass over the pages skips them).
+    returned: HashSet<u64, IdBuildHasher>,
+    /// Set once the walk has stopped: the pass over the pages is next.
+    walk_done: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -63,6 +84,9 @@ struct ScanState {
     cursor: Cursor,
     /// Heap blocks when the scan started: every row visible to the scan's snapshot lies below.
     heap_blocks: u32,
+    /// Keys on attribute columns (`None`: none).
+    filtered: Option<Filtered>,
+    attrs: AttrColumns,
 }
 
 #[pg_guard]
@@ -87,6 +111,8 @@ pub unsafe extern "C-unwind" fn ambeginscan(
         sweeps: VecDeque::new(),
         cursor: Cursor::default(),
         heap_blocks: u32::MAX,
+        filtered: None,
+        attrs: AttrColumns::of(index, "hnsw"),
     };
     common_scan::begin(index, nkeys, norderbys, state)
 }
@@ -94,8 +120,8 @@ pub unsafe extern "C-unwind" fn ambeginscan(
 #[pg_guard]
 pub unsafe extern "C-unwind" fn amrescan(
     scan: pg_sys::IndexScanDesc,
-    _keys: pg_sys::ScanKey,
-    _nkeys: std::ffi::c_int,
+    keys: pg_sys::ScanKey,
+    nkeys: std::ffi::c_int,
     orderbys: pg_sys::ScanKey,
     norderbys: std::ffi::c_int,
 ) {
@@ -117,6 +143,10 @@ pub unsafe extern "C-unwind" fn amrescan(
         let spec = graph.spec;
         let query = common_scan::query(scan, orderbys, norderbys, &state.detoast, spec.kind, spec.dims, "hnsw");
         crate::compat::count_index_scan(index);
+        let predicate = common_scan::predicate(scan, keys, nkeys, &state.attrs);
+        let never = predicate.as_ref().is_some_and(Predicate::is_never);
+        state.filtered =
+            predicate.map(|predicate| Filtered { predicate, search: None, returned: HashSet::default(), walk_done: false });
         match &query {
             // every distance is NULL: every row, in any order
             None => {
@@ -132,6 +162,9 @@ pub unsafe extern "C-unwind" fn amrescan(
                 state.phase = Phase::Graph;
                 state.sweeps.extend([SweepOf::NaN, SweepOf::Null]);
             }
+        }
+        if never {
+            state.phase = Phase::Done;
         }
         state.query = query;
         state.graph = Some(graph);
@@ -149,10 +182,11 @@ fn sweep_page(state: &mut ScanState, index: pg_sys::Relation, of: SweepOf, layou
     if !is_node_page(buf.page()) {
         return true;
     }
+    let filter = state.filtered.as_ref().map(|f| &f.predicate);
     for off in 1..=page::max_offset(buf.page()) {
         let Some(bytes) = (unsafe { page::item(buf.page(), off) }) else { continue };
         let node = Node { bytes, layout };
-        if node.is_deleted() {
+        if node.is_deleted() || filter.is_some_and(|f| !f.matches(node.attrs())) {
             continue;
         }
         let value = match of {
@@ -187,7 +221,7 @@ pub unsafe extern "C-unwind" fn amgettuple(scan: pg_sys::IndexScanDesc, _dir: pg
                     }
                 }
                 Phase::Graph => {
-                    if !next_graph_rows(state) {
+                    if !next_graph_rows(state, index) {
                         state.cursor.blk = 1;
                         state.phase = state.sweeps.pop_front().map_or(Phase::Done, Phase::Sweep);
                     }
@@ -199,7 +233,10 @@ pub unsafe extern "C-unwind" fn amgettuple(scan: pg_sys::IndexScanDesc, _dir: pg
 
 /// Move the next graph rows into `state.rows`; false once the graph has nothing more to give
 /// (and the scan should go on to the rows outside the graph), or `Done` when it stopped early.
-fn next_graph_rows(state: &mut ScanState) -> bool {
+fn next_graph_rows(state: &mut ScanState, index: pg_sys::Relation) -> bool {
+    if state.filtered.is_some() {
+        return next_filtered_rows(state, index);
+    }
     let (Some(graph), Some(query)) = (state.graph.as_ref(), state.query.as_deref()) else {
         state.phase = Phase::Done;
         return true;
@@ -261,6 +298,81 @@ fn next_graph_rows(state: &mut ScanState) -> bool {
     }
     state.visited += batch.len();
     state.batch.extend(batch);
+    true
+}
+
+/// [`next_graph_rows`] for a scan with keys on attribute columns: the filtered walk, then one
+/// pass over every page for the passing rows the walk did not return.
+fn next_filtered_rows(state: &mut ScanState, index: pg_sys::Relation) -> bool {
+    let (Some(graph), Some(query), Some(f)) = (state.graph.as_ref(), state.query.as_deref(), state.filtered.as_mut()) else {
+        state.phase = Phase::Done;
+        return true;
+    };
+    if let Some(c) = state.batch.pop_front() {
+        let Some(info) = graph.info(c.id) else { return true };
+        if info.deleted || info.outside || !f.returned.insert(c.id) {
+            return true;
+        }
+        let value = graph.spec.metric.operator_value(c.dist as f64);
+        state.rows.extend(info.tids.into_iter().map(|t| (t, Some(value))));
+        return true;
+    }
+    if f.walk_done {
+        // the pass over the pages ran (see below): the graph has nothing more
+        return false;
+    }
+    let mem_limit = unsafe { pg_sys::work_mem } as f64 * 1024.0 * SCAN_MEM_MULTIPLIER.get();
+    let predicate = &f.predicate;
+    let mut eval = |id: u64| graph.distance_filtered(id, query, predicate);
+    let ef = EF_SEARCH.get().max(1) as usize;
+    let batch = match f.search.as_mut() {
+        None => {
+            let mut s = FilteredSearch::new(graph, ef, &mut eval);
+            let b = s.next_batch(graph, &mut eval);
+            f.search = Some(s);
+            b
+        }
+        // memory of the walk grows with the nodes it has seen (~48 bytes each)
+        Some(s) if s.visited_count() as f64 * 48.0 > mem_limit => Vec::new(),
+        Some(s) => s.next_batch(graph, &mut eval),
+    };
+    let exhausted = f.search.as_ref().is_none_or(|s| s.is_exhausted() || s.visited_count() as f64 * 48.0 > mem_limit);
+    if !exhausted {
+        state.batch.extend(batch);
+        return true;
+    }
+    // The walk has ended (or outgrew its memory): the passing graph rows it did not return,
+    // from one pass over the pages (rows the graph cannot reach are found this way too),
+    // sorted together with its last batch. So when fewer rows pass than ef_search, the walk
+    // ends in its first batch and the scan returns them all in exact order.
+    f.search = None;
+    f.walk_done = true;
+    let in_batch: HashSet<u64, IdBuildHasher> = batch.iter().map(|c| c.id).collect();
+    let mut rest: Vec<(f32, u64)> = batch.iter().map(|c| (c.dist, c.id)).collect();
+    let nblocks = page::nblocks(index);
+    for blk in 1..nblocks {
+        let ids: Vec<u64> = {
+            let buf = Buf::read(index, blk, Lock::Share);
+            if !is_node_page(buf.page()) {
+                continue;
+            }
+            (1..=page::max_offset(buf.page()))
+                .filter(|&off| {
+                    let Some(bytes) = (unsafe { page::item(buf.page(), off) }) else { return false };
+                    let node = Node { bytes, layout: graph.spec.layout };
+                    !node.is_deleted() && !node.is_outside() && f.predicate.matches(node.attrs())
+                })
+                .map(|off| super::layout::node_id(blk, off))
+                .filter(|id| !f.returned.contains(id) && !in_batch.contains(id))
+                .collect()
+        };
+        for id in ids {
+            rest.push((graph.distance(id, query), id));
+        }
+        pgrx::check_for_interrupts!();
+    }
+    rest.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    state.batch.extend(rest.into_iter().map(|(dist, id)| Candidate::new(dist, id)));
     true
 }
 

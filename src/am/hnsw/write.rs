@@ -50,10 +50,10 @@ fn meta_of(buf: &Buf) -> Meta {
 
 pub use crate::am::common::overflow::CHUNK;
 
-/// Whether a node of this level, TID slots and payload length must keep its payload in
-/// overflow pages.
-pub fn needs_overflow(layout: &NodeLayout, tids: usize, level: usize, payload_len: usize) -> bool {
-    layout.item_size(tids, level, payload_len, false) > MAX_ITEM_SIZE
+/// Whether a node of this level, TID slots, payload and attribute lengths must keep its payload
+/// in overflow pages.
+pub fn needs_overflow(layout: &NodeLayout, tids: usize, level: usize, payload_len: usize, attrs_len: usize) -> bool {
+    layout.item_size(tids, level, payload_len, false) + attrs_len > MAX_ITEM_SIZE
 }
 
 /// Write `payload` into a chain of overflow pages, reusing pages from the free list first;
@@ -197,10 +197,10 @@ pub fn place_node(index: pg_sys::Relation, item: &[u8], f: impl FnOnce(&mut Meta
     id
 }
 
-/// Add heap TID `tid` to node `id` if it still holds exactly `payload` (a duplicate of the row
-/// being inserted): in a free slot, or by growing the item in place when its page has room.
-/// False when neither is possible (the caller inserts a new node).
-pub fn add_duplicate_tid(index: pg_sys::Relation, layout: NodeLayout, id: u64, payload: &[u8], tid: HeapTid) -> bool {
+/// Add heap TID `tid` to node `id` if it still holds exactly `payload` and `attrs` (a duplicate
+/// of the row being inserted): in a free slot, or by growing the item in place when its page
+/// has room. False when neither is possible (the caller inserts a new node).
+pub fn add_duplicate_tid(index: pg_sys::Relation, layout: NodeLayout, id: u64, payload: &[u8], attrs: &[u8], tid: HeapTid) -> bool {
     if !is_node_block(index, node_blk(id)) {
         return false;
     }
@@ -211,7 +211,7 @@ pub fn add_duplicate_tid(index: pg_sys::Relation, layout: NodeLayout, id: u64, p
     let grown = {
         let Some(bytes) = (unsafe { page::item(buf.page(), node_off(id)) }) else { return false };
         let node = Node { bytes, layout };
-        if node.is_deleted() || node.is_outside() || node.overflow_block().is_some() || node.inline_payload() != payload {
+        if node.is_deleted() || node.is_outside() || node.overflow_block().is_some() || node.inline_payload() != payload || node.attrs() != attrs {
             return false;
         }
         if node.tid_count() < node.tid_slots() {
@@ -241,13 +241,14 @@ pub fn add_duplicate_tid(index: pg_sys::Relation, layout: NodeLayout, id: u64, p
     true
 }
 
-/// A copy of `node` with `slots` TID slots (lists and payload moved accordingly).
+/// A copy of `node` with `slots` TID slots (lists, payload and attributes moved accordingly).
 fn regrow(node: &Node, slots: usize) -> Vec<u8> {
     let layout = node.layout;
     let tids: Vec<HeapTid> = node.tids().collect();
     let payload = node.inline_payload().to_vec();
     let level = node.level();
-    let n = super::layout::NewNode { tids: &tids, tid_slots: slots, level, payload: Some(&payload), overflow_blk: None, null: false };
+    let attrs = node.attrs().to_vec();
+    let n = super::layout::NewNode { tids: &tids, tid_slots: slots, level, payload: Some(&payload), overflow_blk: None, null: false, attrs: &attrs };
     let mut item = vec![0u8; n.size(&layout)];
     let mut new = Node::init(&mut item, layout, &n);
     let mut list = Vec::new();

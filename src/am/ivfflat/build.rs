@@ -103,7 +103,7 @@ pub unsafe extern "C-unwind" fn ambuild(
     let mut c = Collected { rows: Rows::for_heap(heap, limit), nan: Vec::new(), nulls: Vec::new(), used: 0, limit, spec };
     report_phase(PHASE_LOAD);
     let started = std::time::Instant::now();
-    let heap_tuples = build::scan_heap(heap, index, index_info, &mut |p, tid| c.add(p, tid));
+    let heap_tuples = build::scan_heap(heap, index, index_info, None, &mut |p, tid, _| c.add(p, tid));
     c.rows.seal();
     pgrx::debug1!("ivfflat build: {} rows read in {:.3} s", c.rows.len(), started.elapsed().as_secs_f64());
     let total = c.rows.len() + c.nan.len() + c.nulls.len();

@@ -19,10 +19,13 @@
 //!   (the new node's lists plus reverse-link updates), for single-row inserts;
 //! * [`merge_list`] — applying a planned list change to a list changed concurrently since;
 //! * [`IterativeSearch`] — resumable search returning successive batches;
+//! * [`FilteredSearch`] — the same, returning only nodes that pass a filter (ACORN-style walk
+//!   through failing nodes);
 //! * [`MemGraph`], [`build_parallel`] — a lock-based in-memory graph built with rayon;
 //! * [`random_levels`], [`SplitMix64`] — deterministic level assignment.
 
 mod build;
+mod filtered;
 mod iterative;
 mod links;
 mod merge;
@@ -33,6 +36,7 @@ mod visited;
 use std::cmp::Ordering;
 
 pub use build::{build_parallel, build_parallel_with, build_parallel_with_prefetch, link_bytes_per_node, BuildError, BuildFns, MemGraph};
+pub use filtered::FilteredSearch;
 pub use iterative::IterativeSearch;
 pub use merge::merge_list;
 pub use rng::{random_levels, SplitMix64};

@@ -17,7 +17,7 @@ pub(crate) struct Keyed {
 
 impl Keyed {
     #[inline]
-    fn cmp_key(&self, o: &Self) -> Ordering {
+    pub(crate) fn cmp_key(&self, o: &Self) -> Ordering {
         self.c
             .dist
             .total_cmp(&o.c.dist)
