@@ -747,4 +747,26 @@ fn filtered_walk_returns_every_passing_node_once() {
     }
     let recall = hits as f64 / wanted as f64;
     assert!(recall >= 0.95, "filtered first-batch recall {recall}");
+
+    // a budget pauses the walk (nothing returned, nothing lost); a larger one resumes it
+    let q = &queries[0];
+    let pass: HashSet<u64> = (0..data.len() as u64).filter(|i| i % 50 == 3).collect();
+    let mut eval = |id: u64| (d32(&data[id as usize], q), pass.contains(&id));
+    let mut s = FilteredSearch::new(&g, 10, &mut eval);
+    s.set_budget(100);
+    assert!(s.next_batch(&g, &mut eval).is_empty());
+    assert!(s.over_budget() && s.visited_count() <= 100 + 2 * 8 * 2, "visited {}", s.visited_count());
+    assert!(s.passed() <= s.visited_count());
+    s.set_budget(usize::MAX);
+    let mut got = HashSet::new();
+    loop {
+        let b = s.next_batch(&g, &mut eval);
+        if b.is_empty() {
+            break;
+        }
+        got.extend(b.iter().map(|c| c.id));
+    }
+    assert!(!s.over_budget() && s.is_exhausted());
+    assert_eq!(got, pass);
+    assert_eq!(s.passed(), pass.len());
 }

@@ -81,7 +81,14 @@ impl DiskGraph {
 
     pub fn open_with_meta(index: pg_sys::Relation, spec: IndexSpec, meta: &Meta) -> DiskGraph {
         let entry = (meta.has_entry != 0).then_some((meta.entry, meta.entry_level as usize));
-        DiskGraph { index, spec, entry, blocks: page::Blocks::of(index), recent: RecentBuffers::new(index), deleted_seen: None }
+        DiskGraph {
+            index,
+            spec,
+            entry,
+            blocks: page::Blocks::of(index),
+            recent: RecentBuffers::new(index),
+            deleted_seen: None,
+        }
     }
 
     /// Record deleted (and missing) nodes met by [`DiskGraph::distance`] (see

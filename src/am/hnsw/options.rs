@@ -31,6 +31,21 @@ pub static EF_SEARCH: GucSetting<i32> = GucSetting::<i32>::new(40);
 pub static ITERATIVE_SCAN: GucSetting<IterativeScan> = GucSetting::<IterativeScan>::new(IterativeScan::Off);
 pub static MAX_SCAN_TUPLES: GucSetting<i32> = GucSetting::<i32>::new(20_000);
 pub static SCAN_MEM_MULTIPLIER: GucSetting<f64> = GucSetting::<f64>::new(1.0);
+/// How a scan with keys on attribute columns finds its rows (see `scan.rs`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, pgrx::PostgresGucEnum)]
+pub enum FilteredScan {
+    /// Walk the graph, and switch to the exact pass when few rows pass near the query.
+    #[name = c"auto"]
+    Auto,
+    /// Always walk the graph.
+    #[name = c"walk"]
+    Walk,
+    /// Always test every element (exact).
+    #[name = c"exact"]
+    Exact,
+}
+
+pub static FILTERED_SCAN: GucSetting<FilteredScan> = GucSetting::<FilteredScan>::new(FilteredScan::Auto);
 
 /// Register the reloptions and GUCs (from `_PG_init`).
 pub fn init() {
@@ -73,6 +88,14 @@ pub fn init() {
         &SCAN_MEM_MULTIPLIER,
         1.0,
         1000.0,
+        GucContext::Userset,
+        GucFlags::default(),
+    );
+    GucRegistry::define_enum_guc(
+        c"quiver.filtered_scan",
+        c"How hnsw scans with conditions on attribute columns find their rows",
+        c"auto: walk the graph, or test every element when few pass near the query; walk; exact.",
+        &FILTERED_SCAN,
         GucContext::Userset,
         GucFlags::default(),
     );

@@ -12,14 +12,18 @@
 //! keys and become a predicate tested on every element met ([`FilteredSearch`]). The walk
 //! goes through elements that fail it but returns only those that pass, in batches of
 //! `hnsw.ef_search` (each in distance order), whatever `hnsw.iterative_scan` says: a filter
-//! inside the index never leaves a `LIMIT` short. When the walk ends or outgrows its memory
+//! inside the index never leaves a `LIMIT` short. When few rows pass near the query, the walk
+//! meets about 1/selectivity elements per passing row; then (`quiver.filtered_scan = auto`,
+//! judged from the walk's pass rate after a probe) one pass over the pages tests every
+//! element's attributes instead (a distance only for those that pass) and returns the passing
+//! rows sorted: exact. When the walk ends or outgrows its memory
 //! (work_mem × hnsw.scan_mem_multiplier), a pass over every page adds the passing rows it
 //! has not returned yet, sorted with its last batch, so that the scan returns every passing
 //! row, and in exact order when fewer than `hnsw.ef_search` rows pass.
 
 use super::graph::{is_node_page, DiskGraph};
 use super::layout::{HeapTid, Node};
-use super::options::{IterativeScan, EF_SEARCH, ITERATIVE_SCAN, MAX_SCAN_TUPLES, SCAN_MEM_MULTIPLIER};
+use super::options::{FilteredScan, IterativeScan, EF_SEARCH, FILTERED_SCAN, ITERATIVE_SCAN, MAX_SCAN_TUPLES, SCAN_MEM_MULTIPLIER};
 use super::spec::IndexSpec;
 use crate::am::common::attrs::AttrColumns;
 use crate::am::common::page::{self, Buf, Lock};
@@ -325,9 +329,22 @@ fn next_filtered_rows(state: &mut ScanState, index: pg_sys::Relation) -> bool {
     let predicate = &f.predicate;
     let mut eval = |id: u64| graph.distance_filtered(id, query, predicate);
     let ef = EF_SEARCH.get().max(1) as usize;
+    // The exact pass reads every page once (about as costly per page as the walk is per
+    // element it evaluates); the walk meets about 1/selectivity elements per passing one. In
+    // `auto` mode the walk first probes a quarter of the pass's cost, then goes on only if its
+    // pass rate so far says it will fill its ef results (twice the elements, for the ones it
+    // must still expand) for less than the pass costs.
+    let mode = FILTERED_SCAN.get();
+    let pass_cost = page::nblocks(index) as usize;
+    if mode == FilteredScan::Exact && f.search.is_none() {
+        return exact_pass(state, index, Vec::new());
+    }
     let batch = match f.search.as_mut() {
         None => {
             let mut s = FilteredSearch::new(graph, ef, &mut eval);
+            if mode == FilteredScan::Auto {
+                s.set_budget((pass_cost / 4).max(ef));
+            }
             let b = s.next_batch(graph, &mut eval);
             f.search = Some(s);
             b
@@ -336,6 +353,17 @@ fn next_filtered_rows(state: &mut ScanState, index: pg_sys::Relation) -> bool {
         Some(s) if s.visited_count() as f64 * 48.0 > mem_limit => Vec::new(),
         Some(s) => s.next_batch(graph, &mut eval),
     };
+    if let Some(s) = f.search.as_mut().filter(|s| s.over_budget()) {
+        let predicted = 2 * s.visited_count() * ef / s.passed().max(1);
+        if s.passed() == 0 || predicted > pass_cost {
+            // few rows pass here: test every element once from here on (exact)
+            f.search = None;
+            return exact_pass(state, index, Vec::new());
+        }
+        s.set_budget(usize::MAX);
+        // the next call resumes the walk
+        return true;
+    }
     let exhausted = f.search.as_ref().is_none_or(|s| s.is_exhausted() || s.visited_count() as f64 * 48.0 > mem_limit);
     if !exhausted {
         state.batch.extend(batch);
@@ -346,6 +374,16 @@ fn next_filtered_rows(state: &mut ScanState, index: pg_sys::Relation) -> bool {
     // sorted together with its last batch. So when fewer rows pass than ef_search, the walk
     // ends in its first batch and the scan returns them all in exact order.
     f.search = None;
+    exact_pass(state, index, batch)
+}
+
+/// Every passing graph row not returned yet, with `batch` (rows the walk found and did not
+/// return), sorted into `state.batch`; the graph phase ends after them.
+fn exact_pass(state: &mut ScanState, index: pg_sys::Relation, batch: Vec<Candidate>) -> bool {
+    let (Some(graph), Some(query), Some(f)) = (state.graph.as_ref(), state.query.as_deref(), state.filtered.as_mut()) else {
+        state.phase = Phase::Done;
+        return true;
+    };
     f.walk_done = true;
     let in_batch: HashSet<u64, IdBuildHasher> = batch.iter().map(|c| c.id).collect();
     let mut rest: Vec<(f32, u64)> = batch.iter().map(|c| (c.dist, c.id)).collect();

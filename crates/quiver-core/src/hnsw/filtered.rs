@@ -27,6 +27,10 @@ pub struct FilteredSearch {
     /// Passing level-0 starting points, consumed by the first batch.
     start: Vec<Candidate>,
     buf: Vec<NodeId>,
+    /// Most nodes to evaluate before the walk pauses (see [`FilteredSearch::over_budget`]).
+    budget: usize,
+    /// Evaluated nodes that passed.
+    passed: usize,
 }
 
 impl FilteredSearch {
@@ -40,6 +44,8 @@ impl FilteredSearch {
             visited: HashVisited::with_capacity(ef.max(1) * 8),
             start: Vec::new(),
             buf: Vec::new(),
+            budget: usize::MAX,
+            passed: 0,
         };
         if let Some(entry) = g.entry() {
             let mut dist = |id: NodeId| eval(id).0;
@@ -52,12 +58,32 @@ impl FilteredSearch {
                 if s.visited.insert(cur.id) {
                     s.cands.push(Near(keyed(cur, None)));
                     if eval(cur.id).1 {
+                        s.passed += 1;
                         s.start.push(cur);
                     }
                 }
             }
         }
         s
+    }
+
+    /// Pause the walk once `budget` nodes have been evaluated in all: when few nodes pass,
+    /// the walk meets about 1/selectivity nodes per passing one, and a caller may do better to
+    /// test every node once in storage order. A paused batch returns nothing (what it found
+    /// is kept); [`FilteredSearch::passed`] over [`FilteredSearch::visited_count`] tells the
+    /// caller how selective the filter is near the query, and a larger budget resumes.
+    pub fn set_budget(&mut self, budget: usize) {
+        self.budget = budget.max(1);
+    }
+
+    /// Whether the walk is paused on its budget.
+    pub fn over_budget(&self) -> bool {
+        self.visited.len() >= self.budget && !self.cands.is_empty()
+    }
+
+    /// Evaluated nodes that passed the filter so far.
+    pub fn passed(&self) -> usize {
+        self.passed
     }
 
     /// The next batch of passing nodes (ascending within the batch, never repeating a node
@@ -82,6 +108,12 @@ impl FilteredSearch {
             }
         }
         while let Some(Near(c)) = self.cands.pop() {
+            if self.visited.len() >= self.budget {
+                // paused: keep what this batch found for the next one
+                self.cands.push(Near(c));
+                self.discarded.extend(results.into_iter().map(|Far(r)| Near(r)));
+                return Vec::new();
+            }
             if results.len() >= ef && results.peek().is_some_and(|Far(w)| c.cmp_key(w) == Ordering::Greater) {
                 self.cands.push(Near(c));
                 break;
@@ -96,6 +128,7 @@ impl FilteredSearch {
                 let cand = keyed(Candidate::new(d, e), None);
                 self.cands.push(Near(cand));
                 if passes {
+                    self.passed += 1;
                     let better = results.len() < ef || results.peek().is_some_and(|Far(w)| cand.cmp_key(w) == Ordering::Less);
                     if better {
                         admit(&mut results, &mut self.discarded, cand);
