@@ -5,7 +5,7 @@
 //! (duplicates stay findable and cost one node). NULL vectors, and zero vectors under cosine
 //! distance, become elements outside the graph.
 
-use super::layout::{node_id, HeapTid, NewNode, Node, KIND_NODES, KIND_OVERFLOW, MAX_TIDS};
+use super::layout::{node_id, HeapTid, NewNode, Node, KIND_ATTRS, KIND_NODES, KIND_OVERFLOW, MAX_TIDS};
 use super::spec::IndexSpec;
 use super::write;
 use crate::am::common::attrs::AttrColumns;
@@ -420,6 +420,30 @@ fn write_graph(index: pg_sys::Relation, c: &Collected) {
             }
         }
     }
+    // the attribute directory: one entry per graph element, in element order
+    let mut attrs_head = 0;
+    if c.multi && n > 0 {
+        attrs_head = bulk.next_block();
+        image.fill(0);
+        page::init_page(image.as_mut_ptr() as pg_sys::Page, KIND_ATTRS);
+        for e in 0..n {
+            let entry = super::layout::dir_item(ids[e], attrs_of(e));
+            let pg = image.as_mut_ptr() as pg_sys::Page;
+            if page::add_item(pg, &entry).is_none() {
+                // full: it chains to the page written next
+                page::set_next_block(pg, bulk.next_block() + 1);
+                bulk.append(&image);
+                image.fill(0);
+                let pg = image.as_mut_ptr() as pg_sys::Page;
+                page::init_page(pg, KIND_ATTRS);
+                if page::add_item(pg, &entry).is_none() {
+                    crate::error::raise_code(PgSqlErrorCode::ERRCODE_PROGRAM_LIMIT_EXCEEDED, "hnsw attribute entry does not fit on an empty page");
+                }
+            }
+        }
+        page::set_next_block(image.as_mut_ptr() as pg_sys::Page, pg_sys::InvalidBlockNumber);
+        bulk.append(&image);
+    }
     bulk.finish();
 
     pgrx::debug1!("hnsw build: pages written in {:.3} s", started.elapsed().as_secs_f64());
@@ -433,6 +457,7 @@ fn write_graph(index: pg_sys::Relation, c: &Collected) {
         }
         m.insert_page = last_node_page;
         m.nodes = sizes.len() as u64;
+        m.attrs_head = attrs_head;
     });
 }
 

@@ -1,7 +1,7 @@
 //! `quiver.index_check(regclass)`: verify the structure of an hnsw index and list problems.
 
 use super::graph::META_BLOCK;
-use super::layout::{node_blk, node_off, Meta, Node, NodeLayout, KIND_META, KIND_NODES, KIND_OVERFLOW};
+use super::layout::{node_blk, node_off, Meta, Node, NodeLayout, KIND_ATTRS, KIND_META, KIND_NODES, KIND_OVERFLOW};
 use crate::am::common::page::{self, Buf, Lock};
 use pgrx::prelude::*;
 use std::collections::{HashMap, HashSet};
@@ -11,6 +11,7 @@ struct NodeFacts {
     lists: Vec<Vec<u64>>,
     deleted: bool,
     outside: bool,
+    attrs: Vec<u8>,
 }
 
 /// Every node item, and problems found while reading pages.
@@ -46,16 +47,52 @@ fn scan_nodes(index: pg_sys::Relation, layout: NodeLayout, problems: &mut Vec<St
                     if node.tids().any(|(hb, ho)| hb == pg_sys::InvalidBlockNumber || ho == 0) {
                         problems.push(format!("node ({blk},{off}) has an invalid heap TID"));
                     }
-                    nodes.insert(id, NodeFacts { level, lists, deleted: node.is_deleted(), outside: node.is_outside() });
+                    let attrs = node.attrs().to_vec();
+                    nodes.insert(id, NodeFacts { level, lists, deleted: node.is_deleted(), outside: node.is_outside(), attrs });
                 }
             }
-            KIND_OVERFLOW => {}
+            KIND_OVERFLOW | KIND_ATTRS => {}
             0 => {}
             k => problems.push(format!("block {blk} has unknown page kind {k:#x}")),
         }
         pgrx::check_for_interrupts!();
     }
     nodes
+}
+
+/// Every live graph element of a multi-column index has an attribute directory entry with its
+/// attributes (the exact pass of filtered scans reads only the directory); the chain of
+/// directory pages ends.
+fn check_directory(rel: pg_sys::Relation, meta: &Meta, nodes: &HashMap<u64, NodeFacts>, problems: &mut Vec<String>) {
+    let needs = |f: &NodeFacts| !f.deleted && !f.outside && !f.attrs.is_empty();
+    let mut entries: HashMap<u64, Vec<Vec<u8>>> = HashMap::new();
+    let nblocks = page::nblocks(rel);
+    let (mut blk, mut pages) = (meta.attrs_head, 0u32);
+    while blk != 0 && blk != pg_sys::InvalidBlockNumber {
+        if blk >= nblocks || pages >= nblocks {
+            problems.push(format!("attribute directory chain leaves the index or loops at block {blk}"));
+            break;
+        }
+        let buf = Buf::read(rel, blk, Lock::Share);
+        if page::page_kind(buf.page()) != KIND_ATTRS {
+            problems.push(format!("attribute directory block {blk} is not a directory page"));
+            break;
+        }
+        for off in 1..=page::max_offset(buf.page()) {
+            let Some(item) = (unsafe { page::item(buf.page(), off) }) else { continue };
+            match super::layout::dir_entry(item) {
+                Some((id, attrs)) => entries.entry(id).or_default().push(attrs.to_vec()),
+                None => problems.push(format!("attribute directory entry ({blk},{off}) is malformed")),
+            }
+        }
+        blk = page::next_block(buf.page());
+        pages += 1;
+        pgrx::check_for_interrupts!();
+    }
+    let missing = nodes.iter().filter(|(id, f)| needs(f) && !entries.get(id).is_some_and(|e| e.contains(&f.attrs))).count();
+    if missing > 0 {
+        problems.push(format!("{missing} live nodes have no attribute directory entry with their attributes"));
+    }
 }
 
 pub fn check(rel: pg_sys::Relation, reachability: bool) -> Vec<String> {
@@ -123,6 +160,7 @@ pub fn check(rel: pg_sys::Relation, reachability: bool) -> Vec<String> {
             problems.push(format!("{unreachable} of {live} live nodes are unreachable from the entry point"));
         }
     }
+    check_directory(rel, &meta, &nodes, &mut problems);
     for (id, f) in &nodes {
         for (l, list) in f.lists.iter().enumerate() {
             if list.len() > layout.capacity(l) {

@@ -13,12 +13,15 @@
 //!   walk to the first rows meets about 1/selectivity elements per passing one, and only the
 //!   passing rows are fetched from the heap (the selectivity returned). Such a scan returns
 //!   every passing row, so it is never costed as short.
+//! * With the attribute directory, a scan for a selective filter makes an exact pass instead
+//!   (the directory in order, then the passing elements): costed so, all before the first row,
+//!   when that is cheaper than the walk's start.
 //! * Large vectors live in TOAST, which a sequential scan's cost does not count; the index's
 //!   own page reads are counted on the same footing (sequential, and no more than the heap's
 //!   pages), so that a 1,536-dimension table still uses its index for `ORDER BY ... LIMIT`.
 
 use super::graph::read_meta;
-use super::options::{IterativeScan, EF_SEARCH, ITERATIVE_SCAN};
+use super::options::{FilteredScan, IterativeScan, EF_SEARCH, FILTERED_SCAN, ITERATIVE_SCAN};
 use crate::am::common::cost as common_cost;
 use pgrx::prelude::*;
 
@@ -27,11 +30,11 @@ common_cost::amcostestimate!(estimate);
 fn estimate(x: &common_cost::Inputs, index: pg_sys::Relation) -> (f64, f64) {
     let tuples = x.index_tuples;
     let (kind, _) = crate::am::common::payload::opclass_kernel(index, "hnsw");
-    let (m, vector_bytes) = if crate::am::common::page::nblocks(index) > 0 {
+    let (m, vector_bytes, directory) = if crate::am::common::page::nblocks(index) > 0 {
         let meta = read_meta(index);
-        (meta.m.max(2) as f64, crate::am::common::payload::dense_bytes(kind, meta.dims))
+        (meta.m.max(2) as f64, crate::am::common::payload::dense_bytes(kind, meta.dims), meta.attrs_head != 0)
     } else {
-        (16.0, 0.0)
+        (16.0, 0.0, false)
     };
     let ef = EF_SEARCH.get().max(1) as f64;
 
@@ -52,6 +55,17 @@ fn estimate(x: &common_cost::Inputs, index: pg_sys::Relation) -> (f64, f64) {
     // Without iterative scans the index yields at most ef rows before any filter.
     if ITERATIVE_SCAN.get() == IterativeScan::Off {
         startup_cost = common_cost::short_result_startup(x, ef, startup_cost, total_cost);
+    }
+    // With keys, a scan whose walk would meet too many failing elements makes the exact pass
+    // instead: the attribute directory (about 24 bytes an element) read in order, then each
+    // passing element's node and distance, before the first row.
+    if x.has_keys && directory && FILTERED_SCAN.get() != FilteredScan::Walk {
+        let passing = tuples * x.keys;
+        let directory_pages = (tuples * 24.0 / pg_sys::BLCKSZ as f64).ceil();
+        let exact = directory_pages * x.seq_page + passing * per_visit + common_cost::page_cost(x, passing, toasted);
+        if exact < startup_cost || FILTERED_SCAN.get() == FilteredScan::Exact {
+            return (exact, exact + passing * common_cost::per_entry());
+        }
     }
     (startup_cost, total_cost)
 }

@@ -66,6 +66,10 @@ pub struct DiskGraph {
     pub index: pg_sys::Relation,
     pub spec: IndexSpec,
     pub entry: Option<(NodeId, usize)>,
+    /// Node items on the pages when the graph was opened (the meta page's count).
+    pub nodes: u64,
+    /// First page of the attribute directory (0: none).
+    pub attrs_head: u32,
     blocks: page::Blocks,
     recent: RecentBuffers,
     /// With `Some`, every deleted node met while computing distances is recorded (and every
@@ -85,6 +89,8 @@ impl DiskGraph {
             index,
             spec,
             entry,
+            nodes: meta.nodes,
+            attrs_head: meta.attrs_head,
             blocks: page::Blocks::of(index),
             recent: RecentBuffers::new(index),
             deleted_seen: None,

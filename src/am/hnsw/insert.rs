@@ -85,7 +85,7 @@ fn insert_outside(index: pg_sys::Relation, spec: &IndexSpec, tid: HeapTid, null:
     let new = NewNode { tids: &tids, tid_slots: 1, level: 0, payload: None, overflow_blk: None, null, attrs };
     let mut item = vec![0u8; new.size(&spec.layout)];
     Node::init(&mut item, spec.layout, &new);
-    write::place_node(index, &item, |m, _| m.nodes += 1);
+    write::place_node(index, &item, None, |m, _| m.nodes += 1);
 }
 
 fn insert_vector(index: pg_sys::Relation, spec: &IndexSpec, payload: &[u8], heap: HeapTid, attrs: &[u8]) {
@@ -171,7 +171,7 @@ fn insert_vector(index: pg_sys::Relation, spec: &IndexSpec, payload: &[u8], heap
             node.set_neighbors(l, &list.iter().map(|c| c.id).collect::<Vec<_>>());
         }
     }
-    let new_id = write::place_node(index, &item, |m, id| {
+    let new_id = write::place_node(index, &item, (!attrs.is_empty()).then_some(attrs), |m, id| {
         if new_entry {
             m.entry = id;
             m.entry_level = level as u32;

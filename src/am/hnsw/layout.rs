@@ -5,6 +5,12 @@
 //!   can change after the build (a changed option takes effect at REINDEX).
 //! * Node pages (kind [`KIND_NODES`]): one item per element, see below. Node pages stay node
 //!   pages for the life of the index (a stale node id can only ever meet a node or nothing).
+//! * Attribute directory pages (kind [`KIND_ATTRS`], multi-column indexes only): one item per
+//!   graph element, its node id (block u32, offset u16) then its attribute blob, so that a
+//!   filtered scan's exact pass tests every element's attributes from a few pages instead of
+//!   reading every node. Pages are chained through their next-block field from the meta page's
+//!   `attrs_head`; inserts add to the head page, or put a new page in front. Entries are only
+//!   added: one whose node was freed (or reused) is recognised by checking the node itself.
 //! * Overflow pages (kind [`KIND_OVERFLOW`]): one item each holding a chunk of a vector too
 //!   large to sit inline in its node; chunks are chained through the pages' next-block field.
 //!   Chains of freed nodes go onto a free list whose head is in the meta page.
@@ -42,6 +48,7 @@ pub const VERSION: u32 = 2;
 pub const KIND_META: u16 = 0x5101;
 pub const KIND_NODES: u16 = 0x5102;
 pub const KIND_OVERFLOW: u16 = 0x5103;
+pub const KIND_ATTRS: u16 = 0x5104;
 
 pub const FLAG_DELETED: u8 = 1;
 pub const FLAG_OVERFLOW: u8 = 2;
@@ -88,7 +95,8 @@ pub struct Meta {
     pub insert_page: u32,
     /// First page of the free overflow-page list (InvalidBlockNumber: empty).
     pub free_overflow: u32,
-    pub _pad: u32,
+    /// First page of the attribute directory (0: none, as in single-column indexes).
+    pub attrs_head: u32,
     /// Node items on the pages (graph, outside-the-graph and deleted ones).
     pub nodes: u64,
 }
@@ -115,6 +123,20 @@ impl Meta {
         // SAFETY: length checked; Meta is plain old data, read unaligned.
         Some(Ok(unsafe { (b.as_ptr() as *const Meta).read_unaligned() }))
     }
+}
+
+/// An attribute directory item: node `id` and its attribute blob.
+pub fn dir_item(id: u64, attrs: &[u8]) -> Vec<u8> {
+    let mut v = Vec::with_capacity(SLOT + attrs.len());
+    v.extend_from_slice(&node_blk(id).to_ne_bytes());
+    v.extend_from_slice(&node_off(id).to_ne_bytes());
+    v.extend_from_slice(attrs);
+    v
+}
+
+/// The node id and attribute blob of a directory item (`None`: too short to be one).
+pub fn dir_entry(item: &[u8]) -> Option<(u64, &[u8])> {
+    (item.len() >= SLOT).then(|| (node_id(rd_u32(item, 0), rd_u16(item, 4)), &item[SLOT..]))
 }
 
 /// Sizes and offsets of node items for a given `m`.

@@ -335,15 +335,17 @@ fn next_filtered_rows(state: &mut ScanState, index: pg_sys::Relation) -> bool {
     // pass rate so far says it will fill its ef results (twice the elements, for the ones it
     // must still expand) for less than the pass costs.
     let mode = FILTERED_SCAN.get();
-    let pass_cost = page::nblocks(index) as usize;
+    // pages the pass reads: the directory's (about 24 bytes an element), or every page
+    let pass_pages = if graph.attrs_head != 0 { (graph.nodes as usize * 24).div_ceil(page::BLCKSZ) } else { page::nblocks(index) as usize };
     if mode == FilteredScan::Exact && f.search.is_none() {
+        // (nothing was returned yet: the pass starts from scratch)
         return exact_pass(state, index, Vec::new());
     }
     let batch = match f.search.as_mut() {
         None => {
             let mut s = FilteredSearch::new(graph, ef, &mut eval);
             if mode == FilteredScan::Auto {
-                s.set_budget((pass_cost / 4).max(ef));
+                s.set_budget((pass_pages / 4).max(ef));
             }
             let b = s.next_batch(graph, &mut eval);
             f.search = Some(s);
@@ -354,7 +356,10 @@ fn next_filtered_rows(state: &mut ScanState, index: pg_sys::Relation) -> bool {
         Some(s) => s.next_batch(graph, &mut eval),
     };
     if let Some(s) = f.search.as_mut().filter(|s| s.over_budget()) {
-        let predicted = 2 * s.visited_count() * ef / s.passed().max(1);
+        // the pass also reads each passing element once
+        let rate = s.passed() as f64 / s.visited_count().max(1) as f64;
+        let pass_cost = pass_pages as f64 + rate * graph.nodes as f64;
+        let predicted = 2.0 * s.visited_count() as f64 * ef as f64 / s.passed().max(1) as f64;
         if s.passed() == 0 || predicted > pass_cost {
             // few rows pass here: test every element once from here on (exact)
             f.search = None;
@@ -387,31 +392,72 @@ fn exact_pass(state: &mut ScanState, index: pg_sys::Relation, batch: Vec<Candida
     f.walk_done = true;
     let in_batch: HashSet<u64, IdBuildHasher> = batch.iter().map(|c| c.id).collect();
     let mut rest: Vec<(f32, u64)> = batch.iter().map(|c| (c.dist, c.id)).collect();
-    let nblocks = page::nblocks(index);
-    for blk in 1..nblocks {
-        let ids: Vec<u64> = {
-            let buf = Buf::read(index, blk, Lock::Share);
-            if !is_node_page(buf.page()) {
-                continue;
+    let skip = |id: &u64| f.returned.contains(id) || in_batch.contains(id);
+    let candidates: Vec<u64> = if graph.attrs_head != 0 {
+        directory_matches(index, graph.attrs_head, &f.predicate, skip)
+    } else {
+        node_page_matches(index, graph.spec.layout, &f.predicate, skip)
+    };
+    let mut seen: HashSet<u64, IdBuildHasher> = HashSet::default();
+    for id in candidates {
+        // the node itself decides (a directory entry may name a node freed or reused since)
+        if seen.insert(id) {
+            if let (d, true) = graph.distance_filtered(id, query, &f.predicate) {
+                rest.push((d, id));
             }
-            (1..=page::max_offset(buf.page()))
-                .filter(|&off| {
-                    let Some(bytes) = (unsafe { page::item(buf.page(), off) }) else { return false };
-                    let node = Node { bytes, layout: graph.spec.layout };
-                    !node.is_deleted() && !node.is_outside() && f.predicate.matches(node.attrs())
-                })
-                .map(|off| super::layout::node_id(blk, off))
-                .filter(|id| !f.returned.contains(id) && !in_batch.contains(id))
-                .collect()
-        };
-        for id in ids {
-            rest.push((graph.distance(id, query), id));
         }
-        pgrx::check_for_interrupts!();
     }
     rest.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
     state.batch.extend(rest.into_iter().map(|(dist, id)| Candidate::new(dist, id)));
     true
+}
+
+/// Ids of directory entries whose attributes pass `predicate` (and are not `skip`ped), read
+/// from the chain of directory pages starting at `head`.
+fn directory_matches(index: pg_sys::Relation, head: u32, predicate: &Predicate, skip: impl Fn(&u64) -> bool) -> Vec<u64> {
+    let nblocks = page::nblocks(index);
+    let mut out = Vec::new();
+    let (mut blk, mut pages) = (head, 0u32);
+    // a damaged chain (a loop, or a block past the end) ends the pass, never a hang
+    while blk != 0 && blk != pg_sys::InvalidBlockNumber && blk < nblocks && pages < nblocks {
+        let buf = Buf::read(index, blk, Lock::Share);
+        if page::page_kind(buf.page()) != super::layout::KIND_ATTRS {
+            break;
+        }
+        for off in 1..=page::max_offset(buf.page()) {
+            let Some(item) = (unsafe { page::item(buf.page(), off) }) else { continue };
+            if let Some((id, attrs)) = super::layout::dir_entry(item) {
+                if predicate.matches(attrs) && !skip(&id) {
+                    out.push(id);
+                }
+            }
+        }
+        blk = page::next_block(buf.page());
+        pages += 1;
+        pgrx::check_for_interrupts!();
+    }
+    out
+}
+
+/// The same from the node pages themselves (an index without a directory).
+fn node_page_matches(index: pg_sys::Relation, layout: super::layout::NodeLayout, predicate: &Predicate, skip: impl Fn(&u64) -> bool) -> Vec<u64> {
+    let mut out = Vec::new();
+    for blk in 1..page::nblocks(index) {
+        let buf = Buf::read(index, blk, Lock::Share);
+        if !is_node_page(buf.page()) {
+            continue;
+        }
+        for off in 1..=page::max_offset(buf.page()) {
+            let Some(bytes) = (unsafe { page::item(buf.page(), off) }) else { continue };
+            let node = Node { bytes, layout };
+            let id = super::layout::node_id(blk, off);
+            if !node.is_deleted() && !node.is_outside() && predicate.matches(node.attrs()) && !skip(&id) {
+                out.push(id);
+            }
+        }
+        pgrx::check_for_interrupts!();
+    }
+    out
 }
 
 #[pg_guard]

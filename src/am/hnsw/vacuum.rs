@@ -21,7 +21,7 @@
 //! exclusively (to wait for in-flight inserts, and to move the entry point).
 
 use super::graph::{read_meta, DiskGraph, META_BLOCK};
-use super::layout::{node_blk, node_id, node_off, Node, NodeLayout, KIND_NODES};
+use super::layout::{node_blk, node_id, node_off, Node, NodeLayout, KIND_ATTRS, KIND_NODES};
 use super::spec::IndexSpec;
 use super::write;
 use crate::am::common::page::{self, fsm, Buf, Lock, Wal};
@@ -470,9 +470,46 @@ fn link_from_reached(graph: &DiskGraph, id: u64, reached: &NodeBits, excluded: &
     written
 }
 
+/// Remove the attribute directory entries of the deleted nodes of `marked`, before their
+/// items are freed (until then no insert can reuse their ids, so no entry of a new node is
+/// taken for an old one's).
+fn prune_directory(index: pg_sys::Relation, strategy: pg_sys::BufferAccessStrategy, marked: &Marked) {
+    if marked.deleted.is_empty() {
+        return;
+    }
+    let head = super::graph::read_meta(index).attrs_head;
+    let nblocks = page::nblocks(index);
+    let (mut blk, mut pages) = (head, 0u32);
+    while blk != 0 && blk != pg_sys::InvalidBlockNumber && blk < nblocks && pages < nblocks {
+        pause();
+        let buf = Buf::read_with(index, pg_sys::ForkNumber::MAIN_FORKNUM, blk, Lock::Exclusive, strategy);
+        if page::page_kind(buf.page()) != KIND_ATTRS {
+            break;
+        }
+        let offs: Vec<u16> = (1..=page::max_offset(buf.page()))
+            .filter(|&off| {
+                unsafe { page::item(buf.page(), off) }
+                    .and_then(|item| super::layout::dir_entry(item))
+                    .is_some_and(|(id, _)| marked.deleted.binary_search(&id).is_ok())
+            })
+            .collect();
+        if !offs.is_empty() {
+            let mut wal = Wal::start(index);
+            let p = wal.register(&buf, false);
+            for &off in offs.iter().rev() {
+                page::delete_item(p, off);
+            }
+            wal.finish();
+        }
+        blk = page::next_block(buf.page());
+        pages += 1;
+    }
+}
+
 /// Pass 4: remove the deleted nodes of `marked` from their pages, free their overflow chains,
 /// record the pages' free space.
 fn free(index: pg_sys::Relation, strategy: pg_sys::BufferAccessStrategy, layout: NodeLayout, marked: &Marked) {
+    prune_directory(index, strategy, marked);
     let mut removed = 0u64;
     for page_ids in marked.deleted.chunk_by(|a, b| node_blk(*a) == node_blk(*b)) {
         pause();

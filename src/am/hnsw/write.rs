@@ -4,7 +4,7 @@
 //! Lock order, everywhere: a node page, then the meta page, then overflow pages.
 
 use super::graph::META_BLOCK;
-use super::layout::{node_blk, node_id, node_off, HeapTid, Meta, Node, NodeLayout, KIND_META, KIND_NODES, KIND_OVERFLOW, MAX_TIDS};
+use super::layout::{node_blk, node_id, node_off, HeapTid, Meta, Node, NodeLayout, KIND_ATTRS, KIND_META, KIND_NODES, KIND_OVERFLOW, MAX_TIDS};
 use crate::am::common::overflow;
 use crate::am::common::page::{self, fsm, Buf, Lock, Wal, MAX_ITEM_SIZE};
 use pgrx::pg_sys;
@@ -134,7 +134,37 @@ pub fn free_overflow_chain(index: pg_sys::Relation, first: u32, max_pages: usize
 /// Add a node item where it fits: a page the free space map offers (space VACUUM freed), the
 /// current insert page, or a new page. The meta page is updated with `f(meta, new_id)` in the
 /// same WAL record, so a crash never separates the two. Returns the node id.
-pub fn place_node(index: pg_sys::Relation, item: &[u8], f: impl FnOnce(&mut Meta, u64)) -> u64 {
+/// Add node `id`'s entry to the attribute directory whose head is `head`, in `wal` (the caller
+/// holds the meta page exclusively, so the head cannot change meanwhile): on the head page when
+/// it has room, else on a new page put in front. Returns the directory buffer (locked until
+/// the record is written) and the new head, if any.
+fn add_dir_entry(index: pg_sys::Relation, wal: &mut Wal, head: u32, id: u64, attrs: &[u8]) -> (Buf, Option<u32>) {
+    let entry = super::layout::dir_item(id, attrs);
+    if head != 0 && head != pg_sys::InvalidBlockNumber && head < page::nblocks(index) {
+        let hb = Buf::read(index, head, Lock::Exclusive);
+        if page::page_kind(hb.page()) == KIND_ATTRS && page::free_space(hb.page()) >= (entry.len() + 7) & !7 {
+            let p = wal.register(&hb, false);
+            if page::add_item(p, &entry).is_none() {
+                crate::error::raise_code(PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, "hnsw attribute directory page has less room than it reported");
+            }
+            return (hb, None);
+        }
+    }
+    let nb = Buf::extend(index, pg_sys::ForkNumber::MAIN_FORKNUM);
+    let p = wal.register(&nb, true);
+    page::init_page(p, KIND_ATTRS);
+    page::set_next_block(p, if head == 0 { pg_sys::InvalidBlockNumber } else { head });
+    if page::add_item(p, &entry).is_none() {
+        crate::error::raise_code(PgSqlErrorCode::ERRCODE_PROGRAM_LIMIT_EXCEEDED, "hnsw attribute entry does not fit on an empty page");
+    }
+    let blk = nb.blkno();
+    (nb, Some(blk))
+}
+
+/// Place a new node item (on a page with room, or a new page), with its attribute directory
+/// entry when `attrs` is given (a graph element of a multi-column index), and apply `f` to
+/// the meta page with the new id, all in one WAL record.
+pub fn place_node(index: pg_sys::Relation, item: &[u8], attrs: Option<&[u8]>, f: impl FnOnce(&mut Meta, u64)) -> u64 {
     let need = item.len() + std::mem::size_of::<pg_sys::ItemIdData>();
     let mut f = Some(f);
     let mut try_page = |blk: u32, from_fsm: bool| -> Option<u64> {
@@ -157,8 +187,16 @@ pub fn place_node(index: pg_sys::Relation, item: &[u8], f: impl FnOnce(&mut Meta
         let off = page::add_item(p, item)?;
         let id = node_id(blk, off);
         let f = f.take()?;
-        edit_meta(&mut wal, &meta_buf, |m| f(m, id));
+        let dir = attrs.map(|a| add_dir_entry(index, &mut wal, meta_of(&meta_buf).attrs_head, id, a));
+        let new_head = dir.as_ref().and_then(|d| d.1);
+        edit_meta(&mut wal, &meta_buf, |m| {
+            f(m, id);
+            if let Some(h) = new_head {
+                m.attrs_head = h;
+            }
+        });
         wal.finish();
+        drop(dir);
         if from_fsm {
             fsm::record(index, blk, page::free_space(buf.page()));
         }
@@ -189,9 +227,14 @@ pub fn place_node(index: pg_sys::Relation, item: &[u8], f: impl FnOnce(&mut Meta
     let id = node_id(buf.blkno(), off);
     let blk = buf.blkno();
     let Some(f) = f.take() else { unreachable!("the meta update runs once") };
+    let dir = attrs.map(|a| add_dir_entry(index, &mut wal, meta_of(&meta_buf).attrs_head, id, a));
+    let new_head = dir.as_ref().and_then(|d| d.1);
     edit_meta(&mut wal, &meta_buf, |m| {
         f(m, id);
         m.insert_page = blk;
+        if let Some(h) = new_head {
+            m.attrs_head = h;
+        }
     });
     wal.finish();
     id
