@@ -98,6 +98,12 @@ pub struct Options {
     #[arg(long, default_value_t = 200)]
     pub filter_queries: usize,
 
+    /// For the filtered workload, rebuild quiver's hnsw index with the filter column inside
+    /// it (`USING hnsw (v ..., tag)`), as quiver users would; peers keep their single-column
+    /// index (pgvector cannot have another). `--single-column-filter` keeps quiver's too.
+    #[arg(long = "single-column-filter")]
+    pub single_column_filter: bool,
+
     /// Rows inserted in the insert workload (0 skips it); a quarter from one
     /// connection, the rest from --clients connections.
     #[arg(long, default_value_t = 2000)]

@@ -110,7 +110,7 @@ pub struct SweepPoint {
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct FilteredPoint {
-    /// Fraction of rows the filter keeps (0.01, 0.1, 0.5).
+    /// Fraction of rows the filter keeps (0.001 to 0.99).
     pub selectivity: f64,
     /// The SQL predicate, e.g. `tag < 10`.
     pub predicate: String,

@@ -48,6 +48,7 @@ pub fn run(o: &Options) -> Result<(), String> {
         opclass: metric.opclass().into(),
         options: o.with_clause(),
         maintenance_work_mem: o.maintenance_work_mem.clone(),
+        columns: String::new(),
     };
     for l in &mut live {
         l.load = Some(load::run(&mut l.main, &l.target.name, &l.info, &ds.base, ds.texts.as_deref())?);
@@ -59,7 +60,7 @@ pub fn run(o: &Options) -> Result<(), String> {
     let dist = |q: usize, id: i64| lookup(&ds, id).map(|v| metric.exact(ds.queries.row(q), v));
     sweep(o, metric, &mut live, &texts, &truth, &dist)?;
     if o.filter_queries > 0 {
-        filtered_workload(o, metric, &mut live, &ds, &texts)?;
+        filtered_workload(o, metric, &mut live, &ds, &texts, &spec)?;
     }
     if o.inserts > 0 && !ds.extra.is_empty() {
         insert_workload(o, metric, &mut live, &ds, &texts)?;
@@ -226,17 +227,28 @@ fn sweep_point(value: u32, recall_at_100: f64, passes: &[Pass], multi: &[f64], t
     }
 }
 
-fn filtered_workload(o: &Options, metric: Metric, live: &mut [Live], ds: &Dataset, texts: &[String]) -> Result<(), String> {
+/// Whether the filtered workload rebuilds this target's index with the filter column inside
+/// (quiver's hnsw; peers cannot).
+fn filter_in_index(o: &Options, l: &Live) -> bool {
+    !o.single_column_filter && o.method == "hnsw" && l.info.extension.starts_with("quiver")
+}
+
+fn filtered_workload(o: &Options, metric: Metric, live: &mut [Live], ds: &Dataset, texts: &[String], spec: &build::IndexSpec) -> Result<(), String> {
     let settings = o.filter_settings.iter().map(|s| Setting::parse(s)).collect::<Result<Vec<_>, _>>()?;
+    let multi = build::IndexSpec { columns: "tag".into(), ..spec.clone() };
+    for l in live.iter_mut().filter(|l| filter_in_index(o, l)) {
+        let b = build::run(&mut l.main, &l.target, l.info.backend_pid, &multi)?;
+        eprintln!("{}: rebuilt the index with the filter column in {:.1} s, {:.1} MB", l.target.name, b.seconds, b.index_bytes as f64 / 1e6);
+    }
     let nq = o.filter_queries.min(texts.len());
     let queries = Matrix::new(ds.queries.dim, ds.queries.data[..nq * ds.queries.dim].to_vec());
     let texts = &texts[..nq];
     let dist = |q: usize, id: i64| lookup(ds, id).map(|v| metric.exact(queries.row(q), v));
-    let pb = progress::bar("filtered search", (filtered::PERCENTS.len() * live.len() * o.rounds * nq) as u64);
-    for pct in filtered::PERCENTS {
-        let keep = move |i: usize| (load::tag_of(i) as u32) < pct;
+    let pb = progress::bar("filtered search", (filtered::PERMILLE.len() * live.len() * o.rounds * nq) as u64);
+    for pm in filtered::PERMILLE {
+        let keep = move |i: usize| (load::tag_of(i) as u32) < pm;
         let truth = truth::exact(&ds.base, &queries, metric, 10, &keep);
-        let sql = filtered::sql(pct, metric.operator(), 10);
+        let sql = filtered::sql(pm, metric.operator(), 10);
         let mut passes: Vec<Vec<Pass>> = live.iter().map(|_| Vec::new()).collect();
         for l in live.iter_mut() {
             session(l, &settings)?;
@@ -247,13 +259,14 @@ fn filtered_workload(o: &Options, metric: Metric, live: &mut [Live], ds: &Datase
             }
         }
         for (l, p) in live.iter_mut().zip(passes) {
+            let index = if filter_in_index(o, l) { "; index (v, tag)" } else { "" };
             let uses_index = filtered::uses_index(&mut l.main, &l.target.name, &sql, &texts[0])?;
             let first = p.first().map(|x| x.results.as_slice()).unwrap_or(&[]);
             let t = Timing::of(&p);
             l.filtered.push(FilteredPoint {
-                selectivity: pct as f64 / 100.0,
-                predicate: filtered::predicate(pct),
-                settings: query::describe(&settings),
+                selectivity: pm as f64 / 1000.0,
+                predicate: filtered::predicate(pm),
+                settings: format!("{}{index}", query::describe(&settings)),
                 recall_at_10: recall::mean_recall(first, &truth.rows, 10, &dist),
                 mean_rows: first.iter().map(Vec::len).sum::<usize>() as f64 / first.len().max(1) as f64,
                 qps: t.qps,
@@ -265,6 +278,12 @@ fn filtered_workload(o: &Options, metric: Metric, live: &mut [Live], ds: &Datase
         }
     }
     pb.finish_and_clear();
+    // the insert workload measures the index as built for the searches
+    if o.inserts > 0 {
+        for l in live.iter_mut().filter(|l| filter_in_index(o, l)) {
+            build::run(&mut l.main, &l.target, l.info.backend_pid, spec)?;
+        }
+    }
     Ok(())
 }
 

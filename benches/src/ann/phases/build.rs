@@ -13,18 +13,22 @@ use crate::ann::progress;
 use crate::ann::result::BuildResult;
 
 /// What to build.
+#[derive(Clone)]
 pub struct IndexSpec {
     pub method: String,
     pub opclass: String,
     /// The WITH (...) options, e.g. `m = 16, ef_construction = 64`; empty for none.
     pub options: String,
     pub maintenance_work_mem: String,
+    /// Columns after the vector (multi-column indexes), e.g. `tag`; empty for none.
+    pub columns: String,
 }
 
 impl IndexSpec {
     pub fn create_sql(&self) -> String {
         let with = if self.options.trim().is_empty() { String::new() } else { format!(" WITH ({})", self.options) };
-        format!("CREATE INDEX {INDEX} ON {TABLE} USING {} (v {}){with}", self.method, self.opclass)
+        let columns = if self.columns.trim().is_empty() { String::new() } else { format!(", {}", self.columns) };
+        format!("CREATE INDEX {INDEX} ON {TABLE} USING {} (v {}{columns}){with}", self.method, self.opclass)
     }
 }
 
@@ -134,10 +138,16 @@ mod tests {
             opclass: "vector_l2_ops".into(),
             options: "m = 16, ef_construction = 64".into(),
             maintenance_work_mem: "1GB".into(),
+            columns: String::new(),
         };
         assert_eq!(
             s.create_sql(),
             "CREATE INDEX bench_items_v_idx ON bench_items USING hnsw (v vector_l2_ops) WITH (m = 16, ef_construction = 64)"
+        );
+        let multi = IndexSpec { columns: "tag".into(), ..s.clone() };
+        assert_eq!(
+            multi.create_sql(),
+            "CREATE INDEX bench_items_v_idx ON bench_items USING hnsw (v vector_l2_ops, tag) WITH (m = 16, ef_construction = 64)"
         );
         let none = IndexSpec { options: " ".into(), ..s };
         assert!(!none.create_sql().contains("WITH"));
