@@ -108,7 +108,8 @@ impl AttrColumns {
             let natts = (*(*index).rd_index).indnkeyatts as usize;
             for i in 1..natts {
                 let att = &*crate::compat::attribute(desc, i);
-                let t = att.atttypid;
+                // a domain is stored and compared as its base type
+                let t = pg_sys::getBaseType(att.atttypid);
                 let name = std::ffi::CStr::from_ptr(att.attname.data.as_ptr()).to_string_lossy().into_owned();
                 let kind = if t == pg_sys::BOOLOID {
                     Kind::Bool
@@ -125,7 +126,7 @@ impl AttrColumns {
                     } else {
                         unsupported(format!(
                             "{am} index column \"{name}\" has type {}; attribute columns may be bool, int2, int4, int8, date, timestamp, timestamptz, text, varchar, or arrays of integers or text",
-                            type_name(t)
+                            type_name(att.atttypid)
                         ))
                     }
                 };

@@ -168,6 +168,18 @@ EXPLAIN (COSTS OFF) SELECT id FROM ft WHERE tenant < 700 ORDER BY v <-> '[0,0,0,
 -- rather than a sequential scan
 EXPLAIN (COSTS OFF) SELECT id FROM ft WHERE tenant = 7 ORDER BY v <-> '[0,0,0,0,0,0,0,0]' LIMIT 10;
 
+-- a domain over a supported type is indexed as its base type
+CREATE DOMAIN ft_tenant AS int CHECK (VALUE >= 0);
+CREATE TABLE ft_dom (id int, v vector(2), t ft_tenant);
+INSERT INTO ft_dom SELECT i, array[i % 17, i % 13]::vector, i % 10 FROM generate_series(1, 500) i;
+CREATE INDEX ft_dom_idx ON ft_dom USING hnsw (v vector_l2_ops, t);
+SET enable_seqscan = off;
+EXPLAIN (COSTS OFF) SELECT id FROM ft_dom WHERE t = 3 ORDER BY v <-> '[1,1]' LIMIT 100;
+SELECT count(*), bool_and(t = 3) FROM (SELECT t FROM ft_dom WHERE t = 3 ORDER BY v <-> '[1,1]' LIMIT 100) s;
+RESET enable_seqscan;
+DROP TABLE ft_dom;
+DROP DOMAIN ft_tenant;
+
 -- errors, with their SQLSTATEs
 SELECT err($$CREATE INDEX ON ft USING hnsw (v vector_l2_ops, (tenant::float8))$$);
 CREATE TABLE ft_bad (v vector(2), f float8[], nv numeric, t text COLLATE "C");
