@@ -14,8 +14,8 @@
 //!   passing rows are fetched from the heap (the selectivity returned). Such a scan returns
 //!   every passing row, so it is never costed as short.
 //! * With the attribute directory, a scan for a selective filter makes an exact pass instead
-//!   (the directory in order, then the passing elements): costed so, all before the first row,
-//!   when that is cheaper than the walk's start.
+//!   (the directory in order, then the passing elements in block order, costed like a bitmap
+//!   heap scan's pages): all before the first row, when that is cheaper than the walk's start.
 //! * Large vectors live in TOAST, which a sequential scan's cost does not count; the index's
 //!   own page reads are counted on the same footing (sequential, and no more than the heap's
 //!   pages), so that a 1,536-dimension table still uses its index for `ORDER BY ... LIMIT`.
@@ -62,7 +62,16 @@ fn estimate(x: &common_cost::Inputs, index: pg_sys::Relation) -> (f64, f64) {
     if x.has_keys && directory && FILTERED_SCAN.get() != FilteredScan::Walk {
         let passing = tuples * x.keys;
         let directory_pages = (tuples * 24.0 / pg_sys::BLCKSZ as f64).ceil();
-        let exact = directory_pages * x.seq_page + passing * per_visit + common_cost::page_cost(x, passing, toasted);
+        // the passing elements are read in block order, like a bitmap heap scan's pages: the
+        // more of the pages it fetches, the closer to sequential reads
+        let pages = x.index_pages * (1.0 - (1.0 - 1.0 / x.index_pages).powf(passing));
+        let node_reads = if toasted {
+            common_cost::page_cost(x, pages, true)
+        } else {
+            let per_page = x.random_page - (x.random_page - x.seq_page).max(0.0) * (pages / x.index_pages).sqrt();
+            pages * per_page
+        };
+        let exact = directory_pages * x.seq_page + passing * per_visit + node_reads;
         if exact < startup_cost || FILTERED_SCAN.get() == FilteredScan::Exact {
             return (exact, exact + passing * common_cost::per_entry());
         }

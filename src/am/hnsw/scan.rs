@@ -393,18 +393,18 @@ fn exact_pass(state: &mut ScanState, index: pg_sys::Relation, batch: Vec<Candida
     let in_batch: HashSet<u64, IdBuildHasher> = batch.iter().map(|c| c.id).collect();
     let mut rest: Vec<(f32, u64)> = batch.iter().map(|c| (c.dist, c.id)).collect();
     let skip = |id: &u64| f.returned.contains(id) || in_batch.contains(id);
-    let candidates: Vec<u64> = if graph.attrs_head != 0 {
+    let mut candidates: Vec<u64> = if graph.attrs_head != 0 {
         directory_matches(index, graph.attrs_head, &f.predicate, skip)
     } else {
         node_page_matches(index, graph.spec.layout, &f.predicate, skip)
     };
-    let mut seen: HashSet<u64, IdBuildHasher> = HashSet::default();
+    // node pages in block order (ids sort by block, then offset)
+    candidates.sort_unstable();
+    candidates.dedup();
     for id in candidates {
         // the node itself decides (a directory entry may name a node freed or reused since)
-        if seen.insert(id) {
-            if let (d, true) = graph.distance_filtered(id, query, &f.predicate) {
-                rest.push((d, id));
-            }
+        if let (d, true) = graph.distance_filtered(id, query, &f.predicate) {
+            rest.push((d, id));
         }
     }
     rest.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
