@@ -158,10 +158,6 @@ impl AttrColumns {
         self.kinds.is_empty()
     }
 
-    pub fn len(&self) -> usize {
-        self.kinds.len()
-    }
-
     /// Run `f` with the scratch context current, then reset it.
     fn scratch<R>(&self, f: impl FnOnce() -> R) -> R {
         if self.cxt.is_null() {

@@ -66,18 +66,17 @@ fn scan_nodes(index: pg_sys::Relation, layout: NodeLayout, problems: &mut Vec<St
 fn check_directory(rel: pg_sys::Relation, meta: &Meta, nodes: &HashMap<u64, NodeFacts>, problems: &mut Vec<String>) {
     let needs = |f: &NodeFacts| !f.deleted && !f.outside && !f.attrs.is_empty();
     let mut entries: HashMap<u64, Vec<Vec<u8>>> = HashMap::new();
-    let nblocks = page::nblocks(rel);
-    let (mut blk, mut pages) = (meta.attrs_head, 0u32);
-    while blk != 0 && blk != pg_sys::InvalidBlockNumber {
-        if blk >= nblocks || pages >= nblocks {
-            problems.push(format!("attribute directory chain leaves the index or loops at block {blk}"));
-            break;
-        }
-        let buf = Buf::read(rel, blk, Lock::Share);
-        if page::page_kind(buf.page()) != KIND_ATTRS {
-            problems.push(format!("attribute directory block {blk} is not a directory page"));
-            break;
-        }
+    let mut pages = super::graph::DirectoryPages::from(rel, meta.attrs_head);
+    loop {
+        let buf = match pages.next(Lock::Share, std::ptr::null_mut()) {
+            Ok(Some(buf)) => buf,
+            Ok(None) => break,
+            Err(e) => {
+                problems.push(e);
+                break;
+            }
+        };
+        let blk = buf.blkno();
         for off in 1..=page::max_offset(buf.page()) {
             let Some(item) = (unsafe { page::item(buf.page(), off) }) else { continue };
             match super::layout::dir_entry(item) {
@@ -85,8 +84,7 @@ fn check_directory(rel: pg_sys::Relation, meta: &Meta, nodes: &HashMap<u64, Node
                 None => problems.push(format!("attribute directory entry ({blk},{off}) is malformed")),
             }
         }
-        blk = page::next_block(buf.page());
-        pages += 1;
+        drop(buf);
         pgrx::check_for_interrupts!();
     }
     let missing = nodes.iter().filter(|(id, f)| needs(f) && !entries.get(id).is_some_and(|e| e.contains(&f.attrs))).count();

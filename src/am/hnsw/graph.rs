@@ -1,6 +1,6 @@
 //! The hnsw graph as stored in index pages, seen through quiver-core's `Graph` trait.
 
-use super::layout::{node_blk, node_off, HeapTid, Meta, Node, KIND_META, KIND_NODES, KIND_OVERFLOW};
+use super::layout::{node_blk, node_off, HeapTid, Meta, Node, KIND_ATTRS, KIND_META, KIND_NODES, KIND_OVERFLOW};
 use super::spec::IndexSpec;
 use crate::am::common::page::{self, Buf, Lock};
 use crate::am::common::recent::RecentBuffers;
@@ -231,6 +231,40 @@ impl Graph for DiskGraph {
 /// was read; `index_check` reports it as a problem).
 pub fn read_overflow(index: pg_sys::Relation, id: NodeId, first: u32, len: usize) -> Result<Vec<u8>, String> {
     crate::am::common::overflow::read(index, KIND_OVERFLOW, first, len, &|| format!("node ({},{})", node_blk(id), node_off(id)))
+}
+
+/// A walk over the attribute directory pages from the meta page's `attrs_head`, in chain order.
+pub struct DirectoryPages {
+    index: pg_sys::Relation,
+    next: u32,
+    nblocks: u32,
+    pages: u32,
+}
+
+impl DirectoryPages {
+    pub fn from(index: pg_sys::Relation, head: u32) -> DirectoryPages {
+        DirectoryPages { index, next: head, nblocks: page::nblocks(index), pages: 0 }
+    }
+
+    /// The next page, locked with `lock` and read through `strategy` (null: none); `Ok(None)`
+    /// at the end of the chain. A chain that leaves the index, loops or meets a page of another
+    /// kind gives `Err` naming the block (a scan or VACUUM stops there; `index_check` reports it).
+    pub fn next(&mut self, lock: Lock, strategy: pg_sys::BufferAccessStrategy) -> Result<Option<Buf>, String> {
+        let blk = self.next;
+        if blk == 0 || blk == pg_sys::InvalidBlockNumber {
+            return Ok(None);
+        }
+        if blk >= self.nblocks || self.pages >= self.nblocks {
+            return Err(format!("attribute directory chain leaves the index or loops at block {blk}"));
+        }
+        let buf = Buf::read_with(self.index, pg_sys::ForkNumber::MAIN_FORKNUM, blk, lock, strategy);
+        if page::page_kind(buf.page()) != KIND_ATTRS {
+            return Err(format!("attribute directory block {blk} is not a directory page"));
+        }
+        self.next = page::next_block(buf.page());
+        self.pages += 1;
+        Ok(Some(buf))
+    }
 }
 
 /// Whether block `blk` of `index` is a node page (read under a share lock).

@@ -14,12 +14,12 @@
 //! `hnsw.ef_search` (each in distance order), whatever `hnsw.iterative_scan` says: a filter
 //! inside the index never leaves a `LIMIT` short. When few rows pass near the query, the walk
 //! meets about 1/selectivity elements per passing row; then (`quiver.filtered_scan = auto`,
-//! judged from the walk's pass rate after a probe) one pass over the pages tests every
-//! element's attributes instead (a distance only for those that pass) and returns the passing
-//! rows sorted: exact. When the walk ends or outgrows its memory
-//! (work_mem × hnsw.scan_mem_multiplier), a pass over every page adds the passing rows it
-//! has not returned yet, sorted with its last batch, so that the scan returns every passing
-//! row, and in exact order when fewer than `hnsw.ef_search` rows pass.
+//! judged from the walk's pass rate after a probe) the exact pass takes over: the attribute
+//! directory gives every passing element, each is checked against its node and scored, and
+//! the rows come sorted. When the walk ends or outgrows its memory
+//! (work_mem × hnsw.scan_mem_multiplier), the exact pass adds the passing rows it has not
+//! returned yet, sorted with its last batch, so that the scan returns every passing row, and
+//! in exact order when fewer than `hnsw.ef_search` rows pass.
 
 use super::graph::{is_node_page, DiskGraph};
 use super::layout::{HeapTid, Node};
@@ -51,7 +51,7 @@ struct Filtered {
     search: Option<FilteredSearch>,
     /// Graph elements returned so far (a later pass over the pages skips them).
     returned: HashSet<u64, IdBuildHasher>,
-    /// Set once the walk has stopped: the pass over the pages is next.
+    /// Set once the exact pass has run: the graph has nothing more.
     walk_done: bool,
 }
 
@@ -305,8 +305,8 @@ fn next_graph_rows(state: &mut ScanState, index: pg_sys::Relation) -> bool {
     true
 }
 
-/// [`next_graph_rows`] for a scan with keys on attribute columns: the filtered walk, then one
-/// pass over every page for the passing rows the walk did not return.
+/// [`next_graph_rows`] for a scan with keys on attribute columns: the filtered walk, then the
+/// exact pass for the passing rows the walk did not return.
 fn next_filtered_rows(state: &mut ScanState, index: pg_sys::Relation) -> bool {
     let (Some(graph), Some(query), Some(f)) = (state.graph.as_ref(), state.query.as_deref(), state.filtered.as_mut()) else {
         state.phase = Phase::Done;
@@ -322,21 +322,21 @@ fn next_filtered_rows(state: &mut ScanState, index: pg_sys::Relation) -> bool {
         return true;
     }
     if f.walk_done {
-        // the pass over the pages ran (see below): the graph has nothing more
+        // the exact pass ran (see below): the graph has nothing more
         return false;
     }
     let mem_limit = unsafe { pg_sys::work_mem } as f64 * 1024.0 * SCAN_MEM_MULTIPLIER.get();
     let predicate = &f.predicate;
     let mut eval = |id: u64| graph.distance_filtered(id, query, predicate);
     let ef = EF_SEARCH.get().max(1) as usize;
-    // The exact pass reads every page once (about as costly per page as the walk is per
-    // element it evaluates); the walk meets about 1/selectivity elements per passing one. In
-    // `auto` mode the walk first probes a quarter of the pass's cost, then goes on only if its
-    // pass rate so far says it will fill its ef results (twice the elements, for the ones it
-    // must still expand) for less than the pass costs.
+    // The exact pass reads the attribute directory (about 24 bytes an element; a page costs
+    // about what the walk pays per element it evaluates), then each passing element; the walk
+    // meets about 1/selectivity elements per passing one. In `auto` mode the walk first probes
+    // a quarter of the directory's pages, then goes on only if its pass rate so far says it
+    // will fill its ef results (twice the elements, for the ones it must still expand) for
+    // less than the pass costs.
     let mode = FILTERED_SCAN.get();
-    // pages the pass reads: the directory's (about 24 bytes an element), or every page
-    let pass_pages = if graph.attrs_head != 0 { (graph.nodes as usize * 24).div_ceil(page::BLCKSZ) } else { page::nblocks(index) as usize };
+    let pass_pages = (graph.nodes as usize * 24).div_ceil(page::BLCKSZ);
     if mode == FilteredScan::Exact && f.search.is_none() {
         // (nothing was returned yet: the pass starts from scratch)
         return exact_pass(state, index, Vec::new());
@@ -375,7 +375,7 @@ fn next_filtered_rows(state: &mut ScanState, index: pg_sys::Relation) -> bool {
         return true;
     }
     // The walk has ended (or outgrew its memory): the passing graph rows it did not return,
-    // from one pass over the pages (rows the graph cannot reach are found this way too),
+    // from the exact pass (rows the graph cannot reach are found this way too),
     // sorted together with its last batch. So when fewer rows pass than ef_search, the walk
     // ends in its first batch and the scan returns them all in exact order.
     f.search = None;
@@ -393,11 +393,8 @@ fn exact_pass(state: &mut ScanState, index: pg_sys::Relation, batch: Vec<Candida
     let in_batch: HashSet<u64, IdBuildHasher> = batch.iter().map(|c| c.id).collect();
     let mut rest: Vec<(f32, u64)> = batch.iter().map(|c| (c.dist, c.id)).collect();
     let skip = |id: &u64| f.returned.contains(id) || in_batch.contains(id);
-    let mut candidates: Vec<u64> = if graph.attrs_head != 0 {
-        directory_matches(index, graph.attrs_head, &f.predicate, skip)
-    } else {
-        node_page_matches(index, graph.spec.layout, &f.predicate, skip)
-    };
+    // (an index whose head is 0 has no graph element with attributes yet)
+    let mut candidates = directory_matches(index, graph.attrs_head, &f.predicate, skip);
     // node pages in block order (ids sort by block, then offset)
     candidates.sort_unstable();
     candidates.dedup();
@@ -412,18 +409,12 @@ fn exact_pass(state: &mut ScanState, index: pg_sys::Relation, batch: Vec<Candida
     true
 }
 
-/// Ids of directory entries whose attributes pass `predicate` (and are not `skip`ped), read
-/// from the chain of directory pages starting at `head`.
+/// Ids of the attribute directory's entries (from `head`) whose attributes pass `predicate`
+/// and are not `skip`ped. A damaged chain ends the list (`index_check` reports it).
 fn directory_matches(index: pg_sys::Relation, head: u32, predicate: &Predicate, skip: impl Fn(&u64) -> bool) -> Vec<u64> {
-    let nblocks = page::nblocks(index);
     let mut out = Vec::new();
-    let (mut blk, mut pages) = (head, 0u32);
-    // a damaged chain (a loop, or a block past the end) ends the pass, never a hang
-    while blk != 0 && blk != pg_sys::InvalidBlockNumber && blk < nblocks && pages < nblocks {
-        let buf = Buf::read(index, blk, Lock::Share);
-        if page::page_kind(buf.page()) != super::layout::KIND_ATTRS {
-            break;
-        }
+    let mut pages = super::graph::DirectoryPages::from(index, head);
+    while let Ok(Some(buf)) = pages.next(Lock::Share, std::ptr::null_mut()) {
         for off in 1..=page::max_offset(buf.page()) {
             let Some(item) = (unsafe { page::item(buf.page(), off) }) else { continue };
             if let Some((id, attrs)) = super::layout::dir_entry(item) {
@@ -432,29 +423,7 @@ fn directory_matches(index: pg_sys::Relation, head: u32, predicate: &Predicate, 
                 }
             }
         }
-        blk = page::next_block(buf.page());
-        pages += 1;
-        pgrx::check_for_interrupts!();
-    }
-    out
-}
-
-/// The same from the node pages themselves (an index without a directory).
-fn node_page_matches(index: pg_sys::Relation, layout: super::layout::NodeLayout, predicate: &Predicate, skip: impl Fn(&u64) -> bool) -> Vec<u64> {
-    let mut out = Vec::new();
-    for blk in 1..page::nblocks(index) {
-        let buf = Buf::read(index, blk, Lock::Share);
-        if !is_node_page(buf.page()) {
-            continue;
-        }
-        for off in 1..=page::max_offset(buf.page()) {
-            let Some(bytes) = (unsafe { page::item(buf.page(), off) }) else { continue };
-            let node = Node { bytes, layout };
-            let id = super::layout::node_id(blk, off);
-            if !node.is_deleted() && !node.is_outside() && predicate.matches(node.attrs()) && !skip(&id) {
-                out.push(id);
-            }
-        }
+        drop(buf);
         pgrx::check_for_interrupts!();
     }
     out

@@ -21,7 +21,7 @@
 //! exclusively (to wait for in-flight inserts, and to move the entry point).
 
 use super::graph::{read_meta, DiskGraph, META_BLOCK};
-use super::layout::{node_blk, node_id, node_off, Node, NodeLayout, KIND_ATTRS, KIND_NODES};
+use super::layout::{node_blk, node_id, node_off, Node, NodeLayout, KIND_NODES};
 use super::spec::IndexSpec;
 use super::write;
 use crate::am::common::page::{self, fsm, Buf, Lock, Wal};
@@ -478,14 +478,11 @@ fn prune_directory(index: pg_sys::Relation, strategy: pg_sys::BufferAccessStrate
         return;
     }
     let head = super::graph::read_meta(index).attrs_head;
-    let nblocks = page::nblocks(index);
-    let (mut blk, mut pages) = (head, 0u32);
-    while blk != 0 && blk != pg_sys::InvalidBlockNumber && blk < nblocks && pages < nblocks {
+    let mut pages = super::graph::DirectoryPages::from(index, head);
+    loop {
         pause();
-        let buf = Buf::read_with(index, pg_sys::ForkNumber::MAIN_FORKNUM, blk, Lock::Exclusive, strategy);
-        if page::page_kind(buf.page()) != KIND_ATTRS {
-            break;
-        }
+        // a damaged chain ends the pruning (index_check reports it)
+        let Ok(Some(buf)) = pages.next(Lock::Exclusive, strategy) else { break };
         let offs: Vec<u16> = (1..=page::max_offset(buf.page()))
             .filter(|&off| {
                 unsafe { page::item(buf.page(), off) }
@@ -501,8 +498,6 @@ fn prune_directory(index: pg_sys::Relation, strategy: pg_sys::BufferAccessStrate
             }
             wal.finish();
         }
-        blk = page::next_block(buf.page());
-        pages += 1;
     }
 }
 
