@@ -6,6 +6,7 @@ use pgrx::prelude::*;
 use pgrx::JsonB;
 use quiver_core::collection::ddl;
 use quiver_core::collection::ident::qualified;
+use quiver_core::collection::scalar_index;
 use quiver_core::collection::CollectionDef;
 use quiver_core::{Error, ErrorKind};
 use serde_json::Value;
@@ -32,12 +33,81 @@ pub fn names(def: &CollectionDef) -> Vec<String> {
     )
 }
 
-fn create(coll: &Collection, field: &str, index_type: &str, metric: Option<&str>, params: &Value, index_name: Option<&str>) {
-    let r = ddl::index_request(coll, field, index_type, metric, params, index_name).or_raise();
-    if names(coll).contains(&r.index_name) {
-        raise(Error::new(ErrorKind::DuplicateObject, format!("index \"{}\" already exists on collection \"{}\"", r.index_name, coll.name)));
+fn create(coll: &Collection, field: &str, index_type: Option<&str>, metric: Option<&str>, params: &Value, index_name: Option<&str>) {
+    let r = ddl::request(coll, field, index_type, metric, params, index_name).or_raise();
+    let name = match &r {
+        ddl::Request::Vector(v) => &v.index_name,
+        ddl::Request::Scalar(s) => &s.index_name,
+    };
+    if names(coll).contains(name) {
+        raise(Error::new(ErrorKind::DuplicateObject, format!("index \"{name}\" already exists on collection \"{}\"", coll.name)));
     }
-    spi::run(&ddl::create_index(coll, &r, &coll.ext).or_raise(), &[]);
+    match &r {
+        ddl::Request::Vector(v) => {
+            let attrs = scalar_index::attribute_fields(coll, &scalar_indexed(coll));
+            spi::run(&ddl::create_index(coll, v, &coll.ext, &attrs).or_raise(), &[]);
+        }
+        ddl::Request::Scalar(s) => {
+            for sql in scalar_index::create(coll, s).or_raise() {
+                spi::run(&sql, &[]);
+            }
+            // the field joins the attribute columns of the vector indexes
+            let attrs = scalar_index::attribute_fields(coll, &scalar_indexed(coll));
+            for ix in vector_indexes(coll) {
+                for sql in scalar_index::rebuild(coll, &ix, &attrs).or_raise() {
+                    spi::run(&sql, &[]);
+                }
+            }
+        }
+    }
+}
+
+/// Fields of the collection with a scalar index (a one-column btree named `<collection>$...`).
+fn scalar_indexed(def: &CollectionDef) -> Vec<String> {
+    spi::text_rows(
+        "SELECT a.attname::pg_catalog.text \
+           FROM pg_catalog.pg_index AS x JOIN pg_catalog.pg_class AS i ON i.oid OPERATOR(pg_catalog.=) x.indexrelid \
+           JOIN pg_catalog.pg_am AS am ON am.oid OPERATOR(pg_catalog.=) i.relam \
+           JOIN pg_catalog.pg_attribute AS a ON a.attrelid OPERATOR(pg_catalog.=) x.indrelid AND a.attnum OPERATOR(pg_catalog.=) x.indkey[0] \
+          WHERE x.indrelid OPERATOR(pg_catalog.=) $1::pg_catalog.regclass AND x.indnatts OPERATOR(pg_catalog.=) 1 \
+            AND am.amname OPERATOR(pg_catalog.=) 'btree' AND pg_catalog.starts_with(i.relname::pg_catalog.text, $2) ORDER BY i.oid",
+        &[&catalog::table(def), &format!("{}$", def.name)],
+    )
+}
+
+/// The collection's vector indexes (hnsw, ivfflat) as the catalog describes them.
+fn vector_indexes(def: &CollectionDef) -> Vec<scalar_index::VectorIndex> {
+    let rows = spi::json_rows(
+        "SELECT pg_catalog.jsonb_build_array(i.relname, am.amname, \
+                (SELECT a.attname FROM pg_catalog.pg_attribute AS a \
+                  WHERE a.attrelid OPERATOR(pg_catalog.=) x.indrelid AND a.attnum OPERATOR(pg_catalog.=) x.indkey[0]), \
+                ns.nspname, opc.opcname, \
+                (SELECT COALESCE(pg_catalog.jsonb_agg(a.attname ORDER BY k.n), '[]') \
+                   FROM pg_catalog.unnest(x.indkey::pg_catalog.int2[]) WITH ORDINALITY AS k(attnum, n) \
+                   JOIN pg_catalog.pg_attribute AS a ON a.attrelid OPERATOR(pg_catalog.=) x.indrelid AND a.attnum OPERATOR(pg_catalog.=) k.attnum \
+                  WHERE k.n OPERATOR(pg_catalog.>) 1), \
+                COALESCE(pg_catalog.to_jsonb(i.reloptions), '[]')) \
+           FROM pg_catalog.pg_index AS x JOIN pg_catalog.pg_class AS i ON i.oid OPERATOR(pg_catalog.=) x.indexrelid \
+           JOIN pg_catalog.pg_am AS am ON am.oid OPERATOR(pg_catalog.=) i.relam \
+           JOIN pg_catalog.pg_opclass AS opc ON opc.oid OPERATOR(pg_catalog.=) x.indclass[0] \
+           JOIN pg_catalog.pg_namespace AS ns ON ns.oid OPERATOR(pg_catalog.=) opc.opcnamespace \
+          WHERE x.indrelid OPERATOR(pg_catalog.=) $1::pg_catalog.regclass AND am.amname OPERATOR(pg_catalog.=) ANY ('{hnsw,ivfflat}') \
+            AND pg_catalog.starts_with(i.relname::pg_catalog.text, $2) ORDER BY i.oid",
+        &[&catalog::table(def), &format!("{}$", def.name)],
+    );
+    let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
+    let list = |v: &Value| v.as_array().map(|a| a.iter().map(text).collect()).unwrap_or_default();
+    rows.iter()
+        .map(|r| scalar_index::VectorIndex {
+            relname: text(&r[0]),
+            method: text(&r[1]),
+            vector: text(&r[2]),
+            opclass_schema: text(&r[3]),
+            opclass: text(&r[4]),
+            attrs: list(&r[5]),
+            options: list(&r[6]),
+        })
+        .collect()
 }
 
 /// An index request in Milvus's JSON shape:
@@ -49,7 +119,7 @@ pub fn create_from_json(coll: &Collection, r: &Value) {
         raise(Error::param(format!("unknown key \"{k}\" in index (allowed: field_name, index_type, metric_type, params, index_name)")));
     }
     let params = r.get("params").cloned().unwrap_or(Value::Null);
-    create(coll, field, s("index_type").unwrap_or("HNSW"), s("metric_type"), &params, s("index_name"));
+    create(coll, field, s("index_type"), s("metric_type"), &params, s("index_name"));
 }
 
 #[pg_extern(sql = false)]
@@ -63,9 +133,8 @@ fn create_index(
 ) {
     let coll = catalog::load(required("collection", collection));
     let field_name = required("field_name", field_name);
-    let index_type = required("index_type", index_type);
     let params = optional("params", params).unwrap_or(Value::Null);
-    create(&coll, field_name, index_type, optional("metric_type", metric_type), &params, optional("index_name", index_name));
+    create(&coll, field_name, optional("index_type", index_type), optional("metric_type", metric_type), &params, optional("index_name", index_name));
 }
 
 #[pg_extern(sql = false)]
@@ -86,11 +155,18 @@ fn describe_index(collection: Text, index_name: Text) -> JsonB {
     let def = catalog::load(collection).def;
     let rel = require(&def, index_name);
     let v = spi::json_one(
-        &format!("SELECT pg_catalog.jsonb_build_object( \
+        &format!("SELECT pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object( \
             'index_name', $3::pg_catalog.text, \
             'field_name', a.attname, \
-            'index_type', CASE am.amname WHEN 'ivfflat' THEN 'IVF_FLAT' ELSE pg_catalog.upper(am.amname::pg_catalog.text) END, \
-            'metric_type', {OPCLASS_METRIC_SQL}, \
+            'index_type', CASE am.amname WHEN 'ivfflat' THEN 'IVF_FLAT' \
+                                         WHEN 'btree' THEN COALESCE(pg_catalog.obj_description(i.oid, 'pg_class'), 'STL_SORT') \
+                                         ELSE pg_catalog.upper(am.amname::pg_catalog.text) END, \
+            'metric_type', CASE WHEN am.amname OPERATOR(pg_catalog.<>) 'btree' THEN {OPCLASS_METRIC_SQL} END, \
+            'attribute_fields', CASE WHEN am.amname OPERATOR(pg_catalog.<>) 'btree' THEN \
+                (SELECT COALESCE(pg_catalog.jsonb_agg(k.attname ORDER BY u.n), '[]') \
+                   FROM pg_catalog.unnest(x.indkey::pg_catalog.int2[]) WITH ORDINALITY AS u(attnum, n) \
+                   JOIN pg_catalog.pg_attribute AS k ON k.attrelid OPERATOR(pg_catalog.=) x.indrelid AND k.attnum OPERATOR(pg_catalog.=) u.attnum \
+                  WHERE u.n OPERATOR(pg_catalog.>) 1) END, \
             'params', (SELECT COALESCE(pg_catalog.jsonb_object_agg( \
                             CASE pg_catalog.split_part(o.o, '=', 1) WHEN 'm' THEN 'M' WHEN 'ef_construction' THEN 'efConstruction' WHEN 'lists' THEN 'nlist' \
                                  ELSE pg_catalog.split_part(o.o, '=', 1) END, \
@@ -99,7 +175,7 @@ fn describe_index(collection: Text, index_name: Text) -> JsonB {
             'postgres_index', $1::pg_catalog.text OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(i.relname::pg_catalog.text), \
             'valid', x.indisvalid, \
             'size_bytes', (SELECT COALESCE(pg_catalog.sum(pg_catalog.pg_relation_size(p.relid)), 0) \
-                             FROM pg_catalog.pg_partition_tree(i.oid) AS p)) \
+                             FROM pg_catalog.pg_partition_tree(i.oid) AS p))) \
            FROM pg_catalog.pg_class AS i JOIN pg_catalog.pg_index AS x ON x.indexrelid OPERATOR(pg_catalog.=) i.oid \
            JOIN pg_catalog.pg_am AS am ON am.oid OPERATOR(pg_catalog.=) i.relam \
            JOIN pg_catalog.pg_attribute AS a ON a.attrelid OPERATOR(pg_catalog.=) x.indrelid AND a.attnum OPERATOR(pg_catalog.=) x.indkey[0] \

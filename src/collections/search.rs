@@ -335,7 +335,18 @@ fn explain_search(
     let p = a.plan();
     let mut args: Vec<&str> = vec![p.queries[0].as_str()];
     args.extend(p.params.iter().map(String::as_str));
-    let lines = with_settings(p.ef, p.nprobe, || spi::text_rows(&format!("EXPLAIN (COSTS OFF) {}", p.sql), &args));
+    // The plan, then what its vector index scans did when the search ran (the path inside
+    // the index is chosen while it runs: a filtered walk, or an exact pass over the rows
+    // that pass the filter).
+    let (mut lines, scans) = with_settings(p.ef, p.nprobe, || {
+        let lines = spi::text_rows(&format!("EXPLAIN (COSTS OFF) {}", p.sql), &args);
+        let (_, scans) = crate::am::common::report::recording(|| spi::json_rows(&p.rows_sql, &args));
+        (lines, scans)
+    });
+    if scans.is_empty() {
+        lines.push("quiver: no vector index scan ran (exact search)".to_string());
+    }
+    lines.extend(scans.into_iter().map(|s| format!("quiver: {s}")));
     SetOfIterator::new(lines)
 }
 

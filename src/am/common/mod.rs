@@ -12,6 +12,7 @@
 //! * `cost`: planner cost helpers.
 //! * `options`: reloption and GUC helpers.
 //! * `recent`: where blocks sit in shared buffers.
+//! * `report`: what scans did, for `quiver.explain_search`.
 
 pub mod attrs;
 pub mod build;
@@ -24,6 +25,7 @@ pub mod overflow;
 pub mod page;
 pub mod payload;
 pub mod recent;
+pub mod report;
 pub mod scan;
 pub mod spill;
 pub mod threads;

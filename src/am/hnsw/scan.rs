@@ -53,6 +53,20 @@ struct Filtered {
     returned: HashSet<u64, IdBuildHasher>,
     /// Set once the exact pass has run: the graph has nothing more.
     walk_done: bool,
+    /// Elements the walks dropped so far evaluated, and how many passed.
+    walked: (usize, usize),
+    /// The exact pass's directory entries that passed (once it ran).
+    exact: Option<usize>,
+}
+
+impl Filtered {
+    /// Ends the walk, keeping its counts for the scan's report.
+    fn end_walk(&mut self) {
+        if let Some(s) = self.search.take() {
+            self.walked.0 += s.visited_count();
+            self.walked.1 += s.passed();
+        }
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -150,7 +164,14 @@ pub unsafe extern "C-unwind" fn amrescan(
         let predicate = common_scan::predicate(scan, keys, nkeys, &state.attrs);
         let never = predicate.as_ref().is_some_and(Predicate::is_never);
         state.filtered =
-            predicate.map(|predicate| Filtered { predicate, search: None, returned: HashSet::default(), walk_done: false });
+            predicate.map(|predicate| Filtered {
+                predicate,
+                search: None,
+                returned: HashSet::default(),
+                walk_done: false,
+                walked: (0, 0),
+                exact: None,
+            });
         match &query {
             // every distance is NULL: every row, in any order
             None => {
@@ -273,6 +294,7 @@ fn next_graph_rows(state: &mut ScanState, index: pg_sys::Relation) -> bool {
                 let mut visited = HashVisited::with_capacity(ef * 16);
                 let found = search(graph, ef, ef, &mut dist, &mut visited);
                 state.single = Some(found.len() < ef);
+                state.visited += found.len();
                 state.batch.extend(found);
                 true
             }
@@ -362,7 +384,7 @@ fn next_filtered_rows(state: &mut ScanState, index: pg_sys::Relation) -> bool {
         let predicted = 2.0 * s.visited_count() as f64 * ef as f64 / s.passed().max(1) as f64;
         if s.passed() == 0 || predicted > pass_cost {
             // few rows pass here: test every element once from here on (exact)
-            f.search = None;
+            f.end_walk();
             return exact_pass(state, index, Vec::new());
         }
         s.set_budget(usize::MAX);
@@ -378,7 +400,7 @@ fn next_filtered_rows(state: &mut ScanState, index: pg_sys::Relation) -> bool {
     // from the exact pass (rows the graph cannot reach are found this way too),
     // sorted together with its last batch. So when fewer rows pass than ef_search, the walk
     // ends in its first batch and the scan returns them all in exact order.
-    f.search = None;
+    f.end_walk();
     exact_pass(state, index, batch)
 }
 
@@ -398,6 +420,7 @@ fn exact_pass(state: &mut ScanState, index: pg_sys::Relation, batch: Vec<Candida
     // node pages in block order (ids sort by block, then offset)
     candidates.sort_unstable();
     candidates.dedup();
+    f.exact = Some(candidates.len());
     for id in candidates {
         // the node itself decides (a directory entry may name a node freed or reused since)
         if let (d, true) = graph.distance_filtered(id, query, &f.predicate) {
@@ -430,6 +453,36 @@ fn directory_matches(index: pg_sys::Relation, head: u32, predicate: &Predicate, 
 }
 
 #[pg_guard]
-pub unsafe extern "C-unwind" fn amendscan(_scan: pg_sys::IndexScanDesc) {
-    // The scan state is released with its memory context.
+pub unsafe extern "C-unwind" fn amendscan(scan: pg_sys::IndexScanDesc) {
+    // The scan state is released with its memory context; what the scan did goes to
+    // quiver.explain_search when it asks.
+    let state = unsafe { common_scan::state::<ScanState>(scan) };
+    let index = unsafe { (*scan).indexRelation };
+    crate::am::common::report::scan_ended(|| format!("hnsw index \"{}\": {}", page::rel_name(index), state.describe()));
+}
+
+impl ScanState {
+    /// The path the scan took, for its report.
+    fn describe(&self) -> String {
+        if self.query.is_none() || self.graph.is_none() {
+            return "no distance to order by: every row from the pages".to_string();
+        }
+        let Some(f) = &self.filtered else {
+            return format!("graph walk, {} candidates (ef_search {})", self.visited, EF_SEARCH.get());
+        };
+        let mut walked = f.walked;
+        if let Some(s) = &f.search {
+            walked = (walked.0 + s.visited_count(), walked.1 + s.passed());
+        }
+        let mut out = format!("{} condition(s) checked inside the index", f.predicate.len());
+        if walked.0 > 0 {
+            out.push_str(&format!("; filtered walk: {} elements visited, {} passed", walked.0, walked.1));
+        }
+        match f.exact {
+            Some(n) if walked.0 > 0 => out.push_str(&format!("; then exact pass: {n} more passing elements scored")),
+            Some(n) => out.push_str(&format!("; exact pass: {n} passing elements scored")),
+            None => {}
+        }
+        out
+    }
 }

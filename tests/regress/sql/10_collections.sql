@@ -117,7 +117,7 @@ SELECT err($$SELECT * FROM quiver.query('goods', filter => 'title > 3')$$);
 SELECT err($$SELECT quiver.create_index('goods', 'half', 'IVF_SQ8')$$);
 SELECT err($$SELECT quiver.create_index('goods', 'sparse', 'IVF_FLAT')$$);
 SELECT err($$SELECT quiver.create_index('goods', 'emb', 'IVF_FLAT', params => '{"nlist": 0}')$$);
-SELECT err($$SELECT quiver.create_index('goods', 'title')$$);
+SELECT err($$SELECT quiver.create_index('goods', 'title', 'HNSW')$$);
 SELECT err($$SELECT quiver.create_index('goods', 'emb')$$);
 SELECT err($$SELECT quiver.create_collection('bad', schema => '{"fields": [{"name": "id", "type": "INT64", "is_primary": true}]}')$$);
 

@@ -151,6 +151,11 @@ impl Predicate {
         self.clauses.is_empty()
     }
 
+    /// Conditions (scan keys) it tests.
+    pub fn len(&self) -> usize {
+        self.clauses.len()
+    }
+
     /// Whether no entry can pass (some test matches nothing).
     pub fn is_never(&self) -> bool {
         self.clauses.iter().any(|(_, t)| *t == Test::Never)

@@ -167,6 +167,27 @@ pub struct IndexRequest {
     pub options: Vec<(String, i64)>,
 }
 
+/// A `create_index` request on a vector field or on a scalar one.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Request {
+    Vector(IndexRequest),
+    Scalar(super::scalar_index::ScalarIndex),
+}
+
+/// Validates a `create_index` request; without an index type, a vector field gets HNSW and a
+/// scalar field AUTOINDEX (a btree, see [`super::scalar_index`]).
+pub fn request(def: &CollectionDef, field: &str, index_type: Option<&str>, metric: Option<&str>, params: &Value, index_name: Option<&str>) -> Result<Request> {
+    match def.field(field) {
+        Some(f) if !f.data_type.is_vector() => {
+            if metric.is_some() {
+                return Err(Error::param(format!("metric_type applies to vector fields; \"{field}\" is a {} field", f.data_type.name())));
+            }
+            super::scalar_index::request(def, f, index_type.unwrap_or("AUTOINDEX"), params, index_name).map(Request::Scalar)
+        }
+        _ => index_request(def, field, index_type.unwrap_or("HNSW"), metric, params, index_name).map(Request::Vector),
+    }
+}
+
 /// Validates an index request: the index type (HNSW, AUTOINDEX, which means HNSW, or
 /// IVF_FLAT), the metric for the field's type, and Milvus's parameter names (`M`,
 /// `efConstruction` for HNSW, `nlist` for IVF_FLAT).
@@ -241,21 +262,17 @@ pub fn index_relname(c: &str, index_name: &str) -> Result<String> {
     child_name(c, index_name, "index")
 }
 
-pub fn create_index(def: &CollectionDef, r: &IndexRequest, ext: &Ext) -> Result<String> {
+/// `CREATE INDEX` for a vector index; an hnsw index also holds `attrs` as attribute columns
+/// (see [`super::scalar_index::attribute_fields`]).
+pub fn create_index(def: &CollectionDef, r: &IndexRequest, ext: &Ext, attrs: &[String]) -> Result<String> {
     let f = def.field(&r.field).ok_or_else(|| Error::new(ErrorKind::UndefinedObject, format!("no field \"{}\"", r.field)))?;
     let with = if r.options.is_empty() {
         String::new()
     } else {
         format!(" WITH ({})", r.options.iter().map(|(k, v)| format!("{k} = {v}")).collect::<Vec<_>>().join(", "))
     };
-    Ok(format!(
-        "CREATE INDEX {} ON {} USING {} ({} {}){with}",
-        quote_ident(&index_relname(&def.name, &r.index_name)?),
-        qualified(&def.schema, &def.name),
-        r.method,
-        quote_ident(&f.name),
-        ext.name(opclass(f.data_type, r.metric)?)
-    ))
+    let opclass = ext.name(opclass(f.data_type, r.metric)?);
+    Ok(super::scalar_index::vector_index_sql(def, &index_relname(&def.name, &r.index_name)?, r.method, &f.name, &opclass, attrs, &with))
 }
 
 #[cfg(test)]
@@ -353,12 +370,12 @@ mod tests {
         let def = quick();
         let r = index_request(&def, "vector", "HNSW", None, &json!({"M": 8, "efConstruction": 32}), None).unwrap();
         assert_eq!(
-            create_index(&def, &r, &ext()).unwrap(),
+            create_index(&def, &r, &ext(), &[]).unwrap(),
             "CREATE INDEX \"docs$vector\" ON \"public\".\"docs\" USING hnsw (\"vector\" \"q\".vector_cosine_ops) WITH (m = 8, ef_construction = 32)"
         );
         let r = index_request(&def, "vector", "IVF_FLAT", Some("L2"), &json!({"nlist": 64}), Some("ivf")).unwrap();
         assert_eq!(
-            create_index(&def, &r, &ext()).unwrap(),
+            create_index(&def, &r, &ext(), &["id".to_string()]).unwrap(),
             "CREATE INDEX \"docs$ivf\" ON \"public\".\"docs\" USING ivfflat (\"vector\" \"q\".vector_l2_ops) WITH (lists = 64)"
         );
         assert!(index_request(&def, "vector", "IVF_FLAT", None, &json!({"nlist": 0}), None).unwrap_err().message.contains("between 1 and 32768"));
@@ -367,6 +384,9 @@ mod tests {
         assert_eq!(e.kind, ErrorKind::FeatureNotSupported);
         assert!(index_request(&def, "nope", "HNSW", None, &Value::Null, None).unwrap_err().kind == ErrorKind::UndefinedObject);
         assert!(index_request(&def, "id", "HNSW", None, &Value::Null, None).unwrap_err().message.contains("need a vector field"));
+        assert!(matches!(request(&def, "id", None, None, &Value::Null, None).unwrap(), Request::Scalar(s) if s.index_type == "AUTOINDEX"));
+        assert!(request(&def, "id", None, Some("l2"), &Value::Null, None).unwrap_err().message.contains("applies to vector fields"));
+        assert!(matches!(request(&def, "vector", None, None, &Value::Null, None).unwrap(), Request::Vector(r) if r.method == "hnsw"));
         assert!(index_request(&def, "vector", "HNSW", Some("hamming"), &Value::Null, None).unwrap_err().message.contains("does not apply"));
         assert!(index_request(&def, "vector", "HNSW", None, &json!({"nlist": 3}), None).unwrap_err().message.contains("unknown HNSW index parameter"));
         assert!(index_request(&def, "vector", "BOGUS", None, &Value::Null, None).is_err());

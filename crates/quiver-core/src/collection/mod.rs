@@ -10,6 +10,7 @@ pub mod locks;
 pub mod query;
 pub mod rank;
 pub mod rows;
+pub mod scalar_index;
 pub mod schema;
 pub mod types;
 pub mod vectors;

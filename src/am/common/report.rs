@@ -1,0 +1,40 @@
+//! What index scans did, for `quiver.explain_search`: while [`recording`] runs, each quiver
+//! index scan that ends adds one line (which index, which path, how much it read). Outside
+//! it nothing is kept.
+
+use std::cell::RefCell;
+
+/// Lines kept per recording (a search over many partitions scans each one).
+const MAX_LINES: usize = 1_024;
+
+thread_local! {
+    static LINES: RefCell<Option<Vec<String>>> = const { RefCell::new(None) };
+}
+
+/// Clears the recording however `recording`'s body ends (an error unwinds through it).
+struct Stop;
+
+impl Drop for Stop {
+    fn drop(&mut self) {
+        LINES.with(|l| *l.borrow_mut() = None);
+    }
+}
+
+/// Runs `body` and returns, with its result, the lines of the scans that ended meanwhile.
+pub fn recording<T>(body: impl FnOnce() -> T) -> (T, Vec<String>) {
+    LINES.with(|l| *l.borrow_mut() = Some(Vec::new()));
+    let stop = Stop;
+    let out = body();
+    let lines = LINES.with(|l| l.borrow_mut().take()).unwrap_or_default();
+    drop(stop);
+    (out, lines)
+}
+
+/// Adds a scan's line when a recording runs (`line` is only built then).
+pub fn scan_ended(line: impl FnOnce() -> String) {
+    LINES.with(|l| {
+        if let Some(v) = l.borrow_mut().as_mut().filter(|v| v.len() < MAX_LINES) {
+            v.push(line());
+        }
+    });
+}
