@@ -73,6 +73,7 @@ impl Test {
 
     /// Whether the stored value passes (NULL passes nothing; a value of another kind than
     /// the test expects passes nothing either).
+    #[inline]
     pub fn holds(&self, a: Attr<'_>) -> bool {
         match (self, a) {
             (Test::Never, _) | (_, Attr::Null) => false,
@@ -162,6 +163,7 @@ impl Predicate {
     }
 
     /// Whether the entry whose attributes are `blob` passes every test.
+    #[inline]
     pub fn matches(&self, blob: &[u8]) -> bool {
         self.clauses.iter().all(|(col, t)| t.holds(decode(blob, *col)))
     }
