@@ -32,7 +32,7 @@ use crate::am::common::scan as common_scan;
 use pgrx::prelude::*;
 use quiver_core::attrs::Predicate;
 use quiver_core::hnsw::{search, Candidate, FilteredSearch, HashVisited, IdBuildHasher, IterativeSearch};
-use std::collections::{HashSet, VecDeque};
+use std::collections::{BinaryHeap, HashSet, VecDeque};
 
 /// Which elements a sweep over the pages returns.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -51,8 +51,11 @@ struct Filtered {
     search: Option<FilteredSearch>,
     /// Graph elements returned so far (a later pass over the pages skips them).
     returned: HashSet<u64, IdBuildHasher>,
-    /// Set once the exact pass has run: the graph has nothing more.
+    /// Set once the exact pass has started: the walk is over.
     walk_done: bool,
+    /// The exact pass runs in rounds, each keeping the closest passing rows that fit in the
+    /// scan's memory: where the last round stopped (`(distance, id)`), while rows remain.
+    exact_after: Option<(f32, u64)>,
     /// Elements the walks dropped so far evaluated, and how many passed.
     walked: (usize, usize),
     /// The exact pass's directory entries that passed (once it ran).
@@ -169,6 +172,7 @@ pub unsafe extern "C-unwind" fn amrescan(
                 search: None,
                 returned: HashSet::default(),
                 walk_done: false,
+                exact_after: None,
                 walked: (0, 0),
                 exact: None,
             });
@@ -343,11 +347,11 @@ fn next_filtered_rows(state: &mut ScanState, index: pg_sys::Relation) -> bool {
         state.rows.extend(info.tids.into_iter().map(|t| (t, Some(value))));
         return true;
     }
-    if f.walk_done {
-        // the exact pass ran (see below): the graph has nothing more
-        return false;
-    }
     let mem_limit = unsafe { pg_sys::work_mem } as f64 * 1024.0 * SCAN_MEM_MULTIPLIER.get();
+    if f.walk_done {
+        // the exact pass's next round, if the last one left rows out
+        return f.exact_after.is_some() && exact_pass(state, index);
+    }
     let predicate = &f.predicate;
     let mut eval = |id: u64| graph.distance_filtered(id, query, predicate);
     let ef = EF_SEARCH.get().max(1) as usize;
@@ -361,7 +365,7 @@ fn next_filtered_rows(state: &mut ScanState, index: pg_sys::Relation) -> bool {
     let pass_pages = (graph.nodes as usize * 24).div_ceil(page::BLCKSZ);
     if mode == FilteredScan::Exact && f.search.is_none() {
         // (nothing was returned yet: the pass starts from scratch)
-        return exact_pass(state, index, Vec::new());
+        return exact_pass(state, index);
     }
     let batch = match f.search.as_mut() {
         None => {
@@ -385,7 +389,7 @@ fn next_filtered_rows(state: &mut ScanState, index: pg_sys::Relation) -> bool {
         if s.passed() == 0 || predicted > pass_cost {
             // few rows pass here: test every element once from here on (exact)
             f.end_walk();
-            return exact_pass(state, index, Vec::new());
+            return exact_pass(state, index);
         }
         s.set_budget(usize::MAX);
         // the next call resumes the walk
@@ -397,59 +401,106 @@ fn next_filtered_rows(state: &mut ScanState, index: pg_sys::Relation) -> bool {
         return true;
     }
     // The walk has ended (or outgrew its memory): the passing graph rows it did not return,
-    // from the exact pass (rows the graph cannot reach are found this way too),
-    // sorted together with its last batch. So when fewer rows pass than ef_search, the walk
-    // ends in its first batch and the scan returns them all in exact order.
+    // from the exact pass (rows the graph cannot reach are found this way too; those of its
+    // last batch too). So when fewer rows pass than ef_search, the walk ends in its first
+    // batch and the scan returns them all in exact order.
+    drop(batch);
     f.end_walk();
-    exact_pass(state, index, batch)
+    exact_pass(state, index)
 }
 
-/// Every passing graph row not returned yet, with `batch` (rows the walk found and did not
-/// return), sorted into `state.batch`; the graph phase ends after them.
-fn exact_pass(state: &mut ScanState, index: pg_sys::Relation, batch: Vec<Candidate>) -> bool {
+/// A round of the exact pass: the passing graph rows not returned yet and past where the last
+/// round stopped, scored from their nodes; the closest that fit in the scan's memory
+/// (work_mem × hnsw.scan_mem_multiplier) go to `state.batch` in order, and when some were left
+/// out the next round starts after the last of them. Directory entries are read in batches,
+/// scored in node-page order.
+fn exact_pass(state: &mut ScanState, index: pg_sys::Relation) -> bool {
     let (Some(graph), Some(query), Some(f)) = (state.graph.as_ref(), state.query.as_deref(), state.filtered.as_mut()) else {
         state.phase = Phase::Done;
         return true;
     };
     f.walk_done = true;
-    let in_batch: HashSet<u64, IdBuildHasher> = batch.iter().map(|c| c.id).collect();
-    let mut rest: Vec<(f32, u64)> = batch.iter().map(|c| (c.dist, c.id)).collect();
-    let skip = |id: &u64| f.returned.contains(id) || in_batch.contains(id);
-    // (an index whose head is 0 has no graph element with attributes yet)
-    let mut candidates = directory_matches(index, graph.attrs_head, &f.predicate, skip);
-    // node pages in block order (ids sort by block, then offset)
-    candidates.sort_unstable();
-    candidates.dedup();
-    f.exact = Some(candidates.len());
-    for id in candidates {
-        // the node itself decides (a directory entry may name a node freed or reused since)
-        if let (d, true) = graph.distance_filtered(id, query, &f.predicate) {
-            rest.push((d, id));
+    let mem_limit = unsafe { pg_sys::work_mem } as f64 * 1024.0 * SCAN_MEM_MULTIPLIER.get();
+    // (distance, id) pairs take 16 bytes in the heap, twice that with its growth
+    let cap = ((mem_limit / 32.0) as usize).max(EF_SEARCH.get().max(1) as usize);
+    let after = f.exact_after.take();
+    let past = |k: &(Ordered, u64)| after.is_none_or(|(d, id)| (k.0, k.1) > (Ordered(d), id));
+    let mut best: BinaryHeap<(Ordered, u64)> = BinaryHeap::new();
+    let mut left_out = false;
+    let mut scored = 0usize;
+    let mut score = |ids: &mut Vec<u64>, best: &mut BinaryHeap<(Ordered, u64)>| {
+        // node pages in block order (ids sort by block, then offset)
+        ids.sort_unstable();
+        ids.dedup();
+        for &id in ids.iter() {
+            // the node itself decides (a directory entry may name a node freed or reused since)
+            if let (d, true) = graph.distance_filtered(id, query, &f.predicate) {
+                scored += 1;
+                let k = (Ordered(d), id);
+                if past(&k) {
+                    best.push(k);
+                    if best.len() > cap {
+                        best.pop();
+                        left_out = true;
+                    }
+                }
+            }
         }
-    }
-    rest.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-    state.batch.extend(rest.into_iter().map(|(dist, id)| Candidate::new(dist, id)));
-    true
-}
-
-/// Ids of the attribute directory's entries (from `head`) whose attributes pass `predicate`
-/// and are not `skip`ped. A damaged chain ends the list (`index_check` reports it).
-fn directory_matches(index: pg_sys::Relation, head: u32, predicate: &Predicate, skip: impl Fn(&u64) -> bool) -> Vec<u64> {
-    let mut out = Vec::new();
-    let mut pages = super::graph::DirectoryPages::from(index, head);
+        ids.clear();
+    };
+    let mut pending: Vec<u64> = Vec::with_capacity(EXACT_CHUNK);
+    let returned = &f.returned;
+    let mut pages = super::graph::DirectoryPages::from(index, graph.attrs_head);
+    // (an index whose head is 0 has no graph element with attributes yet)
     while let Ok(Some(buf)) = pages.next(Lock::Share, std::ptr::null_mut()) {
         for off in 1..=page::max_offset(buf.page()) {
             let Some(item) = (unsafe { page::item(buf.page(), off) }) else { continue };
             if let Some((id, attrs)) = super::layout::dir_entry(item) {
-                if predicate.matches(attrs) && !skip(&id) {
-                    out.push(id);
+                if f.predicate.matches(attrs) && !returned.contains(&id) {
+                    pending.push(id);
                 }
             }
         }
         drop(buf);
+        if pending.len() >= EXACT_CHUNK {
+            score(&mut pending, &mut best);
+        }
         pgrx::check_for_interrupts!();
     }
-    out
+    score(&mut pending, &mut best);
+    let found = best.into_sorted_vec();
+    // a copy of a row met twice (a stale directory entry and a live one) comes out once
+    let mut last: Option<(Ordered, u64)> = None;
+    for k in &found {
+        if last != Some(*k) {
+            state.batch.push_back(Candidate::new(k.0 .0, k.1));
+        }
+        last = Some(*k);
+    }
+    f.exact = Some(f.exact.unwrap_or(0) + scored);
+    f.exact_after = if left_out { last.map(|(d, id)| (d.0, id)) } else { None };
+    true
+}
+
+/// Directory entries collected before they are scored.
+const EXACT_CHUNK: usize = 4096;
+
+/// A distance ordered by `total_cmp` (NaN after every number).
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Ordered(f32);
+
+impl Eq for Ordered {}
+
+impl PartialOrd for Ordered {
+    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(o))
+    }
+}
+
+impl Ord for Ordered {
+    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+        self.0.total_cmp(&o.0)
+    }
 }
 
 #[pg_guard]

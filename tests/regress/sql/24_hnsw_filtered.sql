@@ -107,6 +107,13 @@ SET quiver.filtered_scan = exact;
 SELECT ft_same('tenant = 123', 10, (SELECT v::text FROM ft WHERE id = 40));
 SELECT ft_same('labels && ''{3}'' AND tenant < 40');
 SELECT ft_same('tenant < 500', 50);
+-- the exact pass runs in rounds that fit in work_mem (64kB: 2,048 rows a round): every passing
+-- row (about 10,000), all of them in exact distance order
+SET work_mem = '64kB';
+SELECT ft_same('tenant < 500', 20000, (SELECT v::text FROM ft WHERE id = 40));
+SET quiver.filtered_scan = walk;
+SELECT ft_same('tenant < 500', 50, (SELECT v::text FROM ft WHERE id = 40));
+RESET work_mem;
 RESET quiver.filtered_scan;
 SELECT err($$SET quiver.filtered_scan = sometimes$$);
 
