@@ -1,15 +1,19 @@
 """Multi-column hnsw indexes (attribute columns tested inside the index) in a whole cluster:
 kill -9 while sessions insert rows with attributes, restart, and check that every filtered
-index scan returns exactly the rows a sequential scan does, in the walk and the exact pass.
+index scan returns exactly the rows a sequential scan does, in the walk and the exact pass;
+a streaming replica (after inserts, VACUUM, REINDEX and ALTER INDEX on the primary) answers
+the same, and once promoted an UNLOGGED table's multi-column index starts empty and works.
 
-Runs its own throw-away cluster on PORT_BASE (default 55315), stopped by the fixture.
+Runs its own throw-away clusters on PORT_BASE (default 55315) and the next port, stopped by
+the fixture.
 """
 import random
 import threading
 
 import psycopg
 
-from pgcluster import PORT_BASE, random_vec, wait_until
+from pgcluster import PG_BIN, PORT_BASE, random_vec, run, wait_until
+from test_hnsw_cluster import lsn_caught_up
 
 WRITERS = 3
 TENANTS = 20
@@ -111,3 +115,65 @@ def test_crash_recovery_of_a_multi_column_index(clusters):
         check_filters(conn, random_vec(rng, 8))
         assert conn.execute("SELECT count(*) FROM quiver.index_check('idx')").fetchone()[0] == 0
     c.stop()
+
+
+def test_replica_and_promotion_with_a_multi_column_index(clusters):
+    primary = clusters(PORT_BASE)
+    primary.init("checkpoint_timeout = 30min\nmax_wal_size = 1GB\n")
+    with open(primary.datadir / "pg_hba.conf", "a") as f:
+        f.write("host replication all 127.0.0.1/32 trust\n")
+    primary.start()
+    with primary.connect() as conn:
+        conn.execute("CREATE EXTENSION quiver")
+    replica = clusters(PORT_BASE + 1)
+    replica.start_as_standby_of(primary)
+    rng = random.Random(11)
+    with primary.connect() as conn:
+        conn.execute("CREATE TABLE t (id int PRIMARY KEY, v vector(8), tenant int, labels int[], cat text)")
+        with conn.cursor() as cur:
+            cur.executemany("INSERT INTO t VALUES (%s, %s::vector, %s, %s, %s)", [row(rng, i) for i in range(1, 2001)])
+        conn.execute("CREATE INDEX idx ON t USING hnsw (v vector_l2_ops, tenant, labels, cat) WITH (m = 8)")
+        with conn.cursor() as cur:
+            cur.executemany("INSERT INTO t VALUES (%s, %s::vector, %s, %s, %s)", [row(rng, i) for i in range(2001, 2601)])
+        # VACUUM prunes the attribute directory and frees nodes; REINDEX and ALTER INDEX keep
+        # the attribute columns
+        conn.execute("DELETE FROM t WHERE id % 5 = 1")
+        conn.execute("VACUUM t")
+        conn.execute("REINDEX INDEX idx")
+        conn.execute("ALTER INDEX idx RENAME TO idx2")
+        conn.execute("ALTER INDEX idx2 SET (ef_construction = 80)")
+        with conn.cursor() as cur:
+            cur.executemany("INSERT INTO t VALUES (%s, %s::vector, %s, %s, %s)", [row(rng, i) for i in range(3001, 3201)])
+        conn.execute("CREATE UNLOGGED TABLE u (id int PRIMARY KEY, v vector(8), tenant int, labels int[], cat text)")
+        with conn.cursor() as cur:
+            cur.executemany("INSERT INTO u VALUES (%s, %s::vector, %s, %s, %s)", [row(rng, i) for i in range(1, 301)])
+        conn.execute("CREATE INDEX u_idx ON u USING hnsw (v vector_l2_ops, tenant, labels, cat)")
+        lsn = conn.execute("SELECT pg_current_wal_lsn()").fetchone()[0]
+    with replica.connect() as rconn:
+        wait_until(lambda: lsn_caught_up(rconn, lsn), 60, interval=0.2, what=f"replay up to {lsn}")
+        assert rconn.execute("SELECT count(*) FROM t").fetchone()[0] == 2600 - 520 + 200
+        assert rconn.execute("SELECT indnatts FROM pg_index WHERE indexrelid = 'idx2'::regclass").fetchone()[0] == 4
+        for q in (random_vec(rng, 8), random_vec(rng, 8)):
+            check_filters(rconn, q)
+        assert rconn.execute("SELECT count(*) FROM quiver.index_check('idx2')").fetchone()[0] == 0
+
+    # promotion: the unlogged table starts empty from its init fork; its index takes rows
+    run([PG_BIN / "pg_ctl", "-D", replica.datadir, "-w", "-t", "60", "promote"], as_postgres=True)
+    with replica.connect() as conn:
+        wait_until(lambda: not conn.execute("SELECT pg_is_in_recovery()").fetchone()[0], 60, what="promotion")
+        assert conn.execute("SELECT count(*) FROM u").fetchone()[0] == 0
+        with conn.cursor() as cur:
+            cur.executemany("INSERT INTO u VALUES (%s, %s::vector, %s, %s, %s)", [row(rng, i) for i in range(1, 201)])
+        conn.execute("SET enable_seqscan = off")
+        conn.execute("SET enable_bitmapscan = off")
+        for mode in ("walk", "exact"):
+            conn.execute(f"SET quiver.filtered_scan = {mode}")
+            got = [r[0] for r in conn.execute("SELECT id FROM u WHERE tenant = 4 ORDER BY v <-> %s::vector", (random_vec(rng, 8),))]
+            assert sorted(got) == [i for i in range(1, 201) if i % TENANTS == 4], mode
+        assert conn.execute("SELECT count(*) FROM quiver.index_check('u_idx')").fetchone()[0] == 0
+        # the promoted server's logged index takes writes
+        with conn.cursor() as cur:
+            cur.executemany("INSERT INTO t VALUES (%s, %s::vector, %s, %s, %s)", [row(rng, i) for i in range(4001, 4101)])
+        check_filters(conn, random_vec(rng, 8))
+    replica.stop()
+    primary.stop()

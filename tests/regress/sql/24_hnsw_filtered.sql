@@ -227,5 +227,29 @@ SELECT length(t) FROM ft_long WHERE t = 'y' ORDER BY v <-> '[1,3]' LIMIT 5;
 SELECT length(t) FROM ft_long WHERE t = 'z' ORDER BY v <-> '[1,3]' LIMIT 5;
 RESET enable_seqscan;
 DROP TABLE ft_bad, ft_long;
+
+-- cosine with zero vectors (no distance: after every row that has one) and NULL vectors
+-- (last), filtered inside the index: the same rows in the same order as the exact search
+CREATE TABLE fz AS SELECT i AS id, CASE WHEN i % 10 = 0 THEN '[0,0,0]'::vector WHEN i % 37 = 0 THEN NULL
+                                        ELSE array[sin(i), cos(i), (i % 7) - 3]::vector END AS v, i % 3 AS t
+  FROM generate_series(1, 3000) i;
+CREATE INDEX fz_idx ON fz USING hnsw (v vector_cosine_ops, t) WITH (m = 8);
+CREATE FUNCTION fz_order(q text, mode text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE a float8[]; b float8[]; na int; nb int;
+BEGIN
+  EXECUTE format('SET LOCAL quiver.filtered_scan = %s', mode);
+  SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off; SET LOCAL hnsw.ef_search = 1000;
+  EXECUTE format('SELECT array_agg(coalesce(d, -1) ORDER BY n), count(*) FROM (SELECT row_number() OVER () AS n, d FROM (
+                    SELECT v <=> %L AS d FROM fz WHERE t = 2 ORDER BY v <=> %L) x) y', q, q) INTO a, na;
+  SET LOCAL enable_seqscan = on; SET LOCAL enable_indexscan = off;
+  EXECUTE format('SELECT array_agg(coalesce(d, -1) ORDER BY n), count(*) FROM (SELECT row_number() OVER () AS n, d FROM (
+                    SELECT v <=> %L AS d FROM fz WHERE t = 2 ORDER BY v <=> %L) x) y', q, q) INTO b, nb;
+  RETURN format('%s: %s rows (exact: %s; no distance: %s; NULL: %s), order %s', mode, na, nb, (SELECT count(*) FROM unnest(b) x WHERE x = 'NaN'), (SELECT count(*) FROM unnest(b) x WHERE x = -1), CASE WHEN a = b THEN 'same' ELSE 'DIFFERENT' END);
+END $$;
+SELECT fz_order('[1,1,1]', m) FROM unnest(ARRAY['walk', 'exact', 'auto']) m;
+-- a zero query has no distance to anything: every passing row, NaN ones before NULL ones
+SELECT fz_order('[0,0,0]', m) FROM unnest(ARRAY['walk', 'exact', 'auto']) m;
+DROP FUNCTION fz_order(text, text);
+DROP TABLE fz;
 DROP TABLE ft, fc;
 DROP FUNCTION ft_same(text, int, text, bool);
