@@ -1,6 +1,7 @@
 """Multi-column hnsw indexes (attribute columns tested inside the index) in a whole cluster:
 kill -9 while sessions insert rows with attributes, restart, and check that every filtered
-index scan returns exactly the rows a sequential scan does, in the walk and the exact pass;
+index scan returns exactly the rows a sequential scan does, in the walk and the exact pass
+(and the same for a multi-column ivfflat index);
 a streaming replica (after inserts, VACUUM, REINDEX and ALTER INDEX on the primary) answers
 the same, and once promoted an UNLOGGED table's multi-column index starts empty and works.
 
@@ -11,6 +12,7 @@ import random
 import threading
 
 import psycopg
+import pytest
 
 from pgcluster import PG_BIN, PORT_BASE, random_vec, run, wait_until
 from test_hnsw_cluster import lsn_caught_up
@@ -52,7 +54,8 @@ def check_filters(conn, q):
         conn.execute(f"RESET {s}")
 
 
-def test_crash_recovery_of_a_multi_column_index(clusters):
+@pytest.mark.parametrize("method", ["hnsw WITH (m = 8)", "ivfflat WITH (lists = 10)"])
+def test_crash_recovery_of_a_multi_column_index(clusters, method):
     c = clusters(PORT_BASE)
     c.init("shared_buffers = 2MB\ncheckpoint_timeout = 30min\nmax_wal_size = 1GB\n")
     c.start()
@@ -62,7 +65,8 @@ def test_crash_recovery_of_a_multi_column_index(clusters):
         conn.execute("CREATE TABLE t (id int PRIMARY KEY, v vector(8), tenant int, labels int[], cat text)")
         with conn.cursor() as cur:
             cur.executemany("INSERT INTO t VALUES (%s, %s::vector, %s, %s, %s)", [row(rng, i) for i in range(1, 3001)])
-        conn.execute("CREATE INDEX idx ON t USING hnsw (v vector_l2_ops, tenant, labels, cat) WITH (m = 8)")
+        am, options = method.split(" ", 1)
+        conn.execute(f"CREATE INDEX idx ON t USING {am} (v vector_l2_ops, tenant, labels, cat) {options}")
 
     stop = threading.Event()
     acked = [[] for _ in range(WRITERS)]

@@ -34,6 +34,26 @@ enum Kind {
 /// in the table, not in a vector index).
 pub const MAX_BLOB: usize = 2000;
 
+/// Attribute blobs of a build's rows, one per row in push order.
+#[derive(Default)]
+pub struct Blobs {
+    bytes: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+impl Blobs {
+    pub fn push(&mut self, blob: &[u8]) {
+        self.bytes.extend_from_slice(blob);
+        self.ends.push(self.bytes.len());
+    }
+
+    /// Row `i`'s blob (empty past the end).
+    pub fn get(&self, i: usize) -> &[u8] {
+        let start = if i == 0 { 0 } else { self.ends.get(i - 1).copied().unwrap_or(0) };
+        self.bytes.get(start..self.ends.get(i).copied().unwrap_or(start)).unwrap_or(&[])
+    }
+}
+
 /// The attribute columns of an index (every column after the vector).
 pub struct AttrColumns {
     index_name: String,

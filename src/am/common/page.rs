@@ -271,6 +271,12 @@ pub fn free_space(page: pg_sys::Page) -> usize {
     unsafe { pg_sys::PageGetFreeSpace(page) }
 }
 
+/// Whether an item of `len` bytes fits on the page (items take MAXALIGNed room; the free
+/// space already counts a new line pointer).
+pub fn fits(page: pg_sys::Page, len: usize) -> bool {
+    free_space(page) >= (len + 7) & !7
+}
+
 pub fn max_offset(page: pg_sys::Page) -> u16 {
     unsafe { pg_sys::PageGetMaxOffsetNumber(page) }
 }

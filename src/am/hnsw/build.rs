@@ -8,7 +8,7 @@
 use super::layout::{node_id, HeapTid, NewNode, Node, KIND_ATTRS, KIND_NODES, KIND_OVERFLOW, MAX_TIDS};
 use super::spec::IndexSpec;
 use super::write;
-use crate::am::common::attrs::AttrColumns;
+use crate::am::common::attrs::{AttrColumns, Blobs};
 use crate::am::common::bulk::BulkWriter;
 use crate::am::common::overflow;
 use crate::am::common::page::{self, BLCKSZ, SPECIAL_SIZE};
@@ -40,25 +40,6 @@ pub unsafe extern "C-unwind" fn ambuildphasename(phase: i64) -> *mut std::ffi::c
 /// Estimated memory per row besides its vector and level-0 links: offsets, heap TID, hash,
 /// level, grouping, upper-level lists (on average).
 const BOOKKEEPING: usize = 64;
-
-/// Attribute blobs of a multi-column index, one per row in push order (all empty otherwise).
-#[derive(Default)]
-struct Blobs {
-    bytes: Vec<u8>,
-    ends: Vec<usize>,
-}
-
-impl Blobs {
-    fn push(&mut self, blob: &[u8]) {
-        self.bytes.extend_from_slice(blob);
-        self.ends.push(self.bytes.len());
-    }
-
-    fn get(&self, i: usize) -> &[u8] {
-        let start = if i == 0 { 0 } else { self.ends[i - 1] };
-        &self.bytes[start..self.ends[i]]
-    }
-}
 
 /// Vectors read from the heap: payload bytes in one arena.
 struct Collected {

@@ -142,7 +142,7 @@ fn add_dir_entry(index: pg_sys::Relation, wal: &mut Wal, head: u32, id: u64, att
     let entry = super::layout::dir_item(id, attrs);
     if head != 0 && head != pg_sys::InvalidBlockNumber && head < page::nblocks(index) {
         let hb = Buf::read(index, head, Lock::Exclusive);
-        if page::page_kind(hb.page()) == KIND_ATTRS && page::free_space(hb.page()) >= (entry.len() + 7) & !7 {
+        if page::page_kind(hb.page()) == KIND_ATTRS && page::fits(hb.page(), entry.len()) {
             let p = wal.register(&hb, false);
             if page::add_item(p, &entry).is_none() {
                 crate::error::raise_code(PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, "hnsw attribute directory page has less room than it reported");
@@ -172,7 +172,7 @@ pub fn place_node(index: pg_sys::Relation, item: &[u8], attrs: Option<&[u8]>, f:
             return None;
         }
         let buf = Buf::read(index, blk, Lock::Exclusive);
-        let fits = page::page_kind(buf.page()) == KIND_NODES && page::free_space(buf.page()) >= item.len();
+        let fits = page::page_kind(buf.page()) == KIND_NODES && page::fits(buf.page(), item.len());
         if !fits {
             if from_fsm {
                 // stale entry: correct the map so the next insert does not try again

@@ -4,6 +4,7 @@
 
 use super::layout::{self, Entry, Head, Meta, HEAD_NAN, HEAD_NULL, HEAD_OVERFLOW, KIND_HEADS, KIND_LIST, KIND_OVERFLOW};
 use super::pages;
+use crate::am::common::attrs::{AttrColumns, Blobs};
 use crate::am::common::build::{self, report_phase, report_tuples, Rows};
 use crate::am::common::bulk::BulkWriter;
 use crate::am::common::page::{self, Buf, Wal, BLCKSZ};
@@ -61,18 +62,28 @@ struct Collected {
     rows: Rows,
     nan: Vec<HeapTid>,
     nulls: Vec<HeapTid>,
+    /// Attribute blobs of `rows`, `nan` and `nulls` (a multi-column index; empty otherwise).
+    blobs: [Blobs; 3],
     used: usize,
     limit: usize,
     spec: BuildSpec,
 }
 
 impl Collected {
-    fn add(&mut self, p: Option<&[u8]>, tid: HeapTid) {
+    fn add(&mut self, p: Option<&[u8]>, tid: HeapTid, attrs: &[u8]) {
+        self.used += attrs.len() + if attrs.is_empty() { 0 } else { 8 };
         match p {
-            None => self.nulls.push(tid),
-            Some(p) if !payload::orderable(self.spec.kind, self.spec.metric, p) => self.nan.push(tid),
+            None => {
+                self.nulls.push(tid);
+                self.blobs[2].push(attrs);
+            }
+            Some(p) if !payload::orderable(self.spec.kind, self.spec.metric, p) => {
+                self.nan.push(tid);
+                self.blobs[1].push(attrs);
+            }
             Some(p) => {
                 payload::check_query_dims(self.spec.kind, self.spec.dims, p);
+                self.blobs[0].push(attrs);
                 self.used += p.len() + Rows::PER_ROW;
                 if self.used > self.limit && !self.rows.is_spilled() {
                     build::notice(
@@ -100,10 +111,20 @@ pub unsafe extern "C-unwind" fn ambuild(
     let spec = BuildSpec::of(index);
     build::check_empty(index);
     let limit = build::memory_limit();
-    let mut c = Collected { rows: Rows::for_heap(heap, limit), nan: Vec::new(), nulls: Vec::new(), used: 0, limit, spec };
+    let mut c = Collected {
+        rows: Rows::for_heap(heap, limit),
+        nan: Vec::new(),
+        nulls: Vec::new(),
+        blobs: Default::default(),
+        used: 0,
+        limit,
+        spec,
+    };
     report_phase(PHASE_LOAD);
     let started = std::time::Instant::now();
-    let heap_tuples = build::scan_heap(heap, index, index_info, None, &mut |p, tid, _| c.add(p, tid));
+    let attrs = AttrColumns::of(index, "ivfflat");
+    let attrs = (!attrs.is_empty()).then_some(&attrs);
+    let heap_tuples = build::scan_heap(heap, index, index_info, attrs, &mut |p, tid, a| c.add(p, tid, a));
     c.rows.seal();
     pgrx::debug1!("ivfflat build: {} rows read in {:.3} s", c.rows.len(), started.elapsed().as_secs_f64());
     let total = c.rows.len() + c.nan.len() + c.nulls.len();
@@ -297,9 +318,9 @@ impl ListWriter {
         self.first = self.bulk.next_block();
     }
 
-    /// Add an entry: the payload inline, or the chain at `chain` holding it.
-    fn add(&mut self, tid: HeapTid, p: &[u8], chain: Option<u32>) {
-        Entry::write(&mut self.item, tid, p.len(), Some(p), chain);
+    /// Add an entry: the payload inline, or the chain at `chain` holding it; then `attrs`.
+    fn add(&mut self, tid: HeapTid, p: &[u8], chain: Option<u32>, attrs: &[u8]) {
+        Entry::write(&mut self.item, tid, p.len(), Some(p), chain, attrs);
         let pg = self.image.as_mut_ptr() as pg_sys::Page;
         if page::add_item(pg, &self.item).is_some() {
             return;
@@ -365,11 +386,12 @@ fn write_index(index: pg_sys::Relation, c: &Collected) {
     let mut bulk = BulkWriter::new(index);
     // vectors larger than a page: their chains first, in list order
     let mut chains: Vec<u32> = Vec::new();
-    if (0..c.rows.len()).any(|i| layout::entry_overflows(c.rows.payload(i).len())) {
+    let overflows = |i: usize| layout::entry_overflows(c.rows.payload(i).len(), c.blobs[0].get(i).len());
+    if (0..c.rows.len()).any(overflows) {
         chains = vec![pg_sys::InvalidBlockNumber; c.rows.len()];
         for (k, &i) in order.iter().enumerate() {
             let p = c.rows.payload(i as usize);
-            if layout::entry_overflows(p.len()) {
+            if overflows(i as usize) {
                 chains[i as usize] = overflow::append_chain(&mut bulk, KIND_OVERFLOW, p);
             }
             if k % 1024 == 0 {
@@ -384,7 +406,7 @@ fn write_index(index: pg_sys::Relation, c: &Collected) {
         w.start();
         for &i in &order[starts[l]..starts[l + 1]] {
             let chain = chains.get(i as usize).copied().filter(|&b| b != pg_sys::InvalidBlockNumber);
-            w.add(c.rows.tids[i as usize], c.rows.payload(i as usize), chain);
+            w.add(c.rows.tids[i as usize], c.rows.payload(i as usize), chain, c.blobs[0].get(i as usize));
             done += 1;
             if done % 1024 == 0 {
                 report_tuples(None, done);
@@ -393,10 +415,10 @@ fn write_index(index: pg_sys::Relation, c: &Collected) {
         }
         ends.push(w.finish());
     }
-    for tids in [&c.nan, &c.nulls] {
+    for (tids, blobs) in [(&c.nan, &c.blobs[1]), (&c.nulls, &c.blobs[2])] {
         w.start();
-        for &t in tids.iter() {
-            w.add(t, &[], None);
+        for (k, &t) in tids.iter().enumerate() {
+            w.add(t, &[], None, blobs.get(k));
         }
         done += tids.len();
         ends.push(w.finish());

@@ -6,6 +6,7 @@
 
 use super::lists;
 use super::pages;
+use crate::am::common::attrs::AttrColumns;
 use crate::am::common::payload::{self, Detoaster};
 use pgrx::prelude::*;
 
@@ -24,14 +25,16 @@ pub unsafe extern "C-unwind" fn aminsert(
     unsafe {
         let tid = payload::heap_tid(&*heap_tid);
         let lists = lists::of(index);
+        let columns = AttrColumns::of(index, "ivfflat");
+        let attrs = if columns.is_empty() { Vec::new() } else { columns.encode(values, isnull) };
         if *isnull {
-            pages::append_entry(index, lists.heads[lists.null_list()], tid, &[]);
+            pages::append_entry(index, lists.heads[lists.null_list()], tid, &[], &attrs);
         } else {
             Detoaster::new().with(*values, |p| {
                 payload::check_query_dims(lists.kind, lists.dims, p);
                 let l = lists.list_for(p);
                 let stored: &[u8] = if l == lists.nan_list() { &[] } else { p };
-                pages::append_entry(index, lists.heads[l], tid, stored);
+                pages::append_entry(index, lists.heads[l], tid, stored, &attrs);
             });
         }
     }

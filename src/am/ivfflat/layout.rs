@@ -17,7 +17,8 @@
 //!  4 first list page u32     8 insert page u32     12 centroid length u32
 //! 16 centroid overflow block u32 (or InvalidBlockNumber)    20 reserved
 //! ```
-//! Entry item (12-byte header, then the payload inline, or the first overflow block u32):
+//! Entry item (12-byte header, then the payload inline, or the first overflow block u32;
+//! then, in a multi-column index, the row's attribute blob, `crate::am::common::attrs`):
 //! ```text
 //!  0 flags u8 (1 payload in overflow pages)   1 reserved   2 heap offset u16
 //!  4 heap block u32    8 payload length u32
@@ -159,8 +160,14 @@ impl Entry<'_> {
         &self.bytes[ENTRY_SIZE..end]
     }
 
-    /// Write an entry: `payload` inline, or a reference to `overflow`.
-    pub fn write(out: &mut Vec<u8>, tid: HeapTid, payload_len: usize, inline: Option<&[u8]>, overflow: Option<u32>) {
+    /// The attribute blob after the payload (empty in a single-column index).
+    pub fn attrs(&self) -> &[u8] {
+        let end = if self.overflow().is_some() { ENTRY_SIZE + 4 } else { ENTRY_SIZE + self.len() };
+        self.bytes.get(end..).unwrap_or(&[])
+    }
+
+    /// Write an entry: `payload` inline, or a reference to `overflow`, then `attrs`.
+    pub fn write(out: &mut Vec<u8>, tid: HeapTid, payload_len: usize, inline: Option<&[u8]>, overflow: Option<u32>, attrs: &[u8]) {
         out.clear();
         out.push(if overflow.is_some() { ENTRY_OVERFLOW } else { 0 });
         out.push(0);
@@ -171,12 +178,14 @@ impl Entry<'_> {
             Some(blk) => out.extend_from_slice(&blk.to_ne_bytes()),
             None => out.extend_from_slice(inline.unwrap_or(&[])),
         }
+        out.extend_from_slice(attrs);
     }
 }
 
-/// Whether an entry with a payload of `len` bytes keeps it in overflow pages.
-pub fn entry_overflows(len: usize) -> bool {
-    ENTRY_SIZE + len > crate::am::common::page::MAX_ITEM_SIZE
+/// Whether an entry with a payload of `len` bytes and an attribute blob of `attrs` bytes keeps
+/// the payload in overflow pages (the blob, at most `attrs::MAX_BLOB` bytes, stays in the entry).
+pub fn entry_overflows(len: usize, attrs: usize) -> bool {
+    ENTRY_SIZE + len + attrs > crate::am::common::page::MAX_ITEM_SIZE
 }
 
 /// Whether a head with a centroid of `len` bytes keeps it in overflow pages (heads share

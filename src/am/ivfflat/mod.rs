@@ -18,6 +18,9 @@ use pgrx::prelude::*;
 #[pg_extern(sql = false)]
 fn ivfflat_handler(_fcinfo: pg_sys::FunctionCallInfo) -> PgBox<pg_sys::IndexAmRoutine> {
     let mut am = crate::am::common::handler::ordered_am();
+    // attribute columns after the vector (see scan.rs)
+    am.amcanmulticol = true;
+    am.amsearcharray = true;
     am.ambuild = Some(build::ambuild);
     am.ambuildempty = Some(build::ambuildempty);
     am.aminsert = Some(insert::aminsert);

@@ -167,10 +167,10 @@ pub fn free_overflow(index: pg_sys::Relation, first: u32, max_pages: usize, stra
 
 /// Append an entry for (`tid`, `payload`) to the list whose head is at `head`: on the first
 /// page with room from the list's insert page on, or on a new page linked at the list's end.
-pub fn append_entry(index: pg_sys::Relation, head: (u32, u16), tid: HeapTid, payload: &[u8]) {
-    let overflow_blk = super::layout::entry_overflows(payload.len()).then(|| write_overflow(index, payload));
+pub fn append_entry(index: pg_sys::Relation, head: (u32, u16), tid: HeapTid, payload: &[u8], attrs: &[u8]) {
+    let overflow_blk = super::layout::entry_overflows(payload.len(), attrs.len()).then(|| write_overflow(index, payload));
     let mut item = Vec::new();
-    Entry::write(&mut item, tid, payload.len(), Some(payload), overflow_blk);
+    Entry::write(&mut item, tid, payload.len(), Some(payload), overflow_blk, attrs);
     let mut blk = insert_page(index, head);
     let mut hops = 0u32;
     let blocks = page::Blocks::of(index);
@@ -182,7 +182,7 @@ pub fn append_entry(index: pg_sys::Relation, head: (u32, u16), tid: HeapTid, pay
         if page::page_kind(buf.page()) != KIND_LIST {
             corrupted(index, &format!("list chain reaches block {blk}, which is not a list page"));
         }
-        if page::free_space(buf.page()) >= item.len() {
+        if page::fits(buf.page(), item.len()) {
             let mut wal = Wal::start(index);
             let p = wal.register(&buf, false);
             if page::add_item(p, &item).is_none() {

@@ -6,6 +6,11 @@
 //! Once every list has been probed, the rows without a distance (NaN: zero vectors under
 //! cosine) follow, then the NULL vectors, as in an exact `ORDER BY`. A NULL query returns every
 //! row; a query without a distance to anything returns every row, NaN before NULL.
+//!
+//! Multi-column indexes: the query's `WHERE` clauses on the attribute columns arrive as scan
+//! keys; entries that fail them are skipped before their distance is computed. Such a scan
+//! goes on through every list (`ivfflat.probes` lists a batch, nearest first), so a filter
+//! inside the index never leaves a `LIMIT` short, and returns every passing row.
 
 use super::layout::{Entry, KIND_LIST};
 use super::lists::{self, Lists};
@@ -13,7 +18,9 @@ use super::options::{IterativeScan, ITERATIVE_SCAN, MAX_PROBES, PROBES};
 use super::pages;
 use crate::am::common::page::{self, Buf, Lock};
 use crate::am::common::payload::{self, Detoaster, HeapTid};
+use crate::am::common::attrs::AttrColumns;
 use crate::am::common::scan as common_scan;
+use quiver_core::attrs::Predicate;
 use pgrx::prelude::*;
 use quiver_core::metric::{f32_distance_f64, f32_elements, index_distance_f64, VectorKind};
 use std::collections::VecDeque;
@@ -34,6 +41,11 @@ struct ScanState {
     unsorted: Vec<(f64, HeapTid)>,
     chunk: usize,
     heap_blocks: u32,
+    /// The scan keys on attribute columns (`None`: none).
+    predicate: Option<Predicate>,
+    attrs: AttrColumns,
+    /// Entries read and entries that passed the keys, for the scan's report.
+    read: (usize, usize),
 }
 
 #[derive(Clone, Copy, PartialEq, Debug)]
@@ -55,6 +67,9 @@ pub unsafe extern "C-unwind" fn ambeginscan(index: pg_sys::Relation, nkeys: std:
         unsorted: Vec::new(),
         chunk: FIRST_CHUNK,
         heap_blocks: u32::MAX,
+        predicate: None,
+        attrs: AttrColumns::of(index, "ivfflat"),
+        read: (0, 0),
     };
     common_scan::begin(index, nkeys, norderbys, state)
 }
@@ -62,8 +77,8 @@ pub unsafe extern "C-unwind" fn ambeginscan(index: pg_sys::Relation, nkeys: std:
 #[pg_guard]
 pub unsafe extern "C-unwind" fn amrescan(
     scan: pg_sys::IndexScanDesc,
-    _keys: pg_sys::ScanKey,
-    _nkeys: std::ffi::c_int,
+    keys: pg_sys::ScanKey,
+    nkeys: std::ffi::c_int,
     orderbys: pg_sys::ScanKey,
     norderbys: std::ffi::c_int,
 ) {
@@ -77,6 +92,9 @@ pub unsafe extern "C-unwind" fn amrescan(
         let lists = lists::of(index);
         let query = common_scan::query(scan, orderbys, norderbys, &state.detoast, lists.kind, lists.dims, "ivfflat");
         crate::compat::count_index_scan(index);
+        state.predicate = common_scan::predicate(scan, keys, nkeys, &state.attrs);
+        state.read = (0, 0);
+        let filtered = state.predicate.is_some();
         let all_unordered = |st: &mut ScanState| {
             st.pending.extend((0..lists.count()).map(|l| (l, Value::NaN)));
             st.pending.push_back((lists.nan_list(), Value::NaN));
@@ -87,8 +105,12 @@ pub unsafe extern "C-unwind" fn amrescan(
             Some(q) if !payload::orderable(lists.kind, lists.metric, q) => all_unordered(state),
             Some(q) => {
                 let probes = (PROBES.get().max(1) as usize).min(lists.count());
-                let iterative = ITERATIVE_SCAN.get() == IterativeScan::RelaxedOrder;
-                let max = if iterative { (MAX_PROBES.get().max(1) as usize).max(probes).min(lists.count()) } else { probes };
+                let iterative = ITERATIVE_SCAN.get() == IterativeScan::RelaxedOrder || filtered;
+                let max = match (filtered, iterative) {
+                    (true, _) => lists.count(),
+                    (false, true) => (MAX_PROBES.get().max(1) as usize).max(probes).min(lists.count()),
+                    (false, false) => probes,
+                };
                 state.pending.extend(lists.ranked(q).into_iter().take(max).map(|(_, l)| (l as usize, Value::Ordered)));
                 state.batch = probes;
                 if max == lists.count() {
@@ -97,6 +119,9 @@ pub unsafe extern "C-unwind" fn amrescan(
                     state.pending.push_back((lists.null_list(), Value::Null));
                 }
             }
+        }
+        if state.predicate.as_ref().is_some_and(Predicate::is_never) {
+            state.pending.clear();
         }
         state.query = query;
         state.lists = Some(lists);
@@ -110,7 +135,14 @@ fn next_batch(state: &mut ScanState, index: pg_sys::Relation) -> bool {
     if value != Value::Ordered {
         let (l, v) = state.pending.pop_front().unwrap_or((0, Value::Null));
         let out = if v == Value::Null { None } else { Some(f64::NAN) };
-        read_list(index, lists.first[l], &mut |tid, _| state.rows.push_back((tid, out)));
+        let (predicate, rows, read) = (&state.predicate, &mut state.rows, &mut state.read);
+        read_list(index, lists.first[l], &mut |tid, _, attrs| {
+            read.0 += 1;
+            if predicate.as_ref().is_none_or(|p| p.matches(attrs)) {
+                read.1 += 1;
+                rows.push_back((tid, out));
+            }
+        });
         return true;
     }
     let query = state.query.clone().unwrap_or_default();
@@ -120,7 +152,13 @@ fn next_batch(state: &mut ScanState, index: pg_sys::Relation) -> bool {
         match state.pending.front() {
             Some(&(l, Value::Ordered)) => {
                 state.pending.pop_front();
-                read_list(index, lists.first[l], &mut |tid, p: &[u8]| {
+                let (predicate, read) = (&state.predicate, &mut state.read);
+                read_list(index, lists.first[l], &mut |tid, p: &[u8], attrs: &[u8]| {
+                    read.0 += 1;
+                    if predicate.as_ref().is_some_and(|pr| !pr.matches(attrs)) {
+                        return;
+                    }
+                    read.1 += 1;
                     let d = match (q32, f32_elements(p)) {
                         _ if p.is_empty() => f64::INFINITY,
                         (Some(q), Some(x)) if lists.kind == VectorKind::F32 => f32_distance_f64(lists.metric, x, q),
@@ -161,11 +199,12 @@ fn next_chunk(state: &mut ScanState) {
 }
 
 /// Call `f` with every entry of the list starting at `first` (payloads from overflow chains
-/// reassembled; an entry whose chain is broken is treated as infinitely far).
-fn read_list(index: pg_sys::Relation, first: u32, f: &mut dyn FnMut(HeapTid, &[u8])) {
+/// reassembled; an entry whose chain is broken is treated as infinitely far) and its
+/// attribute blob.
+fn read_list(index: pg_sys::Relation, first: u32, f: &mut dyn FnMut(HeapTid, &[u8], &[u8])) {
     let mut blk = first;
     let mut hops = 0u32;
-    let mut far: Vec<(HeapTid, usize, u32)> = Vec::new();
+    let mut far: Vec<(HeapTid, usize, u32, Vec<u8>)> = Vec::new();
     let blocks = page::Blocks::of(index);
     while blk != pg_sys::InvalidBlockNumber {
         if blk == 0 || !blocks.contains(blk) || hops > blocks.known() {
@@ -188,8 +227,8 @@ fn read_list(index: pg_sys::Relation, first: u32, f: &mut dyn FnMut(HeapTid, &[u
                 continue;
             }
             match e.overflow() {
-                Some(ov) => far.push((e.tid(), e.len(), ov)),
-                None => f(e.tid(), e.inline()),
+                Some(ov) => far.push((e.tid(), e.len(), ov, e.attrs().to_vec())),
+                None => f(e.tid(), e.inline(), e.attrs()),
             }
         }
         blk = page::next_block(buf.page());
@@ -197,10 +236,10 @@ fn read_list(index: pg_sys::Relation, first: u32, f: &mut dyn FnMut(HeapTid, &[u
         drop(buf);
         pgrx::check_for_interrupts!();
     }
-    for (tid, len, ov) in far {
+    for (tid, len, ov, attrs) in far {
         match pages::read_overflow(index, ov, len, &|| format!("entry ({},{})", tid.0, tid.1)) {
-            Ok(p) => f(tid, &p),
-            Err(_) => f(tid, &[]),
+            Ok(p) => f(tid, &p, &attrs),
+            Err(_) => f(tid, &[], &attrs),
         }
     }
 }
@@ -227,6 +266,16 @@ pub unsafe extern "C-unwind" fn amgettuple(scan: pg_sys::IndexScanDesc, _dir: pg
 }
 
 #[pg_guard]
-pub unsafe extern "C-unwind" fn amendscan(_scan: pg_sys::IndexScanDesc) {
-    // The scan state is released with its memory context.
+pub unsafe extern "C-unwind" fn amendscan(scan: pg_sys::IndexScanDesc) {
+    // The scan state is released with its memory context; what the scan did goes to
+    // quiver.explain_search when it asks.
+    let state = unsafe { common_scan::state::<ScanState>(scan) };
+    let index = unsafe { (*scan).indexRelation };
+    crate::am::common::report::scan_ended(|| {
+        let keys = match &state.predicate {
+            Some(p) => format!("{} condition(s) checked inside the index; ", p.len()),
+            None => String::new(),
+        };
+        format!("ivfflat index \"{}\": {keys}{} entries read, {} passed", page::rel_name(index), state.read.0, state.read.1)
+    });
 }

@@ -57,7 +57,7 @@ fn sweep(index: pg_sys::Relation, strategy: pg_sys::BufferAccessStrategy, mut de
                 wal.finish();
                 out.removed += gone.len() as u64;
             }
-            if room.is_none() && largest > 0 && page::free_space(buf.page()) >= largest {
+            if room.is_none() && largest > 0 && page::fits(buf.page(), largest) {
                 room = Some(blk);
             }
             let next = page::next_block(buf.page());

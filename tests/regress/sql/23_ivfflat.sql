@@ -138,7 +138,7 @@ CREATE TABLE iv_err (id int, v vector, s sparsevec(4), v4 vector(4), vb bit(1280
 SELECT err($$CREATE INDEX ON iv_err USING ivfflat (v)$$);
 SELECT err($$CREATE INDEX ON iv_err USING ivfflat (s)$$);
 SELECT err($$CREATE INDEX ON iv_err USING ivfflat (vb bit_hamming_ops)$$);
-SELECT err($$CREATE INDEX ON iv_err USING ivfflat (v4, id)$$);
+SELECT err($$CREATE INDEX ON iv_err USING ivfflat (v4, (id::float8))$$);
 CREATE INDEX iv_err_v4 ON iv_err USING ivfflat (v4) WITH (lists = 2);
 SELECT err($$INSERT INTO iv_err (v4) VALUES ('[1,2,3]')$$);
 INSERT INTO iv_err (id, v4) VALUES (1, '[1,2,3,4]');

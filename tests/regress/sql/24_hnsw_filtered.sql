@@ -192,7 +192,7 @@ SELECT err($$CREATE INDEX ON ft USING hnsw (v vector_l2_ops, (tenant::float8))$$
 CREATE TABLE ft_bad (v vector(2), f float8[], nv numeric, t text COLLATE "C");
 SELECT err($$CREATE INDEX ON ft_bad USING hnsw (v vector_l2_ops, f)$$);
 SELECT err($$CREATE INDEX ON ft_bad USING hnsw (v vector_l2_ops, nv)$$);
-SELECT err($$CREATE INDEX ON ft_bad USING ivfflat (v vector_l2_ops, t)$$);
+SELECT err($$CREATE INDEX ON ft_bad USING ivfflat (v vector_l2_ops, nv)$$);
 SET client_min_messages = notice;
 -- text under a nondeterministic collation (equal strings need not be equal bytes); servers
 -- built without ICU cannot create one, and say the same

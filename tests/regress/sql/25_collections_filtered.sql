@@ -50,6 +50,9 @@ SELECT err($$SELECT quiver.create_index('shop', 'year', 'STL_SORT', params => '{
 SELECT quiver.create_index('shop', 'emb', 'HNSW', metric_type => 'COSINE', index_name => 'emb_cos');
 SELECT quiver.describe_index('shop', 'emb_cos') -> 'attribute_fields' AS emb_cos_attributes;
 SELECT quiver.drop_index('shop', 'emb_cos');
+SELECT quiver.create_index('shop', 'emb', 'IVF_FLAT', params => '{"nlist": 8}', index_name => 'emb_ivf');
+SELECT quiver.describe_index('shop', 'emb_ivf') -> 'attribute_fields' AS emb_ivf_attributes;
+SELECT quiver.drop_index('shop', 'emb_ivf');
 ANALYZE shop;
 
 -- same(filter, k): whether quiver.search's ids (ef 200) equal the exact filtered top k, and

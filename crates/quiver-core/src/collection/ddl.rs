@@ -376,7 +376,7 @@ mod tests {
         let r = index_request(&def, "vector", "IVF_FLAT", Some("L2"), &json!({"nlist": 64}), Some("ivf")).unwrap();
         assert_eq!(
             create_index(&def, &r, &ext(), &["id".to_string()]).unwrap(),
-            "CREATE INDEX \"docs$ivf\" ON \"public\".\"docs\" USING ivfflat (\"vector\" \"q\".vector_l2_ops) WITH (lists = 64)"
+            "CREATE INDEX \"docs$ivf\" ON \"public\".\"docs\" USING ivfflat (\"vector\" \"q\".vector_l2_ops, \"id\") WITH (lists = 64)"
         );
         assert!(index_request(&def, "vector", "IVF_FLAT", None, &json!({"nlist": 0}), None).unwrap_err().message.contains("between 1 and 32768"));
         assert!(index_request(&def, "vector", "IVF_FLAT", None, &json!({"M": 8}), None).unwrap_err().message.contains("unknown IVF_FLAT index parameter"));

@@ -130,9 +130,9 @@ pub struct VectorIndex {
 
 /// Statements that rebuild `ix` with `attrs` as its attribute columns: a new index under a
 /// temporary name, then the old one dropped and the new one renamed (in one transaction,
-/// readers keep using the old one until it commits). Only hnsw indexes take attributes.
+/// readers keep using the old one until it commits).
 pub fn rebuild(def: &CollectionDef, ix: &VectorIndex, attrs: &[String]) -> Result<Vec<String>> {
-    if ix.method != "hnsw" || ix.attrs == attrs {
+    if !takes_attributes(&ix.method) || ix.attrs == attrs {
         return Ok(Vec::new());
     }
     let tmp = format!("{}_rebuild", ix.relname.chars().take(50).collect::<String>());
@@ -152,9 +152,10 @@ pub fn rebuild(def: &CollectionDef, ix: &VectorIndex, attrs: &[String]) -> Resul
     let opclass = format!("{}.{}", quote_ident(&ix.opclass_schema), quote_ident(&ix.opclass));
     Ok(vec![
         format!(
-            "CREATE INDEX {} ON {} USING hnsw ({}){with}",
+            "CREATE INDEX {} ON {} USING {} ({}){with}",
             quote_ident(&tmp),
             qualified(&def.schema, &def.name),
+            if ix.method == "ivfflat" { "ivfflat" } else { "hnsw" },
             index_columns(&ix.vector, &opclass, attrs)
         ),
         format!("DROP INDEX {}", qualified(&def.schema, &ix.relname)),
@@ -162,9 +163,14 @@ pub fn rebuild(def: &CollectionDef, ix: &VectorIndex, attrs: &[String]) -> Resul
     ])
 }
 
-/// Used by [`super::ddl::create_index`]: an hnsw index with its attribute columns.
+/// Whether indexes of access method `method` hold attribute columns.
+fn takes_attributes(method: &str) -> bool {
+    matches!(method, "hnsw" | "ivfflat")
+}
+
+/// Used by [`super::ddl::create_index`]: a vector index with its attribute columns.
 pub(super) fn vector_index_sql(def: &CollectionDef, relname: &str, method: &str, vector: &str, opclass: &str, attrs: &[String], with: &str) -> String {
-    let attrs: &[String] = if method == "hnsw" { attrs } else { &[] };
+    let attrs: &[String] = if takes_attributes(method) { attrs } else { &[] };
     format!(
         "CREATE INDEX {} ON {} USING {method} ({}){with}",
         quote_ident(relname),
@@ -253,6 +259,8 @@ mod tests {
             ]
         );
         let ivf = VectorIndex { method: "ivfflat".into(), ..ix };
-        assert!(rebuild(&d, &ivf, &["year".to_string()]).unwrap().is_empty());
+        assert!(rebuild(&d, &ivf, &["year".to_string()]).unwrap()[0].contains("USING ivfflat (\"emb\" \"q\".\"vector_l2_ops\", \"year\")"));
+        let other = VectorIndex { method: "diskann".into(), ..ivf };
+        assert!(rebuild(&d, &other, &["year".to_string()]).unwrap().is_empty());
     }
 }
