@@ -25,7 +25,8 @@ pub extern "C-unwind" fn _PG_init() {
 extension_sql_file!("../sql/types.sql", name = "quiver_types", bootstrap);
 extension_sql_file!("../sql/hnsw.sql", name = "quiver_hnsw", requires = ["quiver_types"]);
 extension_sql_file!("../sql/ivfflat.sql", name = "quiver_ivfflat", requires = ["quiver_hnsw"]);
-extension_sql_file!("../sql/collections.sql", name = "quiver_collections", requires = ["quiver_ivfflat"]);
+extension_sql_file!("../sql/attributes.sql", name = "quiver_attributes", requires = ["quiver_ivfflat"]);
+extension_sql_file!("../sql/collections.sql", name = "quiver_collections", requires = ["quiver_attributes"]);
 extension_sql_file!("../sql/import.sql", name = "quiver_import", requires = ["quiver_collections"]);
 
 #[cfg(any(test, feature = "pg_test"))]

@@ -107,6 +107,16 @@ class Cluster:
         self.configure("hot_standby = on\n")
         self.start()
 
+    def start_primary(self):
+        """Init and start a cluster that accepts replication connections (and keeps its WAL
+        until asked: long checkpoint interval), with quiver created in `postgres`."""
+        self.init("checkpoint_timeout = 30min\nmax_wal_size = 1GB\n")
+        with open(self.datadir / "pg_hba.conf", "a") as f:
+            f.write("host replication all 127.0.0.1/32 trust\n")
+        self.start()
+        with self.connect() as conn:
+            conn.execute("CREATE EXTENSION quiver")
+
     def prepare_empty(self):
         """Stop whatever a previous run left on this data directory and wipe it."""
         self.stop()

@@ -123,12 +123,7 @@ def test_crash_recovery_of_a_multi_column_index(clusters, method):
 
 def test_replica_and_promotion_with_a_multi_column_index(clusters):
     primary = clusters(PORT_BASE)
-    primary.init("checkpoint_timeout = 30min\nmax_wal_size = 1GB\n")
-    with open(primary.datadir / "pg_hba.conf", "a") as f:
-        f.write("host replication all 127.0.0.1/32 trust\n")
-    primary.start()
-    with primary.connect() as conn:
-        conn.execute("CREATE EXTENSION quiver")
+    primary.start_primary()
     replica = clusters(PORT_BASE + 1)
     replica.start_as_standby_of(primary)
     rng = random.Random(11)

@@ -52,12 +52,7 @@ def check_unlogged_usable(conn, table, index):
 
 def test_unlogged_index_survives_crash_and_promotion(clusters):
     primary = clusters(UNLOGGED_PORT)
-    primary.init("checkpoint_timeout = 30min\nmax_wal_size = 1GB\n")
-    with open(primary.datadir / "pg_hba.conf", "a") as f:
-        f.write("host replication all 127.0.0.1/32 trust\n")
-    primary.start()
-    with primary.connect() as conn:
-        conn.execute("CREATE EXTENSION quiver")
+    primary.start_primary()
     standby = clusters(STANDBY_PORT)
     standby.start_as_standby_of(primary)
 

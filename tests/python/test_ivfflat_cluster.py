@@ -64,12 +64,7 @@ def test_crash_recovery_replays_ivfflat_wal(clusters):
 
 def test_streaming_replica_and_promotion(clusters):
     primary = clusters(PRIMARY_PORT)
-    primary.init("checkpoint_timeout = 30min\nmax_wal_size = 1GB\n")
-    with open(primary.datadir / "pg_hba.conf", "a") as f:
-        f.write("host replication all 127.0.0.1/32 trust\n")
-    primary.start()
-    with primary.connect() as conn:
-        conn.execute("CREATE EXTENSION quiver")
+    primary.start_primary()
     replica = clusters(REPLICA_PORT)
     replica.start_as_standby_of(primary)
 

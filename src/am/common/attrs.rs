@@ -5,7 +5,8 @@
 //!
 //! Supported column types: bool, int2/int4/int8, date, timestamp, timestamptz, text/varchar
 //! (equality; deterministic collations), and arrays of integers or text (`&&`, `@>`, `<@`).
-//! The operator classes in `sql/hnsw.sql` name the operators (strategies 1–8).
+//! The operator classes in `sql/attributes.sql` (one set per method) name the operators
+//! (strategies 1–8).
 
 use pgrx::prelude::*;
 use quiver_core::attrs::{self, Cmp, Predicate, Test, Value};
