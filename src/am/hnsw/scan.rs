@@ -31,8 +31,8 @@ use crate::am::common::payload::{self, Detoaster};
 use crate::am::common::scan as common_scan;
 use pgrx::prelude::*;
 use quiver_core::attrs::Predicate;
-use quiver_core::hnsw::{search, Candidate, FilteredSearch, HashVisited, IdBuildHasher, IterativeSearch};
-use std::collections::{BinaryHeap, HashSet, VecDeque};
+use quiver_core::hnsw::{search, Candidate, Closest, FilteredSearch, HashVisited, IdBuildHasher, IterativeSearch};
+use std::collections::{HashSet, VecDeque};
 
 /// Which elements a sweep over the pages returns.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -54,8 +54,8 @@ struct Filtered {
     /// Set once the exact pass has started: the walk is over.
     walk_done: bool,
     /// The exact pass runs in rounds, each keeping the closest passing rows that fit in the
-    /// scan's memory: where the last round stopped (`(distance, id)`), while rows remain.
-    exact_after: Option<(f32, u64)>,
+    /// scan's memory ([`Closest`]): where the last round stopped, while rows remain.
+    exact_after: Option<Candidate>,
     /// Elements the walks dropped so far evaluated, and how many passed.
     walked: (usize, usize),
     /// The exact pass's directory entries that passed (once it ran).
@@ -421,14 +421,11 @@ fn exact_pass(state: &mut ScanState, index: pg_sys::Relation) -> bool {
     };
     f.walk_done = true;
     let mem_limit = unsafe { pg_sys::work_mem } as f64 * 1024.0 * SCAN_MEM_MULTIPLIER.get();
-    // (distance, id) pairs take 16 bytes in the heap, twice that with its growth
-    let cap = ((mem_limit / 32.0) as usize).max(EF_SEARCH.get().max(1) as usize);
-    let after = f.exact_after.take();
-    let past = |k: &(Ordered, u64)| after.is_none_or(|(d, id)| (k.0, k.1) > (Ordered(d), id));
-    let mut best: BinaryHeap<(Ordered, u64)> = BinaryHeap::new();
-    let mut left_out = false;
+    // a heap entry takes about 24 bytes, twice that with its growth
+    let cap = ((mem_limit / 48.0) as usize).max(EF_SEARCH.get().max(1) as usize);
+    let mut best = Closest::new(cap, f.exact_after.take());
     let mut scored = 0usize;
-    let mut score = |ids: &mut Vec<u64>, best: &mut BinaryHeap<(Ordered, u64)>| {
+    let mut score = |ids: &mut Vec<u64>, best: &mut Closest| {
         // node pages in block order (ids sort by block, then offset)
         ids.sort_unstable();
         ids.dedup();
@@ -436,14 +433,7 @@ fn exact_pass(state: &mut ScanState, index: pg_sys::Relation) -> bool {
             // the node itself decides (a directory entry may name a node freed or reused since)
             if let (d, true) = graph.distance_filtered(id, query, &f.predicate) {
                 scored += 1;
-                let k = (Ordered(d), id);
-                if past(&k) {
-                    best.push(k);
-                    if best.len() > cap {
-                        best.pop();
-                        left_out = true;
-                    }
-                }
+                best.offer(Candidate::new(d, id));
             }
         }
         ids.clear();
@@ -468,40 +458,16 @@ fn exact_pass(state: &mut ScanState, index: pg_sys::Relation) -> bool {
         pgrx::check_for_interrupts!();
     }
     score(&mut pending, &mut best);
-    let found = best.into_sorted_vec();
-    // a copy of a row met twice (a stale directory entry and a live one) comes out once
-    let mut last: Option<(Ordered, u64)> = None;
-    for k in &found {
-        if last != Some(*k) {
-            state.batch.push_back(Candidate::new(k.0 .0, k.1));
-        }
-        last = Some(*k);
-    }
+    // (a row met twice, through a stale directory entry and a live one, comes out once)
+    let (found, next) = best.finish();
+    state.batch.extend(found);
     f.exact = Some(f.exact.unwrap_or(0) + scored);
-    f.exact_after = if left_out { last.map(|(d, id)| (d.0, id)) } else { None };
+    f.exact_after = next;
     true
 }
 
 /// Directory entries collected before they are scored.
 const EXACT_CHUNK: usize = 4096;
-
-/// A distance ordered by `total_cmp` (NaN after every number).
-#[derive(Clone, Copy, Debug, PartialEq)]
-struct Ordered(f32);
-
-impl Eq for Ordered {}
-
-impl PartialOrd for Ordered {
-    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(o))
-    }
-}
-
-impl Ord for Ordered {
-    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
-        self.0.total_cmp(&o.0)
-    }
-}
 
 #[pg_guard]
 pub unsafe extern "C-unwind" fn amendscan(scan: pg_sys::IndexScanDesc) {

@@ -30,12 +30,14 @@ mod iterative;
 mod links;
 mod merge;
 mod rng;
+mod closest;
 mod search;
 mod visited;
 
 use std::cmp::Ordering;
 
 pub use build::{build_parallel, build_parallel_with, build_parallel_with_prefetch, link_bytes_per_node, BuildError, BuildFns, MemGraph};
+pub use closest::Closest;
 pub use filtered::FilteredSearch;
 pub use iterative::IterativeSearch;
 pub use merge::merge_list;
