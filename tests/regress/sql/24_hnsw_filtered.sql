@@ -107,12 +107,21 @@ SET quiver.filtered_scan = exact;
 SELECT ft_same('tenant = 123', 10, (SELECT v::text FROM ft WHERE id = 40));
 SELECT ft_same('labels && ''{3}'' AND tenant < 40');
 SELECT ft_same('tenant < 500', 50);
--- the exact pass runs in rounds that fit in work_mem (64kB: 2,048 rows a round): every passing
+-- the exact pass runs in rounds that fit in work_mem (64kB: 1,365 rows a round): every passing
 -- row (about 10,000), all of them in exact distance order
 SET work_mem = '64kB';
 SELECT ft_same('tenant < 500', 20000, (SELECT v::text FROM ft WHERE id = 40));
 SET quiver.filtered_scan = walk;
 SELECT ft_same('tenant < 500', 50, (SELECT v::text FROM ft WHERE id = 40));
+-- cancel: a long exact pass (every row scored in each of about 15 rounds) stops at
+-- statement_timeout (57014), and the index answers afterwards
+SET quiver.filtered_scan = exact;
+SET enable_seqscan = off; SET enable_bitmapscan = off;
+SET statement_timeout = '20ms';
+SELECT count(*) FROM (SELECT id FROM ft WHERE tenant >= 0 ORDER BY v <-> '[0,0,0,0,0,0,0,0]') s;
+RESET statement_timeout;
+SELECT count(*) FROM (SELECT id FROM ft WHERE tenant >= 0 ORDER BY v <-> '[0,0,0,0,0,0,0,0]' LIMIT 5) s;
+RESET enable_seqscan; RESET enable_bitmapscan;
 RESET work_mem;
 RESET quiver.filtered_scan;
 SELECT err($$SET quiver.filtered_scan = sometimes$$);

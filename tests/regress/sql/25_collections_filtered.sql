@@ -105,6 +105,32 @@ SELECT (quiver.insert('shop', jsonb_build_array(jsonb_build_object('id', 30000, 
         'category', 'new', 'ok', true, 'price', 1, 'body', '', 'meta', '{}', 'emb', (SELECT v::real[] FROM q)))) ->> 'insert_count')::int AS inserted;
 SELECT id, distance FROM quiver.search('shop', to_jsonb((SELECT v::real[] FROM q)), filter => 'year < 2000');
 SELECT quiver.drop_collection('shop');
+
+-- fields named like the aliases of the SQL quiver generates and reads the catalog with, a
+-- partition key and scalar indexes on them; a caller whose search_path shadows = and <
+CREATE SCHEMA shadow;
+CREATE FUNCTION shadow.always(integer, bigint) RETURNS boolean LANGUAGE sql AS 'SELECT true';
+CREATE OPERATOR shadow.= (LEFTARG = integer, RIGHTARG = bigint, FUNCTION = shadow.always);
+CREATE OPERATOR shadow.< (LEFTARG = integer, RIGHTARG = bigint, FUNCTION = shadow.always);
+SELECT quiver.create_collection('odd', schema => '{"fields": [
+  {"name": "id", "type": "INT64", "is_primary": true},
+  {"name": "t", "type": "VARCHAR", "max_length": 4},
+  {"name": "x", "type": "INT32"}, {"name": "k", "type": "INT32"}, {"name": "u", "type": "BOOL"},
+  {"name": "emb", "type": "FLOAT_VECTOR", "dim": 2}]}',
+  metric => 'l2', partition_key => 't', num_partitions => 2, index => '{"field_name": "emb"}');
+SELECT (quiver.insert('odd', (SELECT jsonb_agg(jsonb_build_object('id', i, 't', 'a' || (i % 3), 'x', i % 10, 'k', i % 7, 'u', i % 2 = 0,
+        'emb', jsonb_build_array(i % 17, i % 13))) FROM generate_series(1, 500) i)) ->> 'insert_count')::int AS inserted;
+SELECT quiver.create_index('odd', 'x');
+SELECT quiver.create_index('odd', 'k', 'INVERTED');
+SELECT quiver.create_index('odd', 'u', 'BITMAP');
+SELECT quiver.describe_index('odd', 'emb') -> 'attribute_fields' AS attributes;
+SET search_path = shadow, public;
+SELECT count(*) AS rows, bool_and((entity ->> 'x')::int = 3 AND (entity ->> 'k')::int < 4 AND entity ->> 't' = 'a1') AS all_pass
+  FROM quiver.search('odd', '[5, 5]', "limit" => 100, filter => 'x == 3 and k < 4 and t == "a1"', output_fields => '{x,k,t}');
+SELECT count(*) AS expected FROM odd WHERE x OPERATOR(pg_catalog.=) 3 AND k OPERATOR(pg_catalog.<) 4 AND t OPERATOR(pg_catalog.=) 'a1';
+RESET search_path;
+SELECT quiver.drop_collection('odd');
+DROP SCHEMA shadow CASCADE;
 DROP FUNCTION same(text, text, int);
 DROP FUNCTION ran(text);
 DROP TABLE q;
