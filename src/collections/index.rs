@@ -21,6 +21,13 @@ use crate::error::{raise, OrRaise};
 pub const OPCLASS_METRIC_SQL: &str =
     "pg_catalog.regexp_replace(opc.opcname::pg_catalog.text, '^(vector|halfvec|sparsevec|bit)_(.*)_ops$', '\\2')";
 
+/// SQL expression: the attribute columns (every key column after the first) of the index whose
+/// pg_index row is `x`, as a jsonb array of names.
+const ATTRIBUTE_FIELDS_SQL: &str = "(SELECT COALESCE(pg_catalog.jsonb_agg(f.attname ORDER BY u.n), '[]') \
+       FROM pg_catalog.unnest(x.indkey::pg_catalog.int2[]) WITH ORDINALITY AS u(attnum, n) \
+       JOIN pg_catalog.pg_attribute AS f ON f.attrelid OPERATOR(pg_catalog.=) x.indrelid AND f.attnum OPERATOR(pg_catalog.=) u.attnum \
+      WHERE u.n OPERATOR(pg_catalog.>) 1)";
+
 /// Names of the collection's vector indexes (without the `<collection>$` prefix).
 pub fn names(def: &CollectionDef) -> Vec<String> {
     let prefix = format!("{}$", def.name);
@@ -78,21 +85,17 @@ fn scalar_indexed(def: &CollectionDef) -> Vec<String> {
 /// The collection's vector indexes (hnsw, ivfflat) as the catalog describes them.
 fn vector_indexes(def: &CollectionDef) -> Vec<scalar_index::VectorIndex> {
     let rows = spi::json_rows(
-        "SELECT pg_catalog.jsonb_build_array(i.relname, am.amname, \
+        &format!("SELECT pg_catalog.jsonb_build_array(i.relname, am.amname, \
                 (SELECT a.attname FROM pg_catalog.pg_attribute AS a \
                   WHERE a.attrelid OPERATOR(pg_catalog.=) x.indrelid AND a.attnum OPERATOR(pg_catalog.=) x.indkey[0]), \
-                ns.nspname, opc.opcname, \
-                (SELECT COALESCE(pg_catalog.jsonb_agg(a.attname ORDER BY k.n), '[]') \
-                   FROM pg_catalog.unnest(x.indkey::pg_catalog.int2[]) WITH ORDINALITY AS k(attnum, n) \
-                   JOIN pg_catalog.pg_attribute AS a ON a.attrelid OPERATOR(pg_catalog.=) x.indrelid AND a.attnum OPERATOR(pg_catalog.=) k.attnum \
-                  WHERE k.n OPERATOR(pg_catalog.>) 1), \
+                ns.nspname, opc.opcname, {ATTRIBUTE_FIELDS_SQL}, \
                 COALESCE(pg_catalog.to_jsonb(i.reloptions), '[]')) \
            FROM pg_catalog.pg_index AS x JOIN pg_catalog.pg_class AS i ON i.oid OPERATOR(pg_catalog.=) x.indexrelid \
            JOIN pg_catalog.pg_am AS am ON am.oid OPERATOR(pg_catalog.=) i.relam \
            JOIN pg_catalog.pg_opclass AS opc ON opc.oid OPERATOR(pg_catalog.=) x.indclass[0] \
            JOIN pg_catalog.pg_namespace AS ns ON ns.oid OPERATOR(pg_catalog.=) opc.opcnamespace \
-          WHERE x.indrelid OPERATOR(pg_catalog.=) $1::pg_catalog.regclass AND am.amname OPERATOR(pg_catalog.=) ANY ('{hnsw,ivfflat}') \
-            AND pg_catalog.starts_with(i.relname::pg_catalog.text, $2) ORDER BY i.oid",
+          WHERE x.indrelid OPERATOR(pg_catalog.=) $1::pg_catalog.regclass AND am.amname OPERATOR(pg_catalog.=) ANY ('{{hnsw,ivfflat}}') \
+            AND pg_catalog.starts_with(i.relname::pg_catalog.text, $2) ORDER BY i.oid"),
         &[&catalog::table(def), &format!("{}$", def.name)],
     );
     let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
@@ -162,11 +165,7 @@ fn describe_index(collection: Text, index_name: Text) -> JsonB {
                                          WHEN 'btree' THEN COALESCE(pg_catalog.obj_description(i.oid, 'pg_class'), 'STL_SORT') \
                                          ELSE pg_catalog.upper(am.amname::pg_catalog.text) END, \
             'metric_type', CASE WHEN am.amname OPERATOR(pg_catalog.<>) 'btree' THEN {OPCLASS_METRIC_SQL} END, \
-            'attribute_fields', CASE WHEN am.amname OPERATOR(pg_catalog.<>) 'btree' THEN \
-                (SELECT COALESCE(pg_catalog.jsonb_agg(k.attname ORDER BY u.n), '[]') \
-                   FROM pg_catalog.unnest(x.indkey::pg_catalog.int2[]) WITH ORDINALITY AS u(attnum, n) \
-                   JOIN pg_catalog.pg_attribute AS k ON k.attrelid OPERATOR(pg_catalog.=) x.indrelid AND k.attnum OPERATOR(pg_catalog.=) u.attnum \
-                  WHERE u.n OPERATOR(pg_catalog.>) 1) END, \
+            'attribute_fields', CASE WHEN am.amname OPERATOR(pg_catalog.<>) 'btree' THEN {ATTRIBUTE_FIELDS_SQL} END, \
             'params', (SELECT COALESCE(pg_catalog.jsonb_object_agg( \
                             CASE pg_catalog.split_part(o.o, '=', 1) WHEN 'm' THEN 'M' WHEN 'ef_construction' THEN 'efConstruction' WHEN 'lists' THEN 'nlist' \
                                  ELSE pg_catalog.split_part(o.o, '=', 1) END, \

@@ -30,6 +30,11 @@ pub fn recording<T>(body: impl FnOnce() -> T) -> (T, Vec<String>) {
     (out, lines)
 }
 
+/// The start of a scan's line when it had keys on attribute columns.
+pub fn keys(p: &quiver_core::attrs::Predicate) -> String {
+    format!("{} condition(s) checked inside the index", p.len())
+}
+
 /// Adds a scan's line when a recording runs (`line` is only built then).
 pub fn scan_ended(line: impl FnOnce() -> String) {
     LINES.with(|l| {

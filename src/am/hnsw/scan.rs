@@ -491,7 +491,7 @@ impl ScanState {
         if let Some(s) = &f.search {
             walked = (walked.0 + s.visited_count(), walked.1 + s.passed());
         }
-        let mut out = format!("{} condition(s) checked inside the index", f.predicate.len());
+        let mut out = crate::am::common::report::keys(&f.predicate);
         if walked.0 > 0 {
             out.push_str(&format!("; filtered walk: {} elements visited, {} passed", walked.0, walked.1));
         }

@@ -105,11 +105,13 @@ pub unsafe extern "C-unwind" fn amrescan(
             Some(q) if !payload::orderable(lists.kind, lists.metric, q) => all_unordered(state),
             Some(q) => {
                 let probes = (PROBES.get().max(1) as usize).min(lists.count());
-                let iterative = ITERATIVE_SCAN.get() == IterativeScan::RelaxedOrder || filtered;
-                let max = match (filtered, iterative) {
-                    (true, _) => lists.count(),
-                    (false, true) => (MAX_PROBES.get().max(1) as usize).max(probes).min(lists.count()),
-                    (false, false) => probes,
+                // a scan with keys reads every list if need be (it never comes back short)
+                let max = if filtered {
+                    lists.count()
+                } else if ITERATIVE_SCAN.get() == IterativeScan::RelaxedOrder {
+                    (MAX_PROBES.get().max(1) as usize).max(probes).min(lists.count())
+                } else {
+                    probes
                 };
                 state.pending.extend(lists.ranked(q).into_iter().take(max).map(|(_, l)| (l as usize, Value::Ordered)));
                 state.batch = probes;
@@ -273,7 +275,7 @@ pub unsafe extern "C-unwind" fn amendscan(scan: pg_sys::IndexScanDesc) {
     let index = unsafe { (*scan).indexRelation };
     crate::am::common::report::scan_ended(|| {
         let keys = match &state.predicate {
-            Some(p) => format!("{} condition(s) checked inside the index; ", p.len()),
+            Some(p) => format!("{}; ", crate::am::common::report::keys(p)),
             None => String::new(),
         };
         format!("ivfflat index \"{}\": {keys}{} entries read, {} passed", page::rel_name(index), state.read.0, state.read.1)
