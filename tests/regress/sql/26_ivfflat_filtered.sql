@@ -89,6 +89,37 @@ SELECT count(*) AS rows, count(*) FILTER (WHERE d = 'NaN') AS no_distance, count
 RESET enable_seqscan; RESET enable_bitmapscan; RESET ivfflat.probes;
 SELECT count(*) FILTER (WHERE t = 2) AS expected_rows FROM iz;
 
+-- every operator class of both methods with an attribute column: the forced index scan
+-- returns the sequential scan's rows (NULL vectors, and zero vectors under cosine, included)
+CREATE TABLE io AS SELECT i AS id, i % 4 AS t,
+  (CASE WHEN i % 50 = 0 THEN NULL WHEN i % 40 = 0 THEN '[0,0,0,0]' ELSE array[sin(i), cos(i), i % 5, (i % 3) - 1]::vector END)::vector(4) AS v
+  FROM generate_series(1, 800) i;
+ALTER TABLE io ADD COLUMN h halfvec(4), ADD COLUMN s sparsevec(4), ADD COLUMN b bit(8);
+UPDATE io SET h = v::halfvec(4), s = v::sparsevec(4), b = (i_bits)::bit(8) FROM (SELECT id AS k, (id * 37) % 256 AS i_bits FROM io) x WHERE x.k = io.id AND v IS NOT NULL;
+CREATE FUNCTION io_same(am text, col text, opc text, op text, q text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE a int[]; b int[]; sql text;
+BEGIN
+  EXECUTE format('CREATE INDEX io_idx ON io USING %s (%I %s, t)%s', am, col, opc, CASE WHEN am = 'ivfflat' THEN ' WITH (lists = 4)' ELSE '' END);
+  sql := format('SELECT array_agg(id ORDER BY id) FROM (SELECT id FROM io WHERE t = 2 ORDER BY %I %s %L) x', col, op, q);
+  SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off;
+  EXECUTE sql INTO a;
+  SET LOCAL enable_seqscan = on; SET LOCAL enable_indexscan = off;
+  EXECUTE sql INTO b;
+  SET LOCAL enable_indexscan = on;
+  DROP INDEX io_idx;
+  RETURN format('%s %s: %s rows, %s', am, opc, cardinality(b), CASE WHEN a = b THEN 'same' ELSE 'DIFFERENT' END);
+END $$;
+SELECT io_same(am, c, o, op, q) FROM unnest(ARRAY['hnsw', 'ivfflat']) am,
+  (VALUES ('v', 'vector_l2_ops', '<->', '[1,1,1,1]'), ('v', 'vector_ip_ops', '<#>', '[1,1,1,1]'),
+          ('v', 'vector_cosine_ops', '<=>', '[1,1,1,1]'), ('v', 'vector_l1_ops', '<+>', '[1,1,1,1]'),
+          ('h', 'halfvec_l2_ops', '<->', '[1,1,1,1]'), ('h', 'halfvec_cosine_ops', '<=>', '[1,1,1,1]'),
+          ('s', 'sparsevec_l2_ops', '<->', '{1:1,3:1}/4'), ('b', 'bit_hamming_ops', '<~>', '10101010'),
+          ('b', 'bit_jaccard_ops', '<%>', '10101010')) AS x(c, o, op, q)
+ WHERE NOT (am = 'ivfflat' AND c = 's')
+ ORDER BY am, o;
+DROP FUNCTION io_same(text, text, text, text, text);
+DROP TABLE io;
+
 -- errors
 CREATE TABLE it_bad (v vector(2), f float8[], t text, big text);
 SELECT err($$CREATE INDEX ON it_bad USING ivfflat (v vector_l2_ops, f)$$);
