@@ -50,6 +50,9 @@ CREATE OPERATOR CLASS bit_jaccard_ops FOR TYPE bit USING hnsw AS
 CREATE SCHEMA quiver;
 CREATE FUNCTION quiver.index_check(index regclass, reachability boolean DEFAULT false) RETURNS SETOF text
     AS 'MODULE_PATHNAME', 'index_check_wrapper' LANGUAGE C STRICT;
+-- the plan of a query, then the path each of its quiver index scans took when it ran
+CREATE FUNCTION quiver.explain_scan(query text) RETURNS SETOF text
+    AS 'MODULE_PATHNAME', 'explain_scan_wrapper' LANGUAGE C STRICT;
 COMMENT ON FUNCTION quiver.index_check(regclass, boolean) IS
     'Verifies the structure of an hnsw or ivfflat index; returns one row per problem found (none when healthy). '
     'With reachability => true also reports live nodes no search can reach from the entry point and links to deleted nodes that VACUUM has not removed yet (recall issues, not corruption).';

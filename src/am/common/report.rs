@@ -43,3 +43,19 @@ pub fn scan_ended(line: impl FnOnce() -> String) {
         }
     });
 }
+
+/// `quiver.explain_scan(query)`: the query's plan (`EXPLAIN (COSTS OFF)`), then one
+/// `quiver:` line per quiver index scan the query made when it ran (its rows are discarded;
+/// like `EXPLAIN ANALYZE`, a data-modifying query does modify), saying which path each took
+/// inside the index and how much it read.
+#[pgrx::pg_extern(sql = false)]
+fn explain_scan(query: &str) -> pgrx::iter::SetOfIterator<'static, String> {
+    use crate::collections::spi;
+    let mut lines = spi::text_rows(&format!("EXPLAIN (COSTS OFF) {query}"), &[]);
+    let (_, scans) = recording(|| spi::run(query, &[]));
+    if scans.is_empty() {
+        lines.push("quiver: no quiver index scan ran".to_string());
+    }
+    lines.extend(scans.into_iter().map(|s| format!("quiver: {s}")));
+    pgrx::iter::SetOfIterator::new(lines)
+}

@@ -5,7 +5,8 @@
 //! (duplicates stay findable and cost one node). NULL vectors, and zero vectors under cosine
 //! distance, become elements outside the graph.
 
-use super::layout::{node_id, HeapTid, NewNode, Node, KIND_ATTRS, KIND_NODES, KIND_OVERFLOW, MAX_TIDS};
+use super::layout::{node_id, HeapTid, NewNode, Node, KIND_ATTRS, KIND_FENCES, KIND_NODES, KIND_OVERFLOW, MAX_TIDS};
+use quiver_core::attrs::{decode, sort_key};
 use super::spec::IndexSpec;
 use super::write;
 use crate::am::common::attrs::{AttrColumns, Blobs};
@@ -401,13 +402,22 @@ fn write_graph(index: pg_sys::Relation, c: &Collected) {
             }
         }
     }
-    // the attribute directory: one entry per graph element, in element order
+    // the attribute directory: one entry per graph element, as one run sorted by the first
+    // attribute column's key when it has one (see layout), then the run's fence pages
     let mut attrs_head = 0;
+    let mut run = super::layout::SortedRun::default();
     if c.multi && n > 0 {
+        let keys: Option<Vec<i64>> = (0..n).map(|e| sort_key(decode(attrs_of(e), 0))).collect();
+        let mut order: Vec<usize> = (0..n).collect();
+        if let Some(k) = &keys {
+            order.sort_unstable_by_key(|&e| (k[e], ids[e]));
+        }
         attrs_head = bulk.next_block();
+        let mut fences = Vec::new();
         image.fill(0);
         page::init_page(image.as_mut_ptr() as pg_sys::Page, KIND_ATTRS);
-        for e in 0..n {
+        let mut empty = true;
+        for &e in &order {
             let entry = super::layout::dir_item(ids[e], attrs_of(e));
             let pg = image.as_mut_ptr() as pg_sys::Page;
             if page::add_item(pg, &entry).is_none() {
@@ -420,10 +430,30 @@ fn write_graph(index: pg_sys::Relation, c: &Collected) {
                 if page::add_item(pg, &entry).is_none() {
                     crate::error::raise_code(PgSqlErrorCode::ERRCODE_PROGRAM_LIMIT_EXCEEDED, "hnsw attribute entry does not fit on an empty page");
                 }
+                empty = true;
+            }
+            if empty {
+                if let Some(k) = &keys {
+                    fences.push(k[e]);
+                }
+                empty = false;
             }
         }
         page::set_next_block(image.as_mut_ptr() as pg_sys::Page, pg_sys::InvalidBlockNumber);
         bulk.append(&image);
+        if keys.is_some() {
+            run = super::layout::SortedRun { first: attrs_head, pages: fences.len() as u32, fence_first: bulk.next_block(), entries: n as u64 };
+            for chunk in fences.chunks(super::layout::FENCES_PER_PAGE) {
+                image.fill(0);
+                let pg = image.as_mut_ptr() as pg_sys::Page;
+                page::init_page(pg, KIND_FENCES);
+                let bytes: Vec<u8> = chunk.iter().flat_map(|k| k.to_le_bytes()).collect();
+                if page::add_item(pg, &bytes).is_none() {
+                    crate::error::raise_code(PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, "hnsw build: fence page layout mismatch");
+                }
+                bulk.append(&image);
+            }
+        }
     }
     bulk.finish();
 
@@ -439,6 +469,7 @@ fn write_graph(index: pg_sys::Relation, c: &Collected) {
         m.insert_page = last_node_page;
         m.nodes = sizes.len() as u64;
         m.attrs_head = attrs_head;
+        run.store(m);
     });
 }
 

@@ -1,7 +1,7 @@
 //! `quiver.index_check(regclass)`: verify the structure of an hnsw index and list problems.
 
 use super::graph::META_BLOCK;
-use super::layout::{node_blk, node_off, Meta, Node, NodeLayout, KIND_ATTRS, KIND_META, KIND_NODES, KIND_OVERFLOW};
+use super::layout::{node_blk, node_off, Meta, Node, NodeLayout, KIND_ATTRS, KIND_FENCES, KIND_META, KIND_NODES, KIND_OVERFLOW, SortedRun};
 use crate::am::common::page::{self, Buf, Lock};
 use pgrx::prelude::*;
 use std::collections::{HashMap, HashSet};
@@ -51,7 +51,7 @@ fn scan_nodes(index: pg_sys::Relation, layout: NodeLayout, problems: &mut Vec<St
                     nodes.insert(id, NodeFacts { level, lists, deleted: node.is_deleted(), outside: node.is_outside(), attrs });
                 }
             }
-            KIND_OVERFLOW | KIND_ATTRS => {}
+            KIND_OVERFLOW | KIND_ATTRS | KIND_FENCES => {}
             0 => {}
             k => problems.push(format!("block {blk} has unknown page kind {k:#x}")),
         }
@@ -67,6 +67,7 @@ fn check_directory(rel: pg_sys::Relation, meta: &Meta, nodes: &HashMap<u64, Node
     let needs = |f: &NodeFacts| !f.deleted && !f.outside && !f.attrs.is_empty();
     let mut entries: HashMap<u64, Vec<Vec<u8>>> = HashMap::new();
     let mut pages = super::graph::DirectoryPages::from(rel, meta.attrs_head);
+    let mut chain = Vec::new();
     loop {
         let buf = match pages.next(Lock::Share, std::ptr::null_mut()) {
             Ok(Some(buf)) => buf,
@@ -77,6 +78,7 @@ fn check_directory(rel: pg_sys::Relation, meta: &Meta, nodes: &HashMap<u64, Node
             }
         };
         let blk = buf.blkno();
+        chain.push(blk);
         for off in 1..=page::max_offset(buf.page()) {
             let Some(item) = (unsafe { page::item(buf.page(), off) }) else { continue };
             match super::layout::dir_entry(item) {
@@ -87,9 +89,47 @@ fn check_directory(rel: pg_sys::Relation, meta: &Meta, nodes: &HashMap<u64, Node
         drop(buf);
         pgrx::check_for_interrupts!();
     }
+    check_sorted_run(rel, meta, &chain, problems);
     let missing = nodes.iter().filter(|(id, f)| needs(f) && !entries.get(id).is_some_and(|e| e.contains(&f.attrs))).count();
     if missing > 0 {
         problems.push(format!("{missing} live nodes have no attribute directory entry with their attributes"));
+    }
+}
+
+/// The directory's sorted run ends the chain, and each of its pages holds only keys between
+/// its fence and the next (scans skip pages by them).
+fn check_sorted_run(rel: pg_sys::Relation, meta: &Meta, chain: &[u32], problems: &mut Vec<String>) {
+    let run = SortedRun::of(meta);
+    if run.pages == 0 {
+        return;
+    }
+    let expected: Vec<u32> = (0..run.pages).map(|i| run.first.saturating_add(i)).collect();
+    if !chain.ends_with(&expected) {
+        problems.push(format!("the attribute directory chain does not end with its sorted run (blocks {}..{})", run.first, run.first as u64 + run.pages as u64));
+        return;
+    }
+    let fences = match super::graph::read_fences(rel, run) {
+        Ok(f) => f,
+        Err(e) => {
+            problems.push(e);
+            return;
+        }
+    };
+    let mut outside = 0usize;
+    for (i, &blk) in expected.iter().enumerate() {
+        let (lo, hi) = (fences[i], fences.get(i + 1).copied().unwrap_or(i64::MAX));
+        let buf = Buf::read(rel, blk, Lock::Share);
+        for off in 1..=page::max_offset(buf.page()) {
+            let Some((_, attrs)) = (unsafe { page::item(buf.page(), off) }).and_then(|item| super::layout::dir_entry(item)) else { continue };
+            let key = quiver_core::attrs::sort_key(quiver_core::attrs::decode(attrs, 0));
+            if !key.is_some_and(|k| lo <= k && k <= hi) {
+                outside += 1;
+            }
+        }
+        pgrx::check_for_interrupts!();
+    }
+    if outside > 0 {
+        problems.push(format!("{outside} entries of the attribute directory's sorted run lie outside their page's fences"));
     }
 }
 

@@ -1,6 +1,6 @@
 //! The hnsw graph as stored in index pages, seen through quiver-core's `Graph` trait.
 
-use super::layout::{node_blk, node_off, HeapTid, Meta, Node, KIND_ATTRS, KIND_META, KIND_NODES, KIND_OVERFLOW};
+use super::layout::{node_blk, node_off, HeapTid, Meta, Node, SortedRun, FENCES_PER_PAGE, KIND_ATTRS, KIND_FENCES, KIND_META, KIND_NODES, KIND_OVERFLOW};
 use super::spec::IndexSpec;
 use crate::am::common::page::{self, Buf, Lock};
 use crate::am::common::recent::RecentBuffers;
@@ -70,6 +70,8 @@ pub struct DiskGraph {
     pub nodes: u64,
     /// First page of the attribute directory (0: none).
     pub attrs_head: u32,
+    /// The directory's sorted run.
+    pub run: SortedRun,
     blocks: page::Blocks,
     recent: RecentBuffers,
     /// With `Some`, every deleted node met while computing distances is recorded (and every
@@ -91,6 +93,7 @@ impl DiskGraph {
             entry,
             nodes: meta.nodes,
             attrs_head: meta.attrs_head,
+            run: SortedRun::of(meta),
             blocks: page::Blocks::of(index),
             recent: RecentBuffers::new(index),
             deleted_seen: None,
@@ -263,6 +266,113 @@ impl DirectoryPages {
         }
         self.next = page::next_block(buf.page());
         self.pages += 1;
+        Ok(Some(buf))
+    }
+}
+
+impl DirectoryPages {
+    /// The block the next call reads (0 or InvalidBlockNumber: the chain has ended).
+    pub fn peek(&self) -> u32 {
+        self.next
+    }
+}
+
+/// The keys of the directory's sorted run, one per page (see layout); `Err` naming the block
+/// when a fence page is missing or damaged.
+pub fn read_fences(index: pg_sys::Relation, run: SortedRun) -> Result<Vec<i64>, String> {
+    let nblocks = page::nblocks(index);
+    let mut out = Vec::with_capacity(run.pages as usize);
+    for i in 0..run.fence_pages() {
+        let blk = run.fence_first.saturating_add(i);
+        if blk >= nblocks {
+            return Err(format!("fence page {blk} of the attribute directory lies outside the index"));
+        }
+        let buf = Buf::read(index, blk, Lock::Share);
+        let item = (page::page_kind(buf.page()) == KIND_FENCES).then(|| unsafe { page::item(buf.page(), 1) }).flatten();
+        let Some(item) = item else {
+            return Err(format!("block {blk} is not a fence page of the attribute directory"));
+        };
+        let want = (run.pages as usize - out.len()).min(FENCES_PER_PAGE);
+        if item.len() < want * 8 {
+            return Err(format!("fence page {blk} of the attribute directory is short"));
+        }
+        out.extend(item[..want * 8].chunks_exact(8).map(|c| i64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]])));
+    }
+    Ok(out)
+}
+
+/// Which directory pages a filtered scan's exact pass reads: the chain in front of the sorted
+/// run (entries inserted since the build), then those of the run's pages that can hold keys in
+/// the predicate's ranges. Without ranges, a run or readable fences: the whole chain.
+pub struct DirPlan {
+    /// Blocks of the run to read, ascending (`None`: the whole chain).
+    pub picked: Option<Vec<u32>>,
+    pub run: SortedRun,
+}
+
+impl DirPlan {
+    pub fn new(index: pg_sys::Relation, run: SortedRun, ranges: Option<&quiver_core::attrs::Ranges>) -> DirPlan {
+        let picked = match ranges {
+            Some(r) if run.pages > 0 => read_fences(index, run)
+                .ok()
+                .map(|f| quiver_core::attrs::pages_to_read(&f, r).into_iter().map(|i| run.first + i as u32).collect()),
+            _ => None,
+        };
+        DirPlan { picked, run }
+    }
+
+    /// Estimated directory entries it reads and pages, given `nodes` node items in all (the
+    /// run's pages are about as full as the build left them).
+    pub fn estimate(&self, nodes: u64) -> (f64, f64) {
+        let per_page = if self.run.pages > 0 { self.run.entries as f64 / self.run.pages as f64 } else { 300.0 };
+        let total_pages = nodes as f64 / per_page.max(1.0);
+        match &self.picked {
+            None => (nodes as f64, total_pages),
+            Some(p) => {
+                let unsorted = nodes.saturating_sub(self.run.entries) as f64;
+                let share = p.len() as f64 / self.run.pages.max(1) as f64;
+                // inserted entries pass about as often as the run's
+                (p.len() as f64 * per_page + unsorted * share, p.len() as f64 + unsorted / per_page)
+            }
+        }
+    }
+
+    /// The pages, in reading order.
+    pub fn pages(&self, index: pg_sys::Relation, head: u32) -> PlannedPages<'_> {
+        PlannedPages { chain: DirectoryPages::from(index, head), plan: self, at: 0, in_run: false }
+    }
+}
+
+/// Pages of a [`DirPlan`].
+pub struct PlannedPages<'a> {
+    chain: DirectoryPages,
+    plan: &'a DirPlan,
+    at: usize,
+    in_run: bool,
+}
+
+impl PlannedPages<'_> {
+    /// The next page (share-locked), `Ok(None)` at the end; `Err` as [`DirectoryPages::next`].
+    pub fn next(&mut self) -> Result<Option<Buf>, String> {
+        let Some(picked) = &self.plan.picked else {
+            return self.chain.next(Lock::Share, std::ptr::null_mut());
+        };
+        if !self.in_run {
+            let next = self.chain.peek();
+            if next != self.plan.run.first && next != 0 && next != pg_sys::InvalidBlockNumber {
+                return self.chain.next(Lock::Share, std::ptr::null_mut());
+            }
+            self.in_run = true;
+        }
+        let Some(&blk) = picked.get(self.at) else { return Ok(None) };
+        self.at += 1;
+        if blk >= page::nblocks(self.chain.index) {
+            return Err(format!("attribute directory block {blk} lies outside the index"));
+        }
+        let buf = Buf::read(self.chain.index, blk, Lock::Share);
+        if page::page_kind(buf.page()) != KIND_ATTRS {
+            return Err(format!("attribute directory block {blk} is not a directory page"));
+        }
         Ok(Some(buf))
     }
 }

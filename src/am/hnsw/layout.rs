@@ -11,6 +11,12 @@
 //!   reading every node. Pages are chained through their next-block field from the meta page's
 //!   `attrs_head`; inserts add to the head page, or put a new page in front. Entries are only
 //!   added: one whose node was freed (or reused) is recognised by checking the node itself.
+//!   The build writes its entries as one *sorted run*: consecutive pages in order of the first
+//!   attribute column's key (`quiver_core::attrs::sort_key`; not for array columns), at the
+//!   chain's end, followed by *fence pages* (kind [`KIND_FENCES`]: one item each, an array of
+//!   the run's first keys per page, little-endian i64), so that a scan whose predicate narrows
+//!   the first column reads only the run's pages that can hold passing entries. Inserts add
+//!   pages in front of the run; VACUUM only removes entries, so the fences stay true.
 //! * Overflow pages (kind [`KIND_OVERFLOW`]): one item each holding a chunk of a vector too
 //!   large to sit inline in its node; chunks are chained through the pages' next-block field.
 //!   Chains of freed nodes go onto a free list whose head is in the meta page.
@@ -49,6 +55,7 @@ pub const KIND_META: u16 = 0x5101;
 pub const KIND_NODES: u16 = 0x5102;
 pub const KIND_OVERFLOW: u16 = 0x5103;
 pub const KIND_ATTRS: u16 = 0x5104;
+pub const KIND_FENCES: u16 = 0x5105;
 
 pub const FLAG_DELETED: u8 = 1;
 pub const FLAG_OVERFLOW: u8 = 2;
@@ -99,7 +106,59 @@ pub struct Meta {
     pub attrs_head: u32,
     /// Node items on the pages (graph, outside-the-graph and deleted ones).
     pub nodes: u64,
+    /// The directory's sorted run (written by the build, in order of the first attribute
+    /// column's key): its first block, its pages (consecutive blocks; 0: no sorted run) and
+    /// the first of its fence pages.
+    pub sorted_first: u32,
+    pub sorted_pages: u32,
+    pub fence_first: u32,
+    pub _pad: u32,
+    /// Entries the build wrote to the sorted run.
+    pub sorted_entries: u64,
 }
+
+/// Size of the meta item before the sorted directory run existed (such an index reads as one
+/// without a sorted run).
+const META_V2_SIZE: usize = 56;
+const _: () = assert!(std::mem::offset_of!(Meta, sorted_first) == META_V2_SIZE);
+
+/// Where the attribute directory's sorted run lies (see the module comment).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SortedRun {
+    /// First block; the run is `pages` consecutive blocks (0 pages: no run).
+    pub first: u32,
+    pub pages: u32,
+    /// First fence page (`pages` keys over consecutive fence pages).
+    pub fence_first: u32,
+    /// Entries written to it by the build.
+    pub entries: u64,
+}
+
+impl SortedRun {
+    pub fn of(m: &Meta) -> SortedRun {
+        SortedRun { first: m.sorted_first, pages: m.sorted_pages, fence_first: m.fence_first, entries: m.sorted_entries }
+    }
+
+    pub fn store(&self, m: &mut Meta) {
+        m.sorted_first = self.first;
+        m.sorted_pages = self.pages;
+        m.fence_first = self.fence_first;
+        m.sorted_entries = self.entries;
+    }
+
+    /// Whether block `blk` is one of its pages.
+    pub fn contains(&self, blk: u32) -> bool {
+        blk >= self.first && ((blk - self.first) as u64) < self.pages as u64
+    }
+
+    /// Fence pages it has.
+    pub fn fence_pages(&self) -> u32 {
+        (self.pages as usize).div_ceil(FENCES_PER_PAGE) as u32
+    }
+}
+
+/// Keys on one fence page (8,000 bytes: one item on an 8 kB page).
+pub const FENCES_PER_PAGE: usize = 1000;
 
 impl Meta {
     pub fn to_bytes(&self) -> Vec<u8> {
@@ -117,11 +176,15 @@ impl Meta {
         if word(0) != MAGIC {
             return None;
         }
-        if word(4) != VERSION || b.len() < std::mem::size_of::<Meta>() {
+        if word(4) != VERSION || b.len() < META_V2_SIZE {
             return Some(Err(word(4)));
         }
-        // SAFETY: length checked; Meta is plain old data, read unaligned.
-        Some(Ok(unsafe { (b.as_ptr() as *const Meta).read_unaligned() }))
+        // an older, shorter item: the fields it lacks are zero
+        let mut full = [0u8; std::mem::size_of::<Meta>()];
+        let n = b.len().min(full.len());
+        full[..n].copy_from_slice(&b[..n]);
+        // SAFETY: Meta is plain old data, read unaligned from a buffer of its size.
+        Some(Ok(unsafe { (full.as_ptr() as *const Meta).read_unaligned() }))
     }
 }
 

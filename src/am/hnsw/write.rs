@@ -4,7 +4,7 @@
 //! Lock order, everywhere: a node page, then the meta page, then overflow pages.
 
 use super::graph::META_BLOCK;
-use super::layout::{node_blk, node_id, node_off, HeapTid, Meta, Node, NodeLayout, KIND_ATTRS, KIND_META, KIND_NODES, KIND_OVERFLOW, MAX_TIDS};
+use super::layout::{node_blk, node_id, node_off, HeapTid, Meta, Node, NodeLayout, SortedRun, KIND_ATTRS, KIND_META, KIND_NODES, KIND_OVERFLOW, MAX_TIDS};
 use crate::am::common::overflow;
 use crate::am::common::page::{self, fsm, Buf, Lock, Wal, MAX_ITEM_SIZE};
 use pgrx::pg_sys;
@@ -35,7 +35,9 @@ fn edit_meta(wal: &mut Wal, meta_buf: &Buf, f: impl FnOnce(&mut Meta)) {
         if let Some(Ok(mut meta)) = Meta::from_bytes(bytes) {
             f(&mut meta);
             let new = meta.to_bytes();
-            bytes[..new.len()].copy_from_slice(&new);
+            // (an older, shorter item keeps its size: the fields it lacks stay zero)
+            let n = new.len().min(bytes.len());
+            bytes[..n].copy_from_slice(&new[..n]);
         }
     }
 }
@@ -134,13 +136,16 @@ pub fn free_overflow_chain(index: pg_sys::Relation, first: u32, max_pages: usize
 /// Add a node item where it fits: a page the free space map offers (space VACUUM freed), the
 /// current insert page, or a new page. The meta page is updated with `f(meta, new_id)` in the
 /// same WAL record, so a crash never separates the two. Returns the node id.
-/// Add node `id`'s entry to the attribute directory whose head is `head`, in `wal` (the caller
+/// Add node `id`'s entry to the attribute directory of `meta`, in `wal` (the caller
 /// holds the meta page exclusively, so the head cannot change meanwhile): on the head page when
 /// it has room, else on a new page put in front. Returns the directory buffer (locked until
 /// the record is written) and the new head, if any.
-fn add_dir_entry(index: pg_sys::Relation, wal: &mut Wal, head: u32, id: u64, attrs: &[u8]) -> (Buf, Option<u32>) {
+fn add_dir_entry(index: pg_sys::Relation, wal: &mut Wal, meta: &Meta, id: u64, attrs: &[u8]) -> (Buf, Option<u32>) {
     let entry = super::layout::dir_item(id, attrs);
-    if head != 0 && head != pg_sys::InvalidBlockNumber && head < page::nblocks(index) {
+    let head = meta.attrs_head;
+    // the build's sorted run is never added to (its fences bound its pages' keys)
+    let in_run = SortedRun::of(meta).contains(head);
+    if head != 0 && head != pg_sys::InvalidBlockNumber && head < page::nblocks(index) && !in_run {
         let hb = Buf::read(index, head, Lock::Exclusive);
         if page::page_kind(hb.page()) == KIND_ATTRS && page::fits(hb.page(), entry.len()) {
             let p = wal.register(&hb, false);
@@ -187,7 +192,7 @@ pub fn place_node(index: pg_sys::Relation, item: &[u8], attrs: Option<&[u8]>, f:
         let off = page::add_item(p, item)?;
         let id = node_id(blk, off);
         let f = f.take()?;
-        let dir = attrs.map(|a| add_dir_entry(index, &mut wal, meta_of(&meta_buf).attrs_head, id, a));
+        let dir = attrs.map(|a| add_dir_entry(index, &mut wal, &meta_of(&meta_buf), id, a));
         let new_head = dir.as_ref().and_then(|d| d.1);
         edit_meta(&mut wal, &meta_buf, |m| {
             f(m, id);
@@ -227,7 +232,7 @@ pub fn place_node(index: pg_sys::Relation, item: &[u8], attrs: Option<&[u8]>, f:
     let id = node_id(buf.blkno(), off);
     let blk = buf.blkno();
     let Some(f) = f.take() else { unreachable!("the meta update runs once") };
-    let dir = attrs.map(|a| add_dir_entry(index, &mut wal, meta_of(&meta_buf).attrs_head, id, a));
+    let dir = attrs.map(|a| add_dir_entry(index, &mut wal, &meta_of(&meta_buf), id, a));
     let new_head = dir.as_ref().and_then(|d| d.1);
     edit_meta(&mut wal, &meta_buf, |m| {
         f(m, id);

@@ -368,7 +368,8 @@ INSERT INTO null_samples (param, type, val) VALUES
   ('data', 'anycompatible', $$'[1, 0]'::jsonb$$), ('anns_field', 'text', $$'vector'$$),
   ('requests', 'jsonb', $$'[{"data": [1, 0]}]'$$), ('ranker', 'text', $$'rrf'$$),
   ('ranker_params', 'jsonb', $$'{"k": 60}'$$), ('relid', 'oid', $$'lim'::regclass::oid$$),
-  ('index', 'regclass', $$'"lim$vector"'$$), ('reachability', 'boolean', 'false');
+  ('index', 'regclass', $$'"lim$vector"'$$), ('reachability', 'boolean', 'false'),
+  ('query', 'text', $$'SELECT 1'$$);
 CREATE TEMP TABLE null_calls (fn text, param text, outcome text);
 DO $$
 DECLARE

@@ -12,9 +12,11 @@
 //! SQL semantics hold: a NULL value satisfies no test.
 
 mod encode;
+mod order;
 mod predicate;
 #[cfg(test)]
 mod tests;
 
 pub use encode::{decode, encode, Attr, Value};
+pub use order::{pages_to_read, sort_key, text_key, Ranges, NULL_KEY};
 pub use predicate::{Cmp, Predicate, Test};

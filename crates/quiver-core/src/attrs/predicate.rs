@@ -157,6 +157,11 @@ impl Predicate {
         self.clauses.len()
     }
 
+    /// The tests, with their columns.
+    pub fn clauses(&self) -> &[(usize, Test)] {
+        &self.clauses
+    }
+
     /// Whether no entry can pass (some test matches nothing).
     pub fn is_never(&self) -> bool {
         self.clauses.iter().any(|(_, t)| *t == Test::Never)
