@@ -94,6 +94,11 @@ pub struct Options {
     #[arg(long = "filter-setting", value_name = "NAME=VALUE")]
     pub filter_settings: Vec<String>,
 
+    /// Values of the swept setting tried in the filtered workload, on top of its settings
+    /// (default: none, the filter settings alone).
+    #[arg(long = "filter-sweep", value_delimiter = ',')]
+    pub filter_sweep: Vec<u32>,
+
     /// Queries of the filtered workload (0 skips it).
     #[arg(long, default_value_t = 200)]
     pub filter_queries: usize,

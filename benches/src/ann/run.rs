@@ -244,37 +244,46 @@ fn filtered_workload(o: &Options, metric: Metric, live: &mut [Live], ds: &Datase
     let queries = Matrix::new(ds.queries.dim, ds.queries.data[..nq * ds.queries.dim].to_vec());
     let texts = &texts[..nq];
     let dist = |q: usize, id: i64| lookup(ds, id).map(|v| metric.exact(queries.row(q), v));
-    let pb = progress::bar("filtered search", (filtered::PERMILLE.len() * live.len() * o.rounds * nq) as u64);
+    let pb = progress::bar("filtered search", (filtered::PERMILLE.len() * o.filter_sweep.len().max(1) * live.len() * o.rounds * nq) as u64);
     for pm in filtered::PERMILLE {
         let keep = move |i: usize| (load::tag_of(i) as u32) < pm;
         let truth = truth::exact(&ds.base, &queries, metric, 10, &keep);
         let sql = filtered::sql(pm, metric.operator(), 10);
-        let mut passes: Vec<Vec<Pass>> = live.iter().map(|_| Vec::new()).collect();
-        for l in live.iter_mut() {
-            session(l, &settings)?;
-        }
-        for _ in 0..o.rounds {
-            for (l, p) in live.iter_mut().zip(passes.iter_mut()) {
-                p.push(query::single(&mut l.main, &l.target.name, &sql, texts, &pb)?);
+        let values: Vec<Option<u32>> = if o.filter_sweep.is_empty() { vec![None] } else { o.filter_sweep.iter().copied().map(Some).collect() };
+        for value in values {
+            // the swept setting at `value`, in place of the filter settings' own
+            let mut settings = settings.clone();
+            if let Some(v) = value {
+                settings.retain(|s| s.name != o.swept());
+                settings.insert(0, Setting::new(o.swept(), v));
             }
-        }
-        for (l, p) in live.iter_mut().zip(passes) {
-            let index = if filter_in_index(o, l) { "; index (v, tag)" } else { "" };
-            let uses_index = filtered::uses_index(&mut l.main, &l.target.name, &sql, &texts[0])?;
-            let first = p.first().map(|x| x.results.as_slice()).unwrap_or(&[]);
-            let t = Timing::of(&p);
-            l.filtered.push(FilteredPoint {
-                selectivity: pm as f64 / 1000.0,
-                predicate: filtered::predicate(pm),
-                settings: format!("{}{index}", query::describe(&settings)),
-                recall_at_10: recall::mean_recall(first, &truth.rows, 10, &dist),
-                mean_rows: first.iter().map(Vec::len).sum::<usize>() as f64 / first.len().max(1) as f64,
-                qps: t.qps,
-                p50_ms: t.p50_ms,
-                p95_ms: t.p95_ms,
-                p99_ms: t.p99_ms,
-                uses_index,
-            });
+            let mut passes: Vec<Vec<Pass>> = live.iter().map(|_| Vec::new()).collect();
+            for l in live.iter_mut() {
+                session(l, &settings)?;
+            }
+            for _ in 0..o.rounds {
+                for (l, p) in live.iter_mut().zip(passes.iter_mut()) {
+                    p.push(query::single(&mut l.main, &l.target.name, &sql, texts, &pb)?);
+                }
+            }
+            for (l, p) in live.iter_mut().zip(passes) {
+                let index = if filter_in_index(o, l) { "; index (v, tag)" } else { "" };
+                let uses_index = filtered::uses_index(&mut l.main, &l.target.name, &sql, &texts[0])?;
+                let first = p.first().map(|x| x.results.as_slice()).unwrap_or(&[]);
+                let t = Timing::of(&p);
+                l.filtered.push(FilteredPoint {
+                    selectivity: pm as f64 / 1000.0,
+                    predicate: filtered::predicate(pm),
+                    settings: format!("{}{index}", query::describe(&settings)),
+                    recall_at_10: recall::mean_recall(first, &truth.rows, 10, &dist),
+                    mean_rows: first.iter().map(Vec::len).sum::<usize>() as f64 / first.len().max(1) as f64,
+                    qps: t.qps,
+                    p50_ms: t.p50_ms,
+                    p95_ms: t.p95_ms,
+                    p99_ms: t.p99_ms,
+                    uses_index,
+                });
+            }
         }
     }
     pb.finish_and_clear();

@@ -226,8 +226,39 @@ fn summary_rows(r: &Report) -> Vec<String> {
                 .map(|p| (p.qps, format!("{} ({setting}={})", qps(p.qps), p.value)))
         }));
     }
+    rows.extend(filtered_rows(ts));
     rows.extend(insert_rows(ts));
     rows
+}
+
+/// Summary rows of the filtered workload: per selectivity, the best QPS among the settings
+/// tried whose recall@10 reaches 0.95 and 0.99.
+fn filtered_rows(ts: &[TargetResult]) -> Vec<String> {
+    let mut sels: Vec<f64> = ts.iter().flat_map(|t| t.filtered.iter().map(|f| f.selectivity)).collect();
+    sels.sort_by(f64::total_cmp);
+    sels.dedup();
+    let mut rows = Vec::new();
+    for sel in sels {
+        for min in [0.95, 0.99] {
+            let label = format!("Filtered {}: QPS at recall@10 ≥ {min:.2}", percent(sel));
+            rows.push(row(&label, ts, Compare::Rate, |t| {
+                filtered_at_recall(&t.filtered, sel, min).map(|f| (f.qps, format!("{} ({})", qps(f.qps), f.settings)))
+            }));
+        }
+    }
+    rows
+}
+
+/// The filtered point of selectivity `sel` with the highest QPS whose recall@10 reaches
+/// `min_recall`.
+pub fn filtered_at_recall(points: &[FilteredPoint], sel: f64, min_recall: f64) -> Option<&FilteredPoint> {
+    points
+        .iter()
+        .filter(|f| f.selectivity == sel && f.qps.is_finite() && f.recall_at_10 + RECALL_EPSILON >= min_recall)
+        .fold(None, |best: Option<&FilteredPoint>, f| match best {
+            Some(b) if b.qps >= f.qps => Some(b),
+            _ => Some(f),
+        })
 }
 
 /// Summary rows about the insert phase.
@@ -702,6 +733,29 @@ pub(crate) mod tests {
         assert_eq!(
             line(&md, "| QPS at recall@10 ≥ 0.99"),
             "| QPS at recall@10 ≥ 0.99 (1 client) | 900 (ef_search=80) | — | — |"
+        );
+    }
+
+    #[test]
+    fn filtered_summary_rows() {
+        let md = markdown(&sample_report());
+        // both targets' 0.5% points reach 0.95 but not 0.99
+        assert_eq!(
+            line(&md, "| Filtered 0.5%: QPS at recall@10 ≥ 0.95"),
+            "| Filtered 0.5%: QPS at recall@10 ≥ 0.95 | 321 (hnsw.ef_search=40) | 321 (hnsw.ef_search=40) | 1.00× |"
+        );
+        assert_eq!(line(&md, "| Filtered 0.5%: QPS at recall@10 ≥ 0.99"), "| Filtered 0.5%: QPS at recall@10 ≥ 0.99 | — | — | — |");
+        // the best point at each recall among several settings
+        let mut r = sample_report();
+        let p = r.targets[1].filtered[0].clone();
+        r.targets[1].filtered.push(FilteredPoint { qps: 100.0, recall_at_10: 0.999, settings: "hnsw.ef_search=200".into(), ..p.clone() });
+        r.targets[0].filtered = vec![FilteredPoint { qps: 50.0, recall_at_10: 0.995, settings: "hnsw.ef_search=80".into(), ..p }];
+        assert_eq!(filtered_at_recall(&r.targets[1].filtered, 0.005, 0.99).map(|f| f.qps), Some(100.0));
+        assert_eq!(filtered_at_recall(&r.targets[1].filtered, 0.005, 0.95).map(|f| f.qps), Some(321.4));
+        let md = markdown(&r);
+        assert_eq!(
+            line(&md, "| Filtered 0.5%: QPS at recall@10 ≥ 0.99"),
+            "| Filtered 0.5%: QPS at recall@10 ≥ 0.99 | 50 (hnsw.ef_search=80) | 100 (hnsw.ef_search=200) | 2.00× slower |"
         );
     }
 
