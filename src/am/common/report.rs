@@ -49,8 +49,10 @@ pub fn scan_ended(line: impl FnOnce() -> String) {
 /// like `EXPLAIN ANALYZE`, a data-modifying query does modify), saying which path each took
 /// inside the index and how much it read.
 #[pgrx::pg_extern(sql = false)]
-fn explain_scan(query: &str) -> pgrx::iter::SetOfIterator<'static, String> {
+fn explain_scan(query: Option<crate::collections::args::Text>) -> pgrx::iter::SetOfIterator<'static, String> {
     use crate::collections::spi;
+    // (STRICT in SQL; bytes that are not UTF-8, in a SQL_ASCII database, are an error 22021)
+    let query = crate::collections::args::required("query", query);
     let mut lines = spi::text_rows(&format!("EXPLAIN (COSTS OFF) {query}"), &[]);
     let (_, scans) = recording(|| spi::run(query, &[]));
     if scans.is_empty() {

@@ -441,7 +441,8 @@ fn write_graph(index: pg_sys::Relation, c: &Collected) {
         }
         page::set_next_block(image.as_mut_ptr() as pg_sys::Page, pg_sys::InvalidBlockNumber);
         bulk.append(&image);
-        if keys.is_some() {
+        // (a one-page directory is read whole anyway: no run, no fence page)
+        if keys.is_some() && fences.len() >= 2 {
             run = super::layout::SortedRun { first: attrs_head, pages: fences.len() as u32, fence_first: bulk.next_block(), entries: n as u64 };
             for chunk in fences.chunks(super::layout::FENCES_PER_PAGE) {
                 image.fill(0);

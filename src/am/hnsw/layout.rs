@@ -11,7 +11,7 @@
 //!   reading every node. Pages are chained through their next-block field from the meta page's
 //!   `attrs_head`; inserts add to the head page, or put a new page in front. Entries are only
 //!   added: one whose node was freed (or reused) is recognised by checking the node itself.
-//!   The build writes its entries as one *sorted run*: consecutive pages in order of the first
+//!   The build writes its entries (two pages or more) as one *sorted run*: consecutive pages in order of the first
 //!   attribute column's key (`quiver_core::attrs::sort_key`; not for array columns), at the
 //!   chain's end, followed by *fence pages* (kind [`KIND_FENCES`]: one item each, an array of
 //!   the run's first keys per page, little-endian i64), so that a scan whose predicate narrows
