@@ -26,10 +26,13 @@ struct Options {
     level_seed: u64,
     /// Distances for the graph walk while building: exact f32, or over f16 / SQ8 copies.
     search: String,
+    /// After the sweep: where the last ef's misses lie (per-query spread, in-degree of the
+    /// missed nodes, whether a much wider search finds them).
+    diagnose: bool,
 }
 
 fn parse(args: &[String]) -> Result<Options, String> {
-    let mut o = Options { dataset: None, rows: 100_000, dim: 128, m: 16, ef_construction: 64, efs: vec![10, 20, 40, 80, 160], level_seed: 0x5eed, search: "f32".into() };
+    let mut o = Options { dataset: None, rows: 100_000, dim: 128, m: 16, ef_construction: 64, efs: vec![10, 20, 40, 80, 160], level_seed: 0x5eed, search: "f32".into(), diagnose: false };
     let mut it = args.iter();
     while let Some(a) = it.next() {
         let mut v = || it.next().ok_or_else(|| format!("{a} needs a value"));
@@ -42,6 +45,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "--ef-construction" => o.ef_construction = num(v()?)?,
             "--level-seed" => o.level_seed = num(v()?)? as u64,
             "--search" => o.search = v()?.clone(),
+            "--diagnose" => o.diagnose = true,
             "--ef" => o.efs = v()?.split(',').map(|x| x.trim().parse::<usize>().map_err(|e| format!("--ef: {e}"))).collect::<Result<_, _>>()?,
             _ => return Err(format!("core: unknown option {a}")),
         }
@@ -120,6 +124,7 @@ pub fn main(args: &[String]) -> Result<(), String> {
         ds.name, base.dim, o.m, o.ef_construction, rayon::current_num_threads(), e as f64 / 1e6, e as f64 / n as f64
     );
     let mut visited = BitVisited::new(n);
+    let mut last: Vec<Vec<i64>> = Vec::new();
     for &ef in &o.efs {
         let t = Instant::now();
         let mut results = Vec::with_capacity(queries.len());
@@ -141,6 +146,57 @@ pub fn main(args: &[String]) -> Result<(), String> {
             queries.len() as f64 / secs,
             qe as f64 / queries.len() as f64
         );
+        last = results;
+    }
+    if o.diagnose {
+        diagnose(&g, base, queries, &truth.rows, &last, o.efs.last().copied().unwrap_or(10));
     }
     Ok(())
+}
+
+/// Where the misses of the last sweep point lie: how many queries miss how many of their
+/// true top 10; the level-0 in-degree of missed nodes against all nodes'; and whether a search
+/// with 16× the ef (a wider beam from the same entry) or an exhaustive walk from the missed
+/// node's nearest found result finds them (unreachable from the entry vs hard to reach).
+fn diagnose(g: &quiver_core::hnsw::MemGraph, base: &Matrix, queries: &Matrix, truth: &[Vec<(i64, f64)>], results: &[Vec<i64>], ef: usize) {
+    let n = base.len();
+    let mut indeg = vec![0u32; n];
+    for x in 0..n as u32 {
+        for y in g.neighbors_of(x, 0) {
+            indeg[y as usize] += 1;
+        }
+    }
+    let mean_in = indeg.iter().map(|&d| d as f64).sum::<f64>() / n as f64;
+    let reach = g.reachable().iter().filter(|r| **r).count();
+    println!("diagnose: {reach} of {n} nodes reachable at level 0; mean level-0 in-degree {mean_in:.1}");
+    let mut per_query = [0usize; 11];
+    let mut missed: Vec<(usize, i64)> = Vec::new();
+    for (q, (r, t)) in results.iter().zip(truth).enumerate() {
+        let kth = t.get(9).map(|x| x.1).unwrap_or(f64::INFINITY);
+        let miss: Vec<i64> = t.iter().take(10).filter(|(id, d)| !r.contains(id) && *d <= kth).map(|x| x.0).collect();
+        // a tie at the k-th distance found instead counts as found
+        let ties = r.iter().filter(|&&id| !t.iter().take(10).any(|x| x.0 == id)).filter(|&&id| (Metric::L2.exact(queries.row(q), base.row(id as usize)) - kth).abs() <= 1e-6 * kth.max(1.0)).count();
+        let m = miss.len().saturating_sub(ties);
+        per_query[m.min(10)] += 1;
+        missed.extend(miss.into_iter().take(m).map(|id| (q, id)));
+    }
+    println!("  queries by misses (0..10): {per_query:?}");
+    let mut din: Vec<u32> = missed.iter().map(|&(_, id)| indeg[id as usize]).collect();
+    din.sort_unstable();
+    if !din.is_empty() {
+        println!("  missed nodes: {}; in-degree min {} median {} max {}; levels>0: {}", din.len(), din[0], din[din.len() / 2], din[din.len() - 1], missed.iter().filter(|&&(_, id)| g.level(id as u32) > 0).count());
+    }
+    let mut visited = BitVisited::new(n);
+    let (mut wide, mut total) = (0usize, 0usize);
+    let qs: Vec<usize> = { let mut v: Vec<usize> = missed.iter().map(|x| x.0).collect(); v.dedup(); v };
+    for &q in &qs {
+        let hits = search(g, ef * 16, 10, &mut |x| l2(queries.row(q), base.row(x as usize)), &mut visited);
+        for &(_, id) in missed.iter().filter(|x| x.0 == q) {
+            total += 1;
+            if hits.iter().any(|c| c.id as i64 == id) {
+                wide += 1;
+            }
+        }
+    }
+    println!("  found by ef {}: {wide} of {total}", ef * 16);
 }
