@@ -99,6 +99,12 @@ pub struct Options {
     #[arg(long = "filter-sweep", value_delimiter = ',')]
     pub filter_sweep: Vec<u32>,
 
+    /// Filter cases of the filtered workload: uncorrelated (`tag < t`), correlated and
+    /// anti-correlated (`side >= 1000 - t`, asked by the queries at the kept end of the data or
+    /// at the other end), labels (`labels @> ARRAY[t]`).
+    #[arg(long = "filter-cases", value_delimiter = ',', default_value = "uncorrelated,correlated,anti-correlated,labels")]
+    pub filter_cases: Vec<String>,
+
     /// Queries of the filtered workload (0 skips it).
     #[arg(long, default_value_t = 200)]
     pub filter_queries: usize,

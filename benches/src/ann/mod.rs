@@ -3,10 +3,12 @@
 //! For every `--target` (a database where the `vector` type exists, from quiver or
 //! any extension with the same SQL surface) it loads the dataset with binary COPY,
 //! builds the index, sweeps a search setting measuring recall@1/10/100, single-client
-//! QPS with latency percentiles and multi-client QPS, runs filtered searches at 1%,
-//! 10% and 50% selectivity and an insert workload, then writes `<dataset>.md`,
+//! QPS with latency percentiles and multi-client QPS, runs filtered searches (uncorrelated,
+//! correlated, anti-correlated and label-array filters at 0.1% to 99% selectivity) and an
+//! insert workload, then writes `<dataset>.md`,
 //! `<dataset>.json` and `<dataset>-recall-qps.{png,svg}` under `--out`.
 
+pub mod attrs;
 pub mod cli;
 pub mod dataset;
 pub mod metric;

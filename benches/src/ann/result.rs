@@ -110,6 +110,10 @@ pub struct SweepPoint {
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct FilteredPoint {
+    /// The filter case: `uncorrelated` (also runs saved before cases existed), `correlated`,
+    /// `anti-correlated` or `labels`.
+    #[serde(default)]
+    pub case: String,
     /// Fraction of rows the filter keeps (0.001 to 0.99).
     pub selectivity: f64,
     /// The SQL predicate, e.g. `tag < 10`.
@@ -119,6 +123,9 @@ pub struct FilteredPoint {
     pub recall_at_10: f64,
     /// Average rows returned per query (10 unless the scan came up short).
     pub mean_rows: f64,
+    /// Queries that returned fewer than 10 rows.
+    #[serde(default)]
+    pub short_queries: usize,
     pub qps: f64,
     pub p50_ms: f64,
     pub p95_ms: f64,

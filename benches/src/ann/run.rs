@@ -8,10 +8,12 @@ use std::time::Instant;
 use postgres::Client;
 
 use super::cli::Options;
+use super::attrs::Sides;
 use super::dataset::{files, synthetic, Dataset, Matrix};
 use super::metric::Metric;
 use super::pg::{self, vector_text, ServerInfo, Target, TABLE};
 use super::phases::{build, filtered, insert, load, query};
+use super::phases::filtered::Case;
 use super::phases::query::{Pass, Setting, Timing};
 use super::result::*;
 use super::truth::{self, Truth};
@@ -43,6 +45,7 @@ pub fn run(o: &Options) -> Result<(), String> {
     eprintln!("dataset {}: {} rows × {} dims, {} queries", ds.name, ds.base.len(), ds.base.dim, ds.queries.len());
     let (truth, truth_source) = ground_truth(&ds, metric);
     let texts: Vec<String> = (0..ds.queries.len()).map(|q| vector_text(ds.queries.row(q))).collect();
+    let sides = Sides::compute(&ds.base);
     let spec = build::IndexSpec {
         method: o.method.clone(),
         opclass: metric.opclass().into(),
@@ -51,7 +54,7 @@ pub fn run(o: &Options) -> Result<(), String> {
         columns: String::new(),
     };
     for l in &mut live {
-        l.load = Some(load::run(&mut l.main, &l.target.name, &l.info, &ds.base, ds.texts.as_deref())?);
+        l.load = Some(load::run(&mut l.main, &l.target.name, &l.info, &ds.base, &sides, ds.texts.as_deref())?);
         eprintln!("{}: loaded {} rows in {:.1} s", l.target.name, ds.base.len(), l.load.as_ref().map_or(0.0, |x| x.seconds));
         let b = build::run_rounds(&mut l.main, &l.target, l.info.backend_pid, &spec, o.build_rounds)?;
         eprintln!("{}: built the index in {:.1} s, {:.1} MB", l.target.name, b.seconds, b.index_bytes as f64 / 1e6);
@@ -60,10 +63,10 @@ pub fn run(o: &Options) -> Result<(), String> {
     let dist = |q: usize, id: i64| lookup(&ds, id).map(|v| metric.exact(ds.queries.row(q), v));
     sweep(o, metric, &mut live, &texts, &truth, &dist)?;
     if o.filter_queries > 0 {
-        filtered_workload(o, metric, &mut live, &ds, &texts, &spec)?;
+        filtered_workload(o, metric, &mut live, &ds, &sides, &texts, &spec)?;
     }
     if o.inserts > 0 && !ds.extra.is_empty() {
-        insert_workload(o, metric, &mut live, &ds, &texts)?;
+        insert_workload(o, metric, &mut live, &ds, &sides, &texts)?;
     }
     let report = Report {
         started,
@@ -233,56 +236,68 @@ fn filter_in_index(o: &Options, l: &Live) -> bool {
     !o.single_column_filter && o.method == "hnsw" && l.info.extension.starts_with("quiver")
 }
 
-fn filtered_workload(o: &Options, metric: Metric, live: &mut [Live], ds: &Dataset, texts: &[String], spec: &build::IndexSpec) -> Result<(), String> {
+fn filtered_workload(o: &Options, metric: Metric, live: &mut [Live], ds: &Dataset, sides: &Sides, texts: &[String], spec: &build::IndexSpec) -> Result<(), String> {
     let settings = o.filter_settings.iter().map(|s| Setting::parse(s)).collect::<Result<Vec<_>, _>>()?;
-    let multi = build::IndexSpec { columns: "tag".into(), ..spec.clone() };
+    let cases = o.filter_cases.iter().map(|c| Case::parse(c)).collect::<Result<Vec<_>, _>>()?;
+    let multi = build::IndexSpec { columns: filtered::INDEX_COLUMNS.into(), ..spec.clone() };
     for l in live.iter_mut().filter(|l| filter_in_index(o, l)) {
         let b = build::run(&mut l.main, &l.target, l.info.backend_pid, &multi)?;
-        eprintln!("{}: rebuilt the index with the filter column in {:.1} s, {:.1} MB", l.target.name, b.seconds, b.index_bytes as f64 / 1e6);
+        eprintln!("{}: rebuilt the index with the filter columns in {:.1} s, {:.1} MB", l.target.name, b.seconds, b.index_bytes as f64 / 1e6);
     }
     let nq = o.filter_queries.min(texts.len());
-    let queries = Matrix::new(ds.queries.dim, ds.queries.data[..nq * ds.queries.dim].to_vec());
-    let texts = &texts[..nq];
-    let dist = |q: usize, id: i64| lookup(ds, id).map(|v| metric.exact(queries.row(q), v));
-    let pb = progress::bar("filtered search", (filtered::PERMILLE.len() * o.filter_sweep.len().max(1) * live.len() * o.rounds * nq) as u64);
-    for pm in filtered::PERMILLE {
-        let keep = move |i: usize| (load::tag_of(i) as u32) < pm;
-        let truth = truth::exact(&ds.base, &queries, metric, 10, &keep);
-        let sql = filtered::sql(pm, metric.operator(), 10);
-        let values: Vec<Option<u32>> = if o.filter_sweep.is_empty() { vec![None] } else { o.filter_sweep.iter().copied().map(Some).collect() };
-        for value in values {
-            // the swept setting at `value`, in place of the filter settings' own
-            let mut settings = settings.clone();
-            if let Some(v) = value {
-                settings.retain(|s| s.name != o.swept());
-                settings.insert(0, Setting::new(o.swept(), v));
-            }
-            let mut passes: Vec<Vec<Pass>> = live.iter().map(|_| Vec::new()).collect();
-            for l in live.iter_mut() {
-                session(l, &settings)?;
-            }
-            for _ in 0..o.rounds {
-                for (l, p) in live.iter_mut().zip(passes.iter_mut()) {
-                    p.push(query::single(&mut l.main, &l.target.name, &sql, texts, &pb)?);
+    let values: Vec<Option<u32>> = if o.filter_sweep.is_empty() { vec![None] } else { o.filter_sweep.iter().copied().map(Some).collect() };
+    let points: usize = cases.iter().map(|c| filtered::PERMILLE.iter().filter(|&&p| c.measures(p)).count()).sum();
+    let pb = progress::bar("filtered search", (points * values.len() * live.len() * o.rounds * nq) as u64);
+    for case in cases {
+        // the queries asking this filter: the first ones, or those at one end of the data
+        let chosen: Vec<usize> = match case {
+            Case::Correlated => sides.extreme_queries(&ds.queries, nq, true),
+            Case::AntiCorrelated => sides.extreme_queries(&ds.queries, nq, false),
+            Case::Uncorrelated | Case::Labels => (0..nq).collect(),
+        };
+        let queries = Matrix::new(ds.queries.dim, chosen.iter().flat_map(|&q| ds.queries.row(q).iter().copied()).collect());
+        let texts: Vec<String> = chosen.iter().map(|&q| texts[q].clone()).collect();
+        let dist = |q: usize, id: i64| lookup(ds, id).map(|v| metric.exact(queries.row(q), v));
+        for pm in filtered::PERMILLE.into_iter().filter(|&p| case.measures(p)) {
+            let keep = move |i: usize| case.keeps(sides, pm, i);
+            let truth = truth::exact(&ds.base, &queries, metric, 10, &keep);
+            let sql = filtered::sql(case, pm, metric.operator(), 10);
+            for &value in &values {
+                // the swept setting at `value`, in place of the filter settings' own
+                let mut settings = settings.clone();
+                if let Some(v) = value {
+                    settings.retain(|s| s.name != o.swept());
+                    settings.insert(0, Setting::new(o.swept(), v));
                 }
-            }
-            for (l, p) in live.iter_mut().zip(passes) {
-                let index = if filter_in_index(o, l) { "; index (v, tag)" } else { "" };
-                let uses_index = filtered::uses_index(&mut l.main, &l.target.name, &sql, &texts[0])?;
-                let first = p.first().map(|x| x.results.as_slice()).unwrap_or(&[]);
-                let t = Timing::of(&p);
-                l.filtered.push(FilteredPoint {
-                    selectivity: pm as f64 / 1000.0,
-                    predicate: filtered::predicate(pm),
-                    settings: format!("{}{index}", query::describe(&settings)),
-                    recall_at_10: recall::mean_recall(first, &truth.rows, 10, &dist),
-                    mean_rows: first.iter().map(Vec::len).sum::<usize>() as f64 / first.len().max(1) as f64,
-                    qps: t.qps,
-                    p50_ms: t.p50_ms,
-                    p95_ms: t.p95_ms,
-                    p99_ms: t.p99_ms,
-                    uses_index,
-                });
+                let mut passes: Vec<Vec<Pass>> = live.iter().map(|_| Vec::new()).collect();
+                for l in live.iter_mut() {
+                    session(l, &settings)?;
+                }
+                for _ in 0..o.rounds {
+                    for (l, p) in live.iter_mut().zip(passes.iter_mut()) {
+                        p.push(query::single(&mut l.main, &l.target.name, &sql, &texts, &pb)?);
+                    }
+                }
+                for (l, p) in live.iter_mut().zip(passes) {
+                    let index = if filter_in_index(o, l) { format!("; index (v, {})", filtered::INDEX_COLUMNS) } else { String::new() };
+                    let uses_index = filtered::uses_index(&mut l.main, &l.target.name, &sql, &texts[0])?;
+                    let first = p.first().map(|x| x.results.as_slice()).unwrap_or(&[]);
+                    let t = Timing::of(&p);
+                    l.filtered.push(FilteredPoint {
+                        case: case.name().into(),
+                        selectivity: pm as f64 / 1000.0,
+                        predicate: case.predicate(pm),
+                        settings: format!("{}{index}", query::describe(&settings)),
+                        recall_at_10: recall::mean_recall(first, &truth.rows, 10, &dist),
+                        mean_rows: first.iter().map(Vec::len).sum::<usize>() as f64 / first.len().max(1) as f64,
+                        short_queries: first.iter().filter(|r| r.len() < 10).count(),
+                        qps: t.qps,
+                        p50_ms: t.p50_ms,
+                        p95_ms: t.p95_ms,
+                        p99_ms: t.p99_ms,
+                        uses_index,
+                    });
+                }
             }
         }
     }
@@ -296,7 +311,7 @@ fn filtered_workload(o: &Options, metric: Metric, live: &mut [Live], ds: &Datase
     Ok(())
 }
 
-fn insert_workload(o: &Options, metric: Metric, live: &mut [Live], ds: &Dataset, texts: &[String]) -> Result<(), String> {
+fn insert_workload(o: &Options, metric: Metric, live: &mut [Live], ds: &Dataset, sides: &Sides, texts: &[String]) -> Result<(), String> {
     let after = Setting::parse(o.after_insert())?;
     let mut all = ds.base.data.clone();
     all.extend_from_slice(&ds.extra.data);
@@ -307,7 +322,7 @@ fn insert_workload(o: &Options, metric: Metric, live: &mut [Live], ds: &Dataset,
     for l in live.iter_mut() {
         session(l, &[])?;
         let name = l.target.name.clone();
-        let (s_rate, c_rate) = insert::run(&mut l.main, &mut l.pool, &name, &ds.extra, ds.base.len(), single)?;
+        let (s_rate, c_rate) = insert::run(&mut l.main, &mut l.pool, &name, &ds.extra, sides, ds.base.len(), single)?;
         session(l, &[after.clone(), Setting::new("enable_seqscan", "off")])?;
         let pb = progress::bar(&format!("{name}: recall after inserts"), texts.len() as u64);
         let p = query::single(&mut l.main, &name, &search_sql(metric, 10), texts, &pb)?;

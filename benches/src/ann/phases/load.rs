@@ -1,6 +1,6 @@
 //! Load: (re)create the benchmark table and fill it with binary COPY.
-//! Columns: `id`, `tag` (the filter column), `v` and `body` (the text behind the vector,
-//! when the dataset has it; NULL otherwise).
+//! Columns: `id`, the filter columns `tag`, `side` and `labels` ([`crate::ann::attrs`]), `v`
+//! and `body` (the text behind the vector, when the dataset has it; NULL otherwise).
 
 use std::time::Instant;
 
@@ -8,6 +8,7 @@ use postgres::binary_copy::BinaryCopyInWriter;
 use postgres::types::Type;
 use postgres::Client;
 
+use crate::ann::attrs::{labels_of, tag_of, Sides};
 use crate::ann::dataset::Matrix;
 use crate::ann::pg::{db_err, BinVector, ServerInfo, TABLE};
 use crate::ann::progress;
@@ -16,30 +17,24 @@ use crate::ann::result::LoadResult;
 /// Rows per progress-bar update.
 const CHUNK: usize = 1000;
 
-/// Value of the filter column for row `id` (so `tag < t` keeps `t`‰ of the rows, uncorrelated
-/// with the vectors).
-pub fn tag_of(id: usize) -> i32 {
-    (id % 1000) as i32
-}
-
 /// Creates the table and loads `base` (row `i` gets id `i`, and `texts[i]` as `body` when given).
-pub fn run(c: &mut Client, target: &str, info: &ServerInfo, base: &Matrix, texts: Option<&[String]>) -> Result<LoadResult, String> {
+pub fn run(c: &mut Client, target: &str, info: &ServerInfo, base: &Matrix, sides: &Sides, texts: Option<&[String]>) -> Result<LoadResult, String> {
     let ddl = format!(
         "DROP TABLE IF EXISTS {TABLE}; \
-         CREATE TABLE {TABLE} (id int8 NOT NULL, tag int4 NOT NULL, v vector({}) NOT NULL, body text)",
+         CREATE TABLE {TABLE} (id int8 NOT NULL, tag int4 NOT NULL, side int4, labels int4[], v vector({}) NOT NULL, body text)",
         base.dim
     );
     c.batch_execute(&ddl).map_err(|e| db_err(target, "creating the table", e))?;
     let pb = progress::bar(&format!("{target}: load"), base.len() as u64);
     let t = Instant::now();
     let sink = c
-        .copy_in(&format!("COPY {TABLE} (id, tag, v, body) FROM STDIN (FORMAT binary)"))
+        .copy_in(&format!("COPY {TABLE} (id, tag, side, labels, v, body) FROM STDIN (FORMAT binary)"))
         .map_err(|e| db_err(target, "starting COPY", e))?;
-    let types = [Type::INT8, Type::INT4, info.vector_type.clone(), Type::TEXT];
+    let types = [Type::INT8, Type::INT4, Type::INT4, Type::INT4_ARRAY, info.vector_type.clone(), Type::TEXT];
     let mut w = BinaryCopyInWriter::new(sink, &types);
     for i in 0..base.len() {
         let body: Option<&str> = texts.and_then(|t| t.get(i)).map(String::as_str);
-        w.write(&[&(i as i64), &tag_of(i), &BinVector(base.row(i)), &body])
+        w.write(&[&(i as i64), &tag_of(i), &i32::from(sides.of_row[i]), &labels_of(i), &BinVector(base.row(i)), &body])
             .map_err(|e| db_err(target, &format!("COPY row {i}"), e))?;
         if i % CHUNK == 0 {
             pb.set_position(i as u64);

@@ -231,30 +231,50 @@ fn summary_rows(r: &Report) -> Vec<String> {
     rows
 }
 
-/// Summary rows of the filtered workload: per selectivity, the best QPS among the settings
-/// tried whose recall@10 reaches 0.95 and 0.99.
+/// Summary rows of the filtered workload: per filter case and selectivity, the best QPS among
+/// the settings tried whose recall@10 reaches 0.95 and 0.99.
 fn filtered_rows(ts: &[TargetResult]) -> Vec<String> {
-    let mut sels: Vec<f64> = ts.iter().flat_map(|t| t.filtered.iter().map(|f| f.selectivity)).collect();
-    sels.sort_by(f64::total_cmp);
-    sels.dedup();
+    let mut keys: Vec<(usize, String, f64)> = ts
+        .iter()
+        .flat_map(|t| t.filtered.iter().map(|f| (case_rank(&f.case), f.case.clone(), f.selectivity)))
+        .collect();
+    keys.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)).then(a.2.total_cmp(&b.2)));
+    keys.dedup();
     let mut rows = Vec::new();
-    for sel in sels {
+    for (_, case, sel) in keys {
         for min in [0.95, 0.99] {
-            let label = format!("Filtered {}: QPS at recall@10 ≥ {min:.2}", percent(sel));
+            let label = format!("Filtered {}{}: QPS at recall@10 ≥ {min:.2}", percent(sel), case_suffix(&case));
             rows.push(row(&label, ts, Compare::Rate, |t| {
-                filtered_at_recall(&t.filtered, sel, min).map(|f| (f.qps, format!("{} ({})", qps(f.qps), f.settings)))
+                filtered_at_recall(&t.filtered, &case, sel, min).map(|f| (f.qps, format!("{} ({})", qps(f.qps), f.settings)))
             }));
         }
     }
     rows
 }
 
-/// The filtered point of selectivity `sel` with the highest QPS whose recall@10 reaches
-/// `min_recall`.
-pub fn filtered_at_recall(points: &[FilteredPoint], sel: f64, min_recall: f64) -> Option<&FilteredPoint> {
+/// Order of the filter cases in the tables (saved runs without a case are uncorrelated).
+fn case_rank(case: &str) -> usize {
+    ["", "uncorrelated", "correlated", "anti-correlated", "labels"].iter().position(|c| *c == case).unwrap_or(5)
+}
+
+fn case_name(case: &str) -> &str {
+    if case.is_empty() { "uncorrelated" } else { case }
+}
+
+/// `" (correlated)"` after a selectivity; nothing for the uncorrelated filter.
+fn case_suffix(case: &str) -> String {
+    match case_name(case) {
+        "uncorrelated" => String::new(),
+        c => format!(" ({c})"),
+    }
+}
+
+/// The filtered point of filter case `case` and selectivity `sel` with the highest QPS whose
+/// recall@10 reaches `min_recall`.
+pub fn filtered_at_recall<'a>(points: &'a [FilteredPoint], case: &str, sel: f64, min_recall: f64) -> Option<&'a FilteredPoint> {
     points
         .iter()
-        .filter(|f| f.selectivity == sel && f.qps.is_finite() && f.recall_at_10 + RECALL_EPSILON >= min_recall)
+        .filter(|f| f.case == case && f.selectivity == sel && f.qps.is_finite() && f.recall_at_10 + RECALL_EPSILON >= min_recall)
         .fold(None, |best: Option<&FilteredPoint>, f| match best {
             Some(b) if b.qps >= f.qps => Some(b),
             _ => Some(f),
@@ -369,7 +389,7 @@ fn sweep_table(r: &Report, t: &TargetResult) -> String {
     s
 }
 
-/// Per-target table of filtered searches, one row per selectivity.
+/// Per-target table of filtered searches, one row per filter case, selectivity and setting.
 fn filtered_table(t: &TargetResult) -> String {
     let mut s = format!("## Filtered search: {}\n\n", t.name);
     if t.filtered.is_empty() {
@@ -377,11 +397,13 @@ fn filtered_table(t: &TargetResult) -> String {
         return s;
     }
     let head = [
+        "filter",
         "selectivity",
         "predicate",
         "settings",
         "recall@10",
         "mean rows",
+        "short queries",
         "QPS",
         "p50 ms",
         "p95 ms",
@@ -389,14 +411,16 @@ fn filtered_table(t: &TargetResult) -> String {
         "uses index",
     ];
     s.push_str(&table_row(&head));
-    s.push_str(&align_row(head.len(), 3));
+    s.push_str(&align_row(head.len(), 4));
     for f in &t.filtered {
         s.push_str(&table_row(&[
+            case_name(&f.case).to_string(),
             percent(f.selectivity),
             code(&f.predicate),
             code(&f.settings),
             recall(f.recall_at_10),
             finite(f.mean_rows, |v| format!("{v:.1}")),
+            f.short_queries.to_string(),
             qps(f.qps),
             ms(f.p50_ms),
             ms(f.p95_ms),
@@ -555,11 +579,13 @@ pub(crate) mod tests {
             },
             sweep,
             filtered: vec![FilteredPoint {
+                case: "uncorrelated".to_string(),
                 selectivity: 0.005,
                 predicate: "tag < 10 OR a || b = 'x'".to_string(),
                 settings: "hnsw.ef_search=40".to_string(),
                 recall_at_10: 0.9876,
                 mean_rows: 9.5,
+                short_queries: 3,
                 qps: 321.4,
                 p50_ms: 1.234,
                 p95_ms: 2.5,
@@ -749,14 +775,25 @@ pub(crate) mod tests {
         let mut r = sample_report();
         let p = r.targets[1].filtered[0].clone();
         r.targets[1].filtered.push(FilteredPoint { qps: 100.0, recall_at_10: 0.999, settings: "hnsw.ef_search=200".into(), ..p.clone() });
-        r.targets[0].filtered = vec![FilteredPoint { qps: 50.0, recall_at_10: 0.995, settings: "hnsw.ef_search=80".into(), ..p }];
-        assert_eq!(filtered_at_recall(&r.targets[1].filtered, 0.005, 0.99).map(|f| f.qps), Some(100.0));
-        assert_eq!(filtered_at_recall(&r.targets[1].filtered, 0.005, 0.95).map(|f| f.qps), Some(321.4));
+        r.targets[0].filtered = vec![FilteredPoint { qps: 50.0, recall_at_10: 0.995, settings: "hnsw.ef_search=80".into(), ..p.clone() }];
+        assert_eq!(filtered_at_recall(&r.targets[1].filtered, "uncorrelated", 0.005, 0.99).map(|f| f.qps), Some(100.0));
+        assert_eq!(filtered_at_recall(&r.targets[1].filtered, "uncorrelated", 0.005, 0.95).map(|f| f.qps), Some(321.4));
+        // another filter case at the same selectivity is its own row, after the uncorrelated
+        r.targets[1].filtered.push(FilteredPoint { case: "anti-correlated".into(), qps: 7.0, recall_at_10: 1.0, ..p });
+        assert_eq!(filtered_at_recall(&r.targets[1].filtered, "uncorrelated", 0.005, 0.99).map(|f| f.qps), Some(100.0));
+        assert_eq!(filtered_at_recall(&r.targets[1].filtered, "anti-correlated", 0.005, 0.99).map(|f| f.qps), Some(7.0));
         let md = markdown(&r);
         assert_eq!(
             line(&md, "| Filtered 0.5%: QPS at recall@10 ≥ 0.99"),
             "| Filtered 0.5%: QPS at recall@10 ≥ 0.99 | 50 (hnsw.ef_search=80) | 100 (hnsw.ef_search=200) | 2.00× slower |"
         );
+        assert_eq!(
+            line(&md, "| Filtered 0.5% (anti-correlated): QPS at recall@10 ≥ 0.99"),
+            "| Filtered 0.5% (anti-correlated): QPS at recall@10 ≥ 0.99 | — | 7 (hnsw.ef_search=40) | — |"
+        );
+        let plain = md.find("| Filtered 0.5%: QPS at recall@10 ≥ 0.99").unwrap_or(usize::MAX);
+        let anti = md.find("| Filtered 0.5% (anti-correlated)").unwrap_or(0);
+        assert!(plain < anti, "the uncorrelated rows come first");
     }
 
     #[test]
@@ -769,8 +806,8 @@ pub(crate) mod tests {
         );
         assert!(md.contains("## Filtered search: pgvector"));
         assert_eq!(
-            line(&md, "| 0.5% |"),
-            "| 0.5% | `tag < 10 OR a \\|\\| b = 'x'` | `hnsw.ef_search=40` | 0.988 | 9.5 | 321 | 1.23 | 2.50 | 3.75 | yes |"
+            line(&md, "| uncorrelated | 0.5% |"),
+            "| uncorrelated | 0.5% | `tag < 10 OR a \\|\\| b = 'x'` | `hnsw.ef_search=40` | 0.988 | 9.5 | 3 | 321 | 1.23 | 2.50 | 3.75 | yes |"
         );
         assert_eq!(
             line(&md, "| pgvector | 500 |"),
