@@ -10,8 +10,9 @@
 //!   LIMIT make that too few, the scan would answer with fewer rows than asked: it is then
 //!   costed as the full walk, so any exact plan is preferred.
 //! * A multi-column index tests the query's clauses on its attribute columns itself: the
-//!   walk to the first rows meets about 1/selectivity elements per passing one, and only the
-//!   passing rows are fetched from the heap (the selectivity returned). Such a scan returns
+//!   walk to the first rows meets more elements the fewer pass (about selectivity^-0.75 times
+//!   an unfiltered search's), and only the passing rows are fetched from the heap (the
+//!   selectivity returned). Such a scan returns
 //!   every passing row, so it is never costed as short.
 //! * With the attribute directory, a scan for a selective filter makes an exact pass instead
 //!   (the directory in order, then the passing elements in block order, costed like a bitmap
@@ -39,12 +40,10 @@ fn estimate(x: &common_cost::Inputs, index: pg_sys::Relation) -> (f64, f64) {
     let ef = EF_SEARCH.get().max(1) as f64;
 
     // Distances computed by one search: the descent through the upper levels, then about
-    // ef candidates expanded at level 0, each with up to 2m neighbours of which a
-    // fraction is new (the fraction shrinks as the graph grows).
-    let levels = tuples.ln() / m.ln();
-    // With keys on attribute columns the walk fills its ef results with passing elements
-    // only: it meets about 1/selectivity elements per passing one.
-    let visits = ((levels * m + ef * 2.0 * m * (0.25 + 2.0 / (1.0 + ef.ln()))) / x.keys).min(tuples);
+    // ef candidates expanded at level 0, each with up to 2m neighbours of which a share is
+    // new. With keys on attribute columns the walk fills its ef results with passing
+    // elements only, and meets more elements the fewer pass (see quiver_core's estimate).
+    let visits = quiver_core::hnsw::expected_filtered_visits(ef, m, tuples, x.keys);
     let per_visit = common_cost::per_entry();
     let toasted = common_cost::toasted(x, vector_bytes);
     let first_pages = visits * x.index_pages / tuples;
