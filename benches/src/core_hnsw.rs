@@ -156,8 +156,8 @@ pub fn main(args: &[String]) -> Result<(), String> {
 
 /// Where the misses of the last sweep point lie: how many queries miss how many of their
 /// true top 10; the level-0 in-degree of missed nodes against all nodes'; and whether a search
-/// with 16× the ef (a wider beam from the same entry) or an exhaustive walk from the missed
-/// node's nearest found result finds them (unreachable from the entry vs hard to reach).
+/// with 16× the ef (a wider beam from the same entry) finds them (hard to reach rather than
+/// unreachable).
 fn diagnose(g: &quiver_core::hnsw::MemGraph, base: &Matrix, queries: &Matrix, truth: &[Vec<(i64, f64)>], results: &[Vec<i64>], ef: usize) {
     let n = base.len();
     let mut indeg = vec![0u32; n];

@@ -11,8 +11,9 @@
 
 use super::dataset::Matrix;
 
-/// The rare labels, each on as many thousandths of the rows as its value.
-pub const LABELS: [i32; 5] = [1, 10, 100, 500, 990];
+/// The rare labels, each on as many thousandths of the rows as its value: one per selectivity
+/// the filtered workload measures.
+pub const LABELS: [u32; 5] = [1, 10, 100, 500, 990];
 
 /// Rows sampled for the main axis.
 const AXIS_SAMPLE: usize = 20_000;
@@ -26,14 +27,14 @@ pub fn tag_of(id: usize) -> i32 {
 
 /// Value of `labels` for row `id`, ascending.
 pub fn labels_of(id: usize) -> Vec<i32> {
-    let mut v: Vec<i32> = LABELS.iter().copied().filter(|&t| has_label(id, t)).collect();
+    let mut v: Vec<i32> = LABELS.iter().copied().filter(|&t| has_label(id, t)).map(|t| t as i32).collect();
     v.push(1000 + (id % 100) as i32);
     v
 }
 
 /// Whether row `id` carries the rare label `t`.
-pub fn has_label(id: usize, t: i32) -> bool {
-    (mix(id as u64 ^ (t as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)) % 1000) < t as u64
+pub fn has_label(id: usize, t: u32) -> bool {
+    (mix(id as u64 ^ u64::from(t).wrapping_mul(0x9E37_79B9_7F4A_7C15)) % 1000) < u64::from(t)
 }
 
 fn mix(mut z: u64) -> u64 {

@@ -12,8 +12,8 @@
 //! * A multi-column index tests the query's clauses on its attribute columns itself: the
 //!   walk to the first rows meets more elements the fewer pass (about selectivity^-0.75 times
 //!   an unfiltered search's), and only the passing rows are fetched from the heap (the
-//!   selectivity returned). Such a scan returns
-//!   every passing row, so it is never costed as short.
+//!   selectivity returned). Such a scan returns every passing row, so it is never costed as
+//!   short.
 //! * With the attribute directory, a scan for a selective filter makes an exact pass instead
 //!   (the directory in order, then the passing elements in block order, costed like a bitmap
 //!   heap scan's pages): all before the first row, when that is cheaper than the walk's start.

@@ -364,8 +364,8 @@ fn next_filtered_rows(state: &mut ScanState, index: pg_sys::Relation) -> bool {
     // The exact pass reads the directory pages its plan picks (every page, or those of the
     // sorted run that can hold the first column's keys), then each passing element; the walk
     // meets more elements the fewer pass (quiver_core's `expected_filtered_visits`), and each
-    // costs more than the pass's (it reads nodes in no order). When
-    // the plan narrows the first column, its estimate of the passing entries decides at once;
+    // costs more than the pass's (it reads nodes in no order). When the plan narrows the first
+    // column, its estimate of the passing entries decides at once;
     // otherwise (`quiver.filtered_scan = auto`) the walk first probes a quarter of the pages,
     // then goes on only if its pass rate so far says it will fill its ef results for less
     // than the pass costs.
@@ -409,11 +409,9 @@ fn next_filtered_rows(state: &mut ScanState, index: pg_sys::Relation) -> bool {
         // the pass also reads each passing element once
         let rate = s.passed() as f64 / s.visited_count().max(1) as f64;
         let pass_cost = pass_pages as f64 + rate * nodes;
-        // (this extrapolation from the walk's own start undercounts the visits as the up-front
-        // estimate did, but it also weighs them against a pass that tests every directory entry:
-        // measured on 100k × 128 and 30k × 384, it picks the faster path for conditions on
-        // columns after the first, where the model of the up-front estimate, with WALK_COST,
-        // switches to the pass too early)
+        // (a plain extrapolation from the walk so far: with `expected_filtered_visits` and
+        // WALK_COST this switch, which weighs a pass over every directory entry, came too
+        // early for conditions on later columns, measured on 100k × 128 and 30k × 384)
         let predicted = 2.0 * WALK_COST * s.visited_count() as f64 * ef as f64 / s.passed().max(1) as f64;
         if s.passed() == 0 || predicted > pass_cost {
             // few rows pass here: test every element once from here on (exact)

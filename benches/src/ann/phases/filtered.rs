@@ -8,8 +8,8 @@ use postgres::Client;
 use crate::ann::attrs::{self, Sides};
 use crate::ann::pg::{db_err, INDEX, TABLE};
 
-/// Selectivities measured, in thousandths of the rows kept.
-pub const PERMILLE: [u32; 5] = [1, 10, 100, 500, 990];
+/// Selectivities measured, in thousandths of the rows kept (each has its label).
+pub const PERMILLE: [u32; 5] = attrs::LABELS;
 
 /// The scalar columns put into quiver's multi-column index for the filtered workload.
 pub const INDEX_COLUMNS: &str = "tag, side, labels";
@@ -59,13 +59,8 @@ impl Case {
         match self {
             Case::Uncorrelated => (attrs::tag_of(i) as u32) < permille,
             Case::Correlated | Case::AntiCorrelated => sides.of_row[i] as i64 >= 1000 - permille as i64,
-            Case::Labels => attrs::has_label(i, permille as i32),
+            Case::Labels => attrs::has_label(i, permille),
         }
-    }
-
-    /// Whether the case has rows at `permille` (labels exist only for [`attrs::LABELS`]).
-    pub fn measures(self, permille: u32) -> bool {
-        self != Case::Labels || attrs::LABELS.contains(&(permille as i32))
     }
 }
 
@@ -97,6 +92,5 @@ mod tests {
             assert_eq!(Case::parse(c.name()), Ok(c));
         }
         assert!(Case::parse("sideways").unwrap_err().contains("anti-correlated"));
-        assert!(PERMILLE.iter().all(|&p| Case::Labels.measures(p)));
     }
 }

@@ -45,7 +45,7 @@ pub use merge::merge_list;
 pub use rng::{random_levels, SplitMix64};
 pub use search::{plan_insert, plan_insert_with, search, search_layer, select_neighbors, InsertOpts, InsertPlan, ListUpdate};
 pub use visited::{BitVisited, HashVisited, IdBuildHasher, IdHasher, Visited};
-pub use visits::{expected_filtered_visits, expected_visits};
+pub use visits::expected_filtered_visits;
 
 /// Opaque node identifier (the on-disk index encodes a page/offset; the
 /// in-memory graph uses `0..n`).

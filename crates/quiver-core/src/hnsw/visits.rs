@@ -11,7 +11,7 @@ const FILTER_EXPONENT: f64 = 0.75;
 /// Nodes an unfiltered search of `ef` results evaluates in a graph of `n` nodes with `m`
 /// links per node (2m at level 0): the greedy descent through the upper levels, then about
 /// `ef` expansions, each meeting a share of new neighbours that shrinks as `ef` grows.
-pub fn expected_visits(ef: f64, m: f64, n: f64) -> f64 {
+fn expected_visits(ef: f64, m: f64, n: f64) -> f64 {
     let (ef, m, n) = (ef.max(1.0), m.max(2.0), n.max(1.0));
     let levels = n.ln().max(0.0) / m.ln();
     (levels * m + ef * 2.0 * m * (0.25 + 2.0 / (1.0 + ef.ln()))).min(n)
