@@ -18,6 +18,37 @@ pub fn run(sql: &str, params: &[&str]) -> usize {
         .unwrap_or_else(|e| pgrx::error!("quiver: internal statement failed: {e}"))
 }
 
+/// Run `sql` without taking a transaction id (pgrx's mutable SPI takes one, which a hot
+/// standby refuses): for statements that write nothing, such as EXPLAIN and queries on a
+/// standby (where one that writes fails with PostgreSQL's own error). Returns the first
+/// column of every row as text (NULLs skipped) when `rows`, else nothing.
+pub fn run_without_xid(sql: &str, rows: bool) -> Vec<String> {
+    let Ok(c) = std::ffi::CString::new(sql) else {
+        crate::error::raise_code(PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE, "query text contains a NUL byte")
+    };
+    let mut out = Vec::new();
+    unsafe {
+        if pg_sys::SPI_connect() < 0 {
+            pgrx::error!("quiver: SPI_connect failed");
+        }
+        let rc = pg_sys::SPI_execute(c.as_ptr(), false, 0);
+        if rc < 0 {
+            pgrx::error!("quiver: internal statement failed: SPI code {rc}");
+        }
+        let table = pg_sys::SPI_tuptable;
+        if rows && !table.is_null() && (*(*table).tupdesc).natts >= 1 {
+            for i in 0..pg_sys::SPI_processed as usize {
+                let v = pg_sys::SPI_getvalue(*(*table).vals.add(i), (*table).tupdesc, 1);
+                if !v.is_null() {
+                    out.push(std::ffi::CStr::from_ptr(v).to_string_lossy().into_owned());
+                }
+            }
+        }
+        pg_sys::SPI_finish();
+    }
+    out
+}
+
 /// What results are called in errors about their values.
 const RESULT: &str = "data read from the database";
 

@@ -5,8 +5,8 @@
 //! (duplicates stay findable and cost one node). NULL vectors, and zero vectors under cosine
 //! distance, become elements outside the graph.
 
-use super::layout::{node_id, HeapTid, NewNode, Node, KIND_ATTRS, KIND_FENCES, KIND_NODES, KIND_OVERFLOW, MAX_TIDS};
-use quiver_core::attrs::{decode, sort_key};
+use super::layout::{node_id, HeapTid, NewNode, Node, KIND_ATTRS, KIND_FENCES, KIND_KEYS, KIND_NODES, KIND_OVERFLOW, MAX_TIDS};
+use quiver_core::attrs::{column_keys, decode, sort_key};
 use super::spec::IndexSpec;
 use super::write;
 use crate::am::common::attrs::{AttrColumns, Blobs};
@@ -406,6 +406,7 @@ fn write_graph(index: pg_sys::Relation, c: &Collected) {
     // attribute column's key when it has one (see layout), then the run's fence pages
     let mut attrs_head = 0;
     let mut run = super::layout::SortedRun::default();
+    let mut key_runs = [super::layout::SortedRun::default(); super::layout::MAX_KEY_RUNS];
     if c.multi && n > 0 {
         let keys: Option<Vec<i64>> = (0..n).map(|e| sort_key(decode(attrs_of(e), 0))).collect();
         let mut order: Vec<usize> = (0..n).collect();
@@ -441,18 +442,31 @@ fn write_graph(index: pg_sys::Relation, c: &Collected) {
         }
         page::set_next_block(image.as_mut_ptr() as pg_sys::Page, pg_sys::InvalidBlockNumber);
         bulk.append(&image);
-        // (a one-page directory is read whole anyway: no run, no fence page)
-        if keys.is_some() && fences.len() >= 2 {
-            run = super::layout::SortedRun { first: attrs_head, pages: fences.len() as u32, fence_first: bulk.next_block(), entries: n as u64 };
-            for chunk in fences.chunks(super::layout::FENCES_PER_PAGE) {
-                image.fill(0);
-                let pg = image.as_mut_ptr() as pg_sys::Page;
-                page::init_page(pg, KIND_FENCES);
-                let bytes: Vec<u8> = chunk.iter().flat_map(|k| k.to_le_bytes()).collect();
-                if page::add_item(pg, &bytes).is_none() {
-                    crate::error::raise_code(PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, "hnsw build: fence page layout mismatch");
+        // (a one-page directory is read whole anyway: no run, no fence page, no key run)
+        let dir_pages = bulk.next_block() - attrs_head;
+        if dir_pages >= 2 {
+            run = super::layout::SortedRun { first: attrs_head, pages: dir_pages, fence_first: 0, _pad: 0, entries: n as u64 };
+            if keys.is_some() {
+                run.fence_first = write_fences(&mut bulk, &mut image, &fences);
+            }
+            // a key run for every column the sorted run does not order
+            let columns = unsafe { (*(*index).rd_index).indnkeyatts as usize }.saturating_sub(1).min(key_runs.len());
+            for (col, slot) in key_runs.iter_mut().enumerate().take(columns) {
+                if col == 0 && keys.is_some() {
+                    continue;
                 }
-                bulk.append(&image);
+                let mut pairs: Vec<(i64, u64)> = Vec::with_capacity(n);
+                let mut scratch = Vec::new();
+                for e in 0..n {
+                    scratch.clear();
+                    column_keys(decode(attrs_of(e), col), &mut scratch);
+                    scratch.sort_unstable();
+                    scratch.dedup();
+                    pairs.extend(scratch.iter().map(|&k| (k, ids[e])));
+                }
+                pairs.sort_unstable();
+                *slot = write_key_run(&mut bulk, &mut image, &pairs);
+                pgrx::check_for_interrupts!();
             }
         }
     }
@@ -471,7 +485,46 @@ fn write_graph(index: pg_sys::Relation, c: &Collected) {
         m.nodes = sizes.len() as u64;
         m.attrs_head = attrs_head;
         run.store(m);
+        m.key_runs = key_runs;
     });
+}
+
+/// Append fence pages holding `fences` (one key per page of a run); returns the first.
+fn write_fences(bulk: &mut BulkWriter, image: &mut [u8], fences: &[i64]) -> u32 {
+    let first = bulk.next_block();
+    for chunk in fences.chunks(super::layout::FENCES_PER_PAGE) {
+        image.fill(0);
+        let pg = image.as_mut_ptr() as pg_sys::Page;
+        page::init_page(pg, KIND_FENCES);
+        let bytes: Vec<u8> = chunk.iter().flat_map(|k| k.to_le_bytes()).collect();
+        if page::add_item(pg, &bytes).is_none() {
+            crate::error::raise_code(PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, "hnsw build: fence page layout mismatch");
+        }
+        bulk.append(image);
+    }
+    first
+}
+
+/// Append a key run of `pairs` (sorted) and its fence pages (see layout); no run for no pairs.
+fn write_key_run(bulk: &mut BulkWriter, image: &mut [u8], pairs: &[(i64, u64)]) -> super::layout::SortedRun {
+    if pairs.is_empty() {
+        return super::layout::SortedRun::default();
+    }
+    let first = bulk.next_block();
+    let mut fences = Vec::with_capacity(pairs.len().div_ceil(super::layout::KEYS_PER_PAGE));
+    for chunk in pairs.chunks(super::layout::KEYS_PER_PAGE) {
+        image.fill(0);
+        let pg = image.as_mut_ptr() as pg_sys::Page;
+        page::init_page(pg, KIND_KEYS);
+        if page::add_item(pg, &super::layout::key_page_item(chunk)).is_none() {
+            crate::error::raise_code(PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, "hnsw build: key page layout mismatch");
+        }
+        bulk.append(image);
+        fences.push(chunk[0].0);
+    }
+    let pages = fences.len() as u32;
+    let fence_first = write_fences(bulk, image, &fences);
+    super::layout::SortedRun { first, pages, fence_first, _pad: 0, entries: pairs.len() as u64 }
 }
 
 /// The init fork of an UNLOGGED index: an empty index (its meta page). It is WAL-logged and

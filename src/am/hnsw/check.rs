@@ -1,7 +1,7 @@
 //! `quiver.index_check(regclass)`: verify the structure of an hnsw index and list problems.
 
 use super::graph::META_BLOCK;
-use super::layout::{node_blk, node_off, Meta, Node, NodeLayout, KIND_ATTRS, KIND_FENCES, KIND_META, KIND_NODES, KIND_OVERFLOW, SortedRun};
+use super::layout::{node_blk, node_off, Meta, Node, NodeLayout, KIND_ATTRS, KIND_FENCES, KIND_KEYS, KIND_META, KIND_NODES, KIND_OVERFLOW, SortedRun};
 use crate::am::common::page::{self, Buf, Lock};
 use pgrx::prelude::*;
 use std::collections::{HashMap, HashSet};
@@ -51,7 +51,7 @@ fn scan_nodes(index: pg_sys::Relation, layout: NodeLayout, problems: &mut Vec<St
                     nodes.insert(id, NodeFacts { level, lists, deleted: node.is_deleted(), outside: node.is_outside(), attrs });
                 }
             }
-            KIND_OVERFLOW | KIND_ATTRS | KIND_FENCES => {}
+            KIND_OVERFLOW | KIND_ATTRS | KIND_FENCES | KIND_KEYS => {}
             0 => {}
             k => problems.push(format!("block {blk} has unknown page kind {k:#x}")),
         }
@@ -68,6 +68,9 @@ fn check_directory(rel: pg_sys::Relation, meta: &Meta, nodes: &HashMap<u64, Node
     let mut entries: HashMap<u64, Vec<Vec<u8>>> = HashMap::new();
     let mut pages = super::graph::DirectoryPages::from(rel, meta.attrs_head);
     let mut chain = Vec::new();
+    // the build's entries (on the run's pages): the key runs hold their keys
+    let run = SortedRun::of(meta);
+    let mut built: Vec<(u64, Vec<u8>)> = Vec::new();
     loop {
         let buf = match pages.next(Lock::Share, std::ptr::null_mut()) {
             Ok(Some(buf)) => buf,
@@ -79,10 +82,16 @@ fn check_directory(rel: pg_sys::Relation, meta: &Meta, nodes: &HashMap<u64, Node
         };
         let blk = buf.blkno();
         chain.push(blk);
+        let in_run = run.contains(blk);
         for off in 1..=page::max_offset(buf.page()) {
             let Some(item) = (unsafe { page::item(buf.page(), off) }) else { continue };
             match super::layout::dir_entry(item) {
-                Some((id, attrs)) => entries.entry(id).or_default().push(attrs.to_vec()),
+                Some((id, attrs)) => {
+                    if in_run {
+                        built.push((id, attrs.to_vec()));
+                    }
+                    entries.entry(id).or_default().push(attrs.to_vec())
+                }
                 None => problems.push(format!("attribute directory entry ({blk},{off}) is malformed")),
             }
         }
@@ -90,6 +99,7 @@ fn check_directory(rel: pg_sys::Relation, meta: &Meta, nodes: &HashMap<u64, Node
         pgrx::check_for_interrupts!();
     }
     check_sorted_run(rel, meta, &chain, problems);
+    check_key_runs(rel, meta, &built, problems);
     let missing = nodes.iter().filter(|(id, f)| needs(f) && !entries.get(id).is_some_and(|e| e.contains(&f.attrs))).count();
     if missing > 0 {
         problems.push(format!("{missing} live nodes have no attribute directory entry with their attributes"));
@@ -106,6 +116,9 @@ fn check_sorted_run(rel: pg_sys::Relation, meta: &Meta, chain: &[u32], problems:
     let expected: Vec<u32> = (0..run.pages).map(|i| run.first.saturating_add(i)).collect();
     if !chain.ends_with(&expected) {
         problems.push(format!("the attribute directory chain does not end with its sorted run (blocks {}..{})", run.first, run.first as u64 + run.pages as u64));
+        return;
+    }
+    if !run.has_fences() {
         return;
     }
     let fences = match super::graph::read_fences(rel, run) {
@@ -130,6 +143,71 @@ fn check_sorted_run(rel: pg_sys::Relation, meta: &Meta, chain: &[u32], problems:
     }
     if outside > 0 {
         problems.push(format!("{outside} entries of the attribute directory's sorted run lie outside their page's fences"));
+    }
+}
+
+/// Each key run: consecutive key pages, keys ascending and between their page's fences, as
+/// many pairs as the build wrote, and a pair for every key of every entry the build wrote
+/// (`built`: the entries on the sorted run's pages, which VACUUM only removes).
+fn check_key_runs(rel: pg_sys::Relation, meta: &Meta, built: &[(u64, Vec<u8>)], problems: &mut Vec<String>) {
+    let nblocks = page::nblocks(rel);
+    for col in 0..meta.key_runs.len() {
+        let Some(run) = SortedRun::key_run(meta, col) else { continue };
+        let name = format!("key run of index column {}", col + 2);
+        let fences = match super::graph::read_fences(rel, run) {
+            Ok(f) => f,
+            Err(e) => {
+                problems.push(format!("{name}: {e}"));
+                continue;
+            }
+        };
+        let mut pairs: HashSet<(i64, u64)> = HashSet::new();
+        let (mut count, mut disorder, mut last) = (0u64, 0usize, i64::MIN);
+        for i in 0..run.pages {
+            let blk = run.first.saturating_add(i);
+            if blk >= nblocks {
+                problems.push(format!("{name}: block {blk} lies outside the index"));
+                break;
+            }
+            let buf = Buf::read(rel, blk, Lock::Share);
+            let item = (page::page_kind(buf.page()) == KIND_KEYS).then(|| unsafe { page::item(buf.page(), 1) }).flatten();
+            let Some(item) = item else {
+                problems.push(format!("{name}: block {blk} is not a key page"));
+                continue;
+            };
+            if item.is_empty() || item.len() % 16 != 0 || item.len() > 16 * super::layout::KEYS_PER_PAGE {
+                problems.push(format!("{name}: key page {blk} has a malformed item"));
+                continue;
+            }
+            let (lo, hi) = (fences[i as usize], fences.get(i as usize + 1).copied().unwrap_or(i64::MAX));
+            for (k, id) in super::layout::key_pairs(item) {
+                if k < last || k < lo || k > hi {
+                    disorder += 1;
+                }
+                last = k;
+                count += 1;
+                pairs.insert((k, id));
+            }
+            pgrx::check_for_interrupts!();
+        }
+        if disorder > 0 {
+            problems.push(format!("{name}: {disorder} keys are out of order or outside their page's fences"));
+        }
+        if count != run.entries {
+            problems.push(format!("{name}: {count} pairs on its pages, the meta page says {}", run.entries));
+        }
+        let mut keys = Vec::new();
+        let missing = built
+            .iter()
+            .filter(|(id, attrs)| {
+                keys.clear();
+                quiver_core::attrs::column_keys(quiver_core::attrs::decode(attrs, col), &mut keys);
+                keys.iter().any(|&k| !pairs.contains(&(k, *id)))
+            })
+            .count();
+        if missing > 0 {
+            problems.push(format!("{name}: {missing} entries of the build have a key it lacks"));
+        }
     }
 }
 

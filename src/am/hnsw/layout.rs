@@ -16,7 +16,18 @@
 //!   chain's end, followed by *fence pages* (kind [`KIND_FENCES`]: one item each, an array of
 //!   the run's first keys per page, little-endian i64), so that a scan whose predicate narrows
 //!   the first column reads only the run's pages that can hold passing entries. Inserts add
-//!   pages in front of the run; VACUUM only removes entries, so the fences stay true.
+//!   pages in front of the run; VACUUM only removes entries, so the fences stay true. (When
+//!   the first column has no order, an array, the run is written in build order and has no
+//!   fence pages: it still marks which entries the key runs below cover.)
+//! * Key runs (kind [`KIND_KEYS`], built for every attribute column the sorted run does not
+//!   order, when the directory has two pages or more): for one column, the pairs (key, node
+//!   id) of the build's entries sorted by key, [`KEYS_PER_PAGE`] to a page (one item of
+//!   little-endian i64 pairs), consecutive blocks followed by their fence pages; an array
+//!   column has one pair per element ([`quiver_core::attrs::column_keys`]). A scan whose
+//!   predicate narrows that column reads the pages holding its keys, then those nodes (each
+//!   node's own attributes decide), and the directory pages in front of the sorted run. Key
+//!   runs are never written to after the build: a pair naming a node freed since reads
+//!   nothing, one reused by another row is tested like any other entry.
 //! * Overflow pages (kind [`KIND_OVERFLOW`]): one item each holding a chunk of a vector too
 //!   large to sit inline in its node; chunks are chained through the pages' next-block field.
 //!   Chains of freed nodes go onto a free list whose head is in the meta page.
@@ -56,6 +67,7 @@ pub const KIND_NODES: u16 = 0x5102;
 pub const KIND_OVERFLOW: u16 = 0x5103;
 pub const KIND_ATTRS: u16 = 0x5104;
 pub const KIND_FENCES: u16 = 0x5105;
+pub const KIND_KEYS: u16 = 0x5106;
 
 pub const FLAG_DELETED: u8 = 1;
 pub const FLAG_OVERFLOW: u8 = 2;
@@ -115,28 +127,46 @@ pub struct Meta {
     pub _pad: u32,
     /// Entries the build wrote to the sorted run.
     pub sorted_entries: u64,
+    /// Key runs by attribute column (0: the first after the vector); `pages` 0: none.
+    pub key_runs: [SortedRun; MAX_KEY_RUNS],
 }
+
+/// Attribute columns a key run can be kept for (an index has at most 32 columns).
+pub const MAX_KEY_RUNS: usize = 32;
 
 /// Size of the meta item before the sorted directory run existed (such an index reads as one
 /// without a sorted run).
 const META_V2_SIZE: usize = 56;
 const _: () = assert!(std::mem::offset_of!(Meta, sorted_first) == META_V2_SIZE);
 
-/// Where the attribute directory's sorted run lies (see the module comment).
+/// Where the attribute directory's sorted run, or a key run, lies (see the module comment).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(C)]
 pub struct SortedRun {
     /// First block; the run is `pages` consecutive blocks (0 pages: no run).
     pub first: u32,
     pub pages: u32,
-    /// First fence page (`pages` keys over consecutive fence pages).
+    /// First fence page (`pages` keys over consecutive fence pages; 0: none, the directory
+    /// run of an index whose first attribute column has no order).
     pub fence_first: u32,
-    /// Entries written to it by the build.
+    pub _pad: u32,
+    /// Entries (pairs, for a key run) written to it by the build.
     pub entries: u64,
 }
 
 impl SortedRun {
     pub fn of(m: &Meta) -> SortedRun {
-        SortedRun { first: m.sorted_first, pages: m.sorted_pages, fence_first: m.fence_first, entries: m.sorted_entries }
+        SortedRun { first: m.sorted_first, pages: m.sorted_pages, fence_first: m.fence_first, _pad: 0, entries: m.sorted_entries }
+    }
+
+    /// The key run of attribute column `col`, if the build wrote one.
+    pub fn key_run(m: &Meta, col: usize) -> Option<SortedRun> {
+        m.key_runs.get(col).copied().filter(|r| r.pages > 0 && r.fence_first != 0)
+    }
+
+    /// Whether it has fence pages (its pages are in key order).
+    pub fn has_fences(&self) -> bool {
+        self.pages > 0 && self.fence_first != 0
     }
 
     pub fn store(&self, m: &mut Meta) {
@@ -159,6 +189,21 @@ impl SortedRun {
 
 /// Keys on one fence page (8,000 bytes: one item on an 8 kB page).
 pub const FENCES_PER_PAGE: usize = 1000;
+/// (key, node id) pairs on one key-run page (8,000 bytes).
+pub const KEYS_PER_PAGE: usize = 500;
+
+/// The (key, node id) pairs of a key-run page's item (a damaged tail is ignored).
+pub fn key_pairs(item: &[u8]) -> impl Iterator<Item = (i64, u64)> + '_ {
+    item.chunks_exact(16).map(|c| {
+        let (k, id) = c.split_at(8);
+        (i64::from_le_bytes(k.try_into().unwrap_or_default()), u64::from_le_bytes(id.try_into().unwrap_or_default()))
+    })
+}
+
+/// The item of a key-run page holding `pairs`.
+pub fn key_page_item(pairs: &[(i64, u64)]) -> Vec<u8> {
+    pairs.iter().flat_map(|&(k, id)| k.to_le_bytes().into_iter().chain(id.to_le_bytes())).collect()
+}
 
 impl Meta {
     pub fn to_bytes(&self) -> Vec<u8> {

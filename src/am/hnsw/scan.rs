@@ -21,7 +21,7 @@
 //! returned yet, sorted with its last batch, so that the scan returns every passing row, and
 //! in exact order when fewer than `hnsw.ef_search` rows pass.
 
-use super::graph::{is_node_page, DirPlan, DiskGraph};
+use super::graph::{is_node_page, DirPlan, DiskGraph, DIR_PAGE_COST};
 use super::layout::{HeapTid, Node};
 use super::options::{FilteredScan, IterativeScan, EF_SEARCH, FILTERED_SCAN, ITERATIVE_SCAN, MAX_SCAN_TUPLES, SCAN_MEM_MULTIPLIER};
 use super::spec::IndexSpec;
@@ -30,7 +30,7 @@ use crate::am::common::page::{self, Buf, Lock};
 use crate::am::common::payload::{self, Detoaster};
 use crate::am::common::scan as common_scan;
 use pgrx::prelude::*;
-use quiver_core::attrs::Predicate;
+use quiver_core::attrs::{in_ranges, Predicate};
 use quiver_core::hnsw::{expected_filtered_visits, search, Candidate, Closest, FilteredSearch, HashVisited, IdBuildHasher, IterativeSearch};
 use std::collections::{HashSet, VecDeque};
 
@@ -361,16 +361,16 @@ fn next_filtered_rows(state: &mut ScanState, index: pg_sys::Relation) -> bool {
     let predicate = &f.predicate;
     let mut eval = |id: u64| graph.distance_filtered(id, query, predicate);
     let ef = EF_SEARCH.get().max(1) as usize;
-    // The exact pass reads the directory pages its plan picks (every page, or those of the
-    // sorted run that can hold the first column's keys), then each passing element; the walk
-    // meets more elements the fewer pass (quiver_core's `expected_filtered_visits`), and each
-    // costs more than the pass's (it reads nodes in no order). When the plan narrows the first
-    // column, its estimate of the passing entries decides at once;
-    // otherwise (`quiver.filtered_scan = auto`) the walk first probes a quarter of the pages,
+    // The exact pass reads the pages its plan picks (every directory page, or those of the
+    // sorted run or of a key run that can hold the keys the predicate allows), then each
+    // passing element; the walk meets more elements the fewer pass (quiver_core's
+    // `expected_filtered_visits`), and each costs more than the pass's (it reads nodes in no
+    // order). When the plan narrows a column, its estimate of the passing entries decides at
+    // once; otherwise (`quiver.filtered_scan = auto`) the walk first probes a quarter of the pages,
     // then goes on only if its pass rate so far says it will fill its ef results for less
     // than the pass costs.
     let mode = FILTERED_SCAN.get();
-    let plan = f.plan.get_or_insert_with(|| DirPlan::new(index, graph.run, f.predicate.key_ranges().as_ref()));
+    let plan = f.plan.get_or_insert_with(|| DirPlan::new(index, graph, &f.predicate));
     let (plan_entries, plan_pages) = plan.estimate(graph.nodes);
     let pass_pages = (plan_pages * DIR_PAGE_COST) as usize;
     // with a narrowed plan, the walk's probe lasts twice what the estimate gives it (the rows
@@ -467,16 +467,27 @@ fn exact_pass(state: &mut ScanState, index: pg_sys::Relation) -> bool {
     };
     let mut pending: Vec<u64> = Vec::with_capacity(EXACT_CHUNK);
     let returned = &f.returned;
-    let plan = f.plan.get_or_insert_with(|| DirPlan::new(index, graph.run, f.predicate.key_ranges().as_ref()));
+    let plan = f.plan.get_or_insert_with(|| DirPlan::new(index, graph, &f.predicate));
     let mut pages = plan.pages(index, graph.attrs_head);
     // (an index whose head is 0 has no graph element with attributes yet)
     while let Ok(Some(buf)) = pages.next() {
         f.dir_pages += 1;
-        for off in 1..=page::max_offset(buf.page()) {
-            let Some(item) = (unsafe { page::item(buf.page(), off) }) else { continue };
-            if let Some((id, attrs)) = super::layout::dir_entry(item) {
-                if f.predicate.matches(attrs) && !returned.contains(&id) {
-                    pending.push(id);
+        match (&plan.keys, page::page_kind(buf.page())) {
+            // a key run's page: the nodes whose keys lie in the plan's ranges
+            (Some((_, ranges)), super::layout::KIND_KEYS) => {
+                if let Some(item) = unsafe { page::item(buf.page(), 1) } {
+                    let hits = super::layout::key_pairs(item).filter(|&(k, id)| in_ranges(ranges, k) && !returned.contains(&id));
+                    pending.extend(hits.map(|(_, id)| id));
+                }
+            }
+            _ => {
+                for off in 1..=page::max_offset(buf.page()) {
+                    let Some(item) = (unsafe { page::item(buf.page(), off) }) else { continue };
+                    if let Some((id, attrs)) = super::layout::dir_entry(item) {
+                        if f.predicate.matches(attrs) && !returned.contains(&id) {
+                            pending.push(id);
+                        }
+                    }
                 }
             }
         }
@@ -495,10 +506,8 @@ fn exact_pass(state: &mut ScanState, index: pg_sys::Relation) -> bool {
     true
 }
 
-/// What a directory page costs the exact pass, and an element the walk evaluates, in units of
-/// an element the exact pass scores (measured on 1M × 128: a page of ~330 entries to test,
-/// random node reads against node reads in page order).
-const DIR_PAGE_COST: f64 = 3.0;
+/// What an element the walk evaluates costs, in units of an element the exact pass scores
+/// (measured on 1M × 128: random node reads against node reads in page order).
 const WALK_COST: f64 = 1.5;
 
 /// Directory entries collected before they are scored.
@@ -536,9 +545,10 @@ impl ScanState {
             None => {}
         }
         if f.exact.is_some() {
-            let pages = match f.plan.as_ref().and_then(|p| p.picked.as_ref()) {
-                Some(_) => format!("{} directory pages read (sorted by the first attribute column)", f.dir_pages),
-                None => format!("{} directory pages read", f.dir_pages),
+            let pages = match f.plan.as_ref().map(|p| (p.picked.is_some(), &p.keys)) {
+                Some((_, Some((col, _)))) => format!("{} directory pages read (key run of index column {})", f.dir_pages, col + 2),
+                Some((true, None)) => format!("{} directory pages read (sorted by the first attribute column)", f.dir_pages),
+                _ => format!("{} directory pages read", f.dir_pages),
             };
             out.push_str(&format!(", {pages}"));
         }

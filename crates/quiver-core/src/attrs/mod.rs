@@ -18,5 +18,5 @@ mod predicate;
 mod tests;
 
 pub use encode::{decode, encode, Attr, Value};
-pub use order::{pages_to_read, sort_key, text_key, Ranges, NULL_KEY};
+pub use order::{column_keys, in_ranges, pages_to_read, sort_key, text_key, Ranges, NULL_KEY};
 pub use predicate::{Cmp, Predicate, Test};

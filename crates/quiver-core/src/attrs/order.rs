@@ -108,6 +108,60 @@ impl Predicate {
     }
 }
 
+/// The keys a *key run* (a sorted list of (key, entry) pairs for one column, see
+/// [`Predicate::column_ranges`]) holds for value `a`, appended to `out`: a scalar's
+/// [`sort_key`], an array's elements (integers by value, text by [`text_key`]; NULL elements
+/// and empty arrays give none, as no overlap or containment test can pass them).
+pub fn column_keys(a: Attr<'_>, out: &mut Vec<i64>) {
+    match a {
+        Attr::IntArray { elems, .. } => out.extend(Attr::ints(elems)),
+        Attr::TextArray { elems, count, .. } => out.extend(Attr::texts(elems, count).map(text_key)),
+        scalar => out.extend(sort_key(scalar)),
+    }
+}
+
+impl Predicate {
+    /// Ways to narrow column `col` through its key run: each element is a list of key ranges
+    /// such that every passing entry has a key (from [`column_keys`]) in it, so reading only
+    /// the run's records in any one of them finds every passing entry. Empty: no test on the
+    /// column narrows it. Scalar tests intersect into one list; each array test gives its own
+    /// (`&&`: any element of the set; `@>`: each element of the set on its own).
+    pub fn column_ranges(&self, col: usize) -> Vec<Ranges> {
+        let mut scalar: Option<Ranges> = None;
+        let mut out = Vec::new();
+        for (c, t) in self.clauses() {
+            if *c != col {
+                continue;
+            }
+            match t {
+                Test::IntOverlap(v) => out.push(points(v.clone())),
+                Test::TextOverlap(v) => out.push(points(v.iter().map(|t| text_key(t)).collect())),
+                Test::IntContains(v) => out.extend(v.iter().map(|&k| vec![(k, k)])),
+                Test::TextContains(v) => out.extend(v.iter().map(|t| {
+                    let k = text_key(t);
+                    vec![(k, k)]
+                })),
+                t => {
+                    if let Some(r) = test_ranges(t) {
+                        scalar = Some(match scalar {
+                            None => r,
+                            Some(prev) => intersect(&prev, &r),
+                        });
+                    }
+                }
+            }
+        }
+        out.extend(scalar);
+        out
+    }
+}
+
+/// Whether `key` lies in one of `ranges` (sorted, disjoint).
+pub fn in_ranges(ranges: &[(i64, i64)], key: i64) -> bool {
+    let i = ranges.partition_point(|&(_, hi)| hi < key);
+    ranges.get(i).is_some_and(|&(lo, _)| lo <= key)
+}
+
 /// Indexes of the pages of a sorted run (`fences`: each page's first key, ascending) that may
 /// hold keys in `ranges`, ascending.
 pub fn pages_to_read(fences: &[i64], ranges: &[(i64, i64)]) -> Vec<usize> {
@@ -163,6 +217,88 @@ mod tests {
         assert_eq!(pred(vec![(0, Test::IntOverlap(vec![1]))]).key_ranges(), None);
         assert_eq!(pred(vec![(0, Test::TextEq(b"a".to_vec()))]).key_ranges(), Some(vec![(text_key(b"a"), text_key(b"a"))]));
         assert_eq!(pred(vec![(0, Test::Never)]).key_ranges(), Some(vec![]));
+    }
+
+    #[test]
+    fn column_keys_of_values() {
+        let blob = encode(&[
+            Value::Int(4),
+            Value::IntArray(vec![Some(3), None, Some(9)]),
+            Value::TextArray(vec![Some(b"b".to_vec()), Some(b"a".to_vec())]),
+            Value::IntArray(vec![]),
+            Value::Null,
+        ]);
+        let keys = |col| {
+            let mut out = Vec::new();
+            column_keys(decode(&blob, col), &mut out);
+            out
+        };
+        assert_eq!(keys(0), vec![4]);
+        assert_eq!(keys(1), vec![3, 9]);
+        let mut texts = keys(2);
+        texts.sort_unstable();
+        let mut want = vec![text_key(b"a"), text_key(b"b")];
+        want.sort_unstable();
+        assert_eq!(texts, want);
+        assert_eq!(keys(3), Vec::<i64>::new());
+        assert_eq!(keys(4), vec![NULL_KEY]);
+    }
+
+    #[test]
+    fn column_ranges_of_tests() {
+        // scalar tests on one column intersect, other columns are ignored
+        let p = pred(vec![(1, Test::Int(Cmp::Ge, 3)), (1, Test::Int(Cmp::Le, 7)), (0, Test::Int(Cmp::Eq, 1))]);
+        assert_eq!(p.column_ranges(1), vec![vec![(3, 7)]]);
+        assert_eq!(p.column_ranges(2), Vec::<Ranges>::new());
+        // array tests: one alternative per overlap test, one per element of a containment
+        let p = pred(vec![(2, Test::IntOverlap(vec![5, 1])), (2, Test::IntContains(vec![8, 6]))]);
+        assert_eq!(p.column_ranges(2), vec![vec![(1, 1), (5, 5)], vec![(6, 6)], vec![(8, 8)]]);
+        let p = pred(vec![(0, Test::TextContains(vec![b"x".to_vec()]))]);
+        assert_eq!(p.column_ranges(0), vec![vec![(text_key(b"x"), text_key(b"x"))]]);
+        // `<@` passes an empty array: no narrowing
+        assert!(pred(vec![(0, Test::IntContainedBy(vec![1]))]).column_ranges(0).is_empty());
+        assert_eq!(pred(vec![(3, Test::Never)]).column_ranges(3), vec![Vec::<(i64, i64)>::new()]);
+    }
+
+    /// Every entry that passes the predicate has a key in each alternative of its column.
+    #[test]
+    fn column_ranges_cover_passing_entries() {
+        let mut seed = 11u64;
+        let mut next = || {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (seed >> 33) as i64
+        };
+        for _ in 0..2000 {
+            let arr: Vec<Option<i64>> = (0..next() % 4).map(|_| (next() % 5 != 0).then(|| next() % 6)).collect();
+            let blob = encode(&[Value::Int(next() % 8), Value::IntArray(arr)]);
+            let set = |n: &mut dyn FnMut() -> i64| (0..n() % 3 + 1).map(|_| n() % 6).collect::<Vec<_>>();
+            let tests = vec![
+                (0, Test::Int(Cmp::Ge, next() % 8)),
+                (0, Test::IntIn(set(&mut next))),
+                (1, Test::IntOverlap(set(&mut next))),
+                (1, Test::IntContains(set(&mut next))),
+            ];
+            let p = pred(tests.into_iter().filter(|_| next() % 2 == 0).collect());
+            if !p.matches(&blob) {
+                continue;
+            }
+            for col in 0..2 {
+                let mut keys = Vec::new();
+                column_keys(decode(&blob, col), &mut keys);
+                for alt in p.column_ranges(col) {
+                    assert!(keys.iter().any(|&k| in_ranges(&alt, k)), "{p:?} passes {keys:?} outside {alt:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn keys_in_ranges() {
+        let r = [(1, 3), (7, 7), (10, 20)];
+        let got: Vec<i64> = (0..22).filter(|&k| in_ranges(&r, k)).collect();
+        assert_eq!(got, vec![1, 2, 3, 7, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20]);
+        assert!(!in_ranges(&[], 0));
+        assert!(in_ranges(&[(i64::MIN, i64::MAX)], i64::MAX));
     }
 
     #[test]
