@@ -11,42 +11,68 @@ fn args(params: &[&str]) -> Vec<DatumWithOid<'static>> {
     params.iter().map(|p| DatumWithOid::from(p.to_string())).collect()
 }
 
-/// Runs a statement (DDL or DML) with text parameters; returns the rows it processed.
-pub fn run(sql: &str, params: &[&str]) -> usize {
-    let a = args(params);
-    Spi::connect_mut(|c| c.update(sql, None, &a).map(|t| t.len()))
-        .unwrap_or_else(|e| pgrx::error!("quiver: internal statement failed: {e}"))
-}
-
-/// Run `sql` without taking a transaction id (pgrx's mutable SPI takes one, which a hot
-/// standby refuses): for statements that write nothing, such as EXPLAIN and queries on a
-/// standby (where one that writes fails with PostgreSQL's own error). Returns the first
-/// column of every row as text (NULLs skipped) when `rows`, else nothing.
-pub fn run_without_xid(sql: &str, rows: bool) -> Vec<String> {
-    let Ok(c) = std::ffi::CString::new(sql) else {
-        crate::error::raise_code(PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE, "query text contains a NUL byte")
+/// Runs `sql` with `params` ($1, $2, ...) through SPI as a statement that may write, without
+/// asking for a transaction id first. (pgrx's mutable SPI asks for one: every search would
+/// then consume a transaction id and write a commit record, and none could run on a hot
+/// standby. PostgreSQL assigns one itself when a statement writes.) Each run sees the effects
+/// of the statements before it. `each` gets the first column of every row the statement
+/// returns (datum and type, valid until this returns); returns the rows processed.
+fn execute(sql: &str, params: &[DatumWithOid<'_>], mut each: impl FnMut(pg_sys::Datum, pg_sys::Oid)) -> usize {
+    let Ok(query) = std::ffi::CString::new(sql) else {
+        pgrx::error!("quiver: internal statement contains a NUL byte")
     };
-    let mut out = Vec::new();
+    let mut types: Vec<pg_sys::Oid> = params.iter().map(|p| p.oid()).collect();
+    let mut values: Vec<pg_sys::Datum> = Vec::with_capacity(params.len());
+    let mut nulls: Vec<std::ffi::c_char> = Vec::with_capacity(params.len());
+    for p in params {
+        match p.datum() {
+            Some(d) => {
+                values.push(d.sans_lifetime());
+                nulls.push(b' ' as std::ffi::c_char);
+            }
+            None => {
+                values.push(pg_sys::Datum::from(0usize));
+                nulls.push(b'n' as std::ffi::c_char);
+            }
+        }
+    }
     unsafe {
-        if pg_sys::SPI_connect() < 0 {
+        if pg_sys::SPI_connect() != pg_sys::SPI_OK_CONNECT as i32 {
             pgrx::error!("quiver: SPI_connect failed");
         }
-        let rc = pg_sys::SPI_execute(c.as_ptr(), false, 0);
+        let rc = pg_sys::SPI_execute_with_args(
+            query.as_ptr(),
+            params.len() as i32,
+            types.as_mut_ptr(),
+            values.as_mut_ptr(),
+            nulls.as_ptr(),
+            false,
+            0,
+        );
         if rc < 0 {
-            pgrx::error!("quiver: internal statement failed: SPI code {rc}");
+            pg_sys::SPI_finish();
+            pgrx::error!("quiver: internal statement failed (SPI code {rc})");
         }
+        let processed = pg_sys::SPI_processed as usize;
         let table = pg_sys::SPI_tuptable;
-        if rows && !table.is_null() && (*(*table).tupdesc).natts >= 1 {
-            for i in 0..pg_sys::SPI_processed as usize {
-                let v = pg_sys::SPI_getvalue(*(*table).vals.add(i), (*table).tupdesc, 1);
-                if !v.is_null() {
-                    out.push(std::ffi::CStr::from_ptr(v).to_string_lossy().into_owned());
+        if !table.is_null() && !(*table).tupdesc.is_null() && (*(*table).tupdesc).natts >= 1 {
+            let typoid = pg_sys::SPI_gettypeid((*table).tupdesc, 1);
+            for i in 0..processed {
+                let mut isnull = false;
+                let d = pg_sys::SPI_getbinval(*(*table).vals.add(i), (*table).tupdesc, 1, &mut isnull);
+                if !isnull {
+                    each(d, typoid);
                 }
             }
         }
         pg_sys::SPI_finish();
+        processed
     }
-    out
+}
+
+/// Runs a statement (DDL or DML) with text parameters; returns the rows it processed.
+pub fn run(sql: &str, params: &[&str]) -> usize {
+    execute(sql, &args(params), |_, _| {})
 }
 
 /// What results are called in errors about their values.
@@ -54,21 +80,9 @@ const RESULT: &str = "data read from the database";
 
 /// First column of every non-NULL row, read by `read(datum, type)`.
 fn column<T>(sql: &str, params: &[DatumWithOid<'_>], read: impl Fn(pg_sys::Datum, pg_sys::Oid) -> T) -> Vec<T> {
-    Spi::connect_mut(|c| {
-        let mut t = c.update(sql, None, params)?;
-        let mut out = Vec::with_capacity(t.len());
-        if t.is_empty() {
-            return Ok(out);
-        }
-        let typoid = t.column_type_oid(1)?.value();
-        while t.next().is_some() {
-            if let Some(d) = t.get_datum_by_ordinal(1)? {
-                out.push(read(d, typoid));
-            }
-        }
-        Ok::<_, pgrx::spi::SpiError>(out)
-    })
-    .unwrap_or_else(|e| pgrx::error!("quiver: internal query failed: {e}"))
+    let mut out = Vec::new();
+    execute(sql, params, |d, t| out.push(read(d, t)));
+    out
 }
 
 /// Reads a jsonb result.

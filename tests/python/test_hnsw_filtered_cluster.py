@@ -154,6 +154,9 @@ def test_replica_and_promotion_with_a_multi_column_index(clusters):
         with conn.cursor() as cur:
             cur.executemany("INSERT INTO u VALUES (%s, %s::vector, %s, %s, %s)", [row(rng, i) for i in range(1, 301)])
         conn.execute("CREATE INDEX u_idx ON u USING hnsw (v vector_l2_ops, tenant, labels, cat)")
+        # a collection, searched on the standby below
+        conn.execute("SELECT quiver.create_collection('rc', dimension => 3)")
+        conn.execute("""SELECT quiver.insert('rc', '[{"vector": [1, 0, 0], "tag": "a"}, {"vector": [0, 1, 0], "tag": "b"}]')""")
         lsn = conn.execute("SELECT pg_current_wal_lsn()").fetchone()[0]
     with replica.connect() as rconn:
         wait_until(lambda: lsn_caught_up(rconn, lsn), 60, interval=0.2, what=f"replay up to {lsn}")
@@ -162,6 +165,10 @@ def test_replica_and_promotion_with_a_multi_column_index(clusters):
         for q in (random_vec(rng, 8), random_vec(rng, 8)):
             check_filters(rconn, q, key_runs=True)
         assert rconn.execute("SELECT count(*) FROM quiver.index_check('idx2')").fetchone()[0] == 0
+        # the collection API reads on a standby (it takes no transaction id)
+        got = rconn.execute("""SELECT entity->>'tag' FROM quiver.search('rc', '[0, 1, 0]', filter => 'tag == "b"', output_fields => '{tag}')""").fetchall()
+        assert [r[0] for r in got] == ["b"], got
+        assert rconn.execute("SELECT count(*) FROM quiver.query('rc', filter => 'id > 0')").fetchone()[0] == 2
 
     # promotion: the unlogged table starts empty from its init fork; its index takes rows
     run([PG_BIN / "pg_ctl", "-D", replica.datadir, "-w", "-t", "60", "promote"], as_postgres=True)

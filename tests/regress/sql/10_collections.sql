@@ -28,6 +28,17 @@ SELECT query_index, id FROM quiver.search('docs', '[[0, 1, 0], [0, 0, 1]]', "lim
 SELECT id FROM quiver.search('docs', '[1, 0, 0]', filter => 'color == "blue"');
 -- plain SQL sees the same rows
 SELECT id, vector, "$meta", "$partition" FROM docs ORDER BY id;
+-- reading takes no transaction id (each would otherwise write a commit record, and a hot
+-- standby refuses them); writing does
+BEGIN;
+SELECT count(*) FROM quiver.search('docs', '[1, 0, 0]', filter => 'color == "blue"');
+SELECT count(*) FROM quiver.query('docs', filter => 'size > 2');
+SELECT count(*) FROM quiver.get('docs', '[1, 4]');
+SELECT count(*) FROM quiver.explain_scan('SELECT 1');
+SELECT txid_current_if_assigned() IS NULL AS no_transaction_id;
+SELECT quiver.upsert('docs', '[{"id": 1, "vector": [1, 0, 0], "color": "red"}]');
+SELECT txid_current_if_assigned() IS NOT NULL AS transaction_id_once_written;
+ROLLBACK;
 
 -- errors: names, arguments, duplicates
 SELECT err($$SELECT quiver.create_collection('docs', dimension => 3)$$);
