@@ -161,7 +161,7 @@ impl SortedRun {
 
     /// The key run of attribute column `col`, if the build wrote one.
     pub fn key_run(m: &Meta, col: usize) -> Option<SortedRun> {
-        m.key_runs.get(col).copied().filter(|r| r.pages > 0 && r.fence_first != 0)
+        m.key_runs.get(col).copied().filter(SortedRun::has_fences)
     }
 
     /// Whether it has fence pages (its pages are in key order).
