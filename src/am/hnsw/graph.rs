@@ -202,16 +202,33 @@ impl Graph for DiskGraph {
     /// that the memory latency of a batch of scattered nodes overlaps instead of adding up:
     /// first each page's header and line pointers and its buffer header, then each node item.
     fn prefetch(&self, nodes: &[NodeId]) {
-        const PAGE_HEADER: usize = std::mem::size_of::<pg_sys::PageHeaderData>();
-        const ITEM_ID: usize = std::mem::size_of::<pg_sys::ItemIdData>();
-        let line_pointer = |page: *const u8, id: NodeId| {
-            page.wrapping_add(PAGE_HEADER + (usize::from(node_off(id)).max(1) - 1) * ITEM_ID)
-        };
+        self.prefetch_pages(nodes);
+        self.prefetch_items(nodes);
+    }
+}
+
+const PAGE_HEADER: usize = std::mem::size_of::<pg_sys::PageHeaderData>();
+const ITEM_ID: usize = std::mem::size_of::<pg_sys::ItemIdData>();
+
+/// Where node `id`'s line pointer is on its page.
+fn line_pointer(page: *const u8, id: NodeId) -> *const u8 {
+    page.wrapping_add(PAGE_HEADER + (usize::from(node_off(id)).max(1) - 1) * ITEM_ID)
+}
+
+impl DiskGraph {
+    /// The first half of [`Graph::prefetch`]: the buffer headers of `nodes`' pages and their
+    /// line pointers (a pass over many nodes issues this some steps before the second half).
+    pub fn prefetch_pages(&self, nodes: &[NodeId]) {
         for &id in nodes {
             if let Some(page) = self.recent.prefetch_block(node_blk(id)) {
                 prefetch_ptr(line_pointer(page, id), ITEM_ID);
             }
         }
+    }
+
+    /// The second half of [`Graph::prefetch`]: the node items, found through their line
+    /// pointers.
+    pub fn prefetch_items(&self, nodes: &[NodeId]) {
         for &id in nodes {
             if let Some(page) = self.recent.probable_page(node_blk(id)) {
                 let lp = line_pointer(page, id);

@@ -31,7 +31,7 @@ use crate::am::common::payload::{self, Detoaster};
 use crate::am::common::scan as common_scan;
 use pgrx::prelude::*;
 use quiver_core::attrs::{in_ranges, Predicate};
-use quiver_core::hnsw::{expected_filtered_visits, search, Candidate, Closest, FilteredSearch, HashVisited, IdBuildHasher, IterativeSearch};
+use quiver_core::hnsw::{expected_filtered_visits, search, Candidate, Closest, FilteredSearch, HashVisited, IdBuildHasher, IterativeSearch, Ranked};
 use std::collections::{HashSet, VecDeque};
 
 /// Which elements a sweep over the pages returns.
@@ -56,6 +56,8 @@ struct Filtered {
     /// The exact pass runs in rounds, each keeping the closest passing rows that fit in the
     /// scan's memory ([`Closest`]): where the last round stopped, while rows remain.
     exact_after: Option<Candidate>,
+    /// The exact pass's round being returned (put in order as it is taken).
+    ranked: Option<Ranked>,
     /// Elements the walks dropped so far evaluated, and how many passed.
     walked: (usize, usize),
     /// The exact pass's directory entries that passed (once it ran).
@@ -177,6 +179,7 @@ pub unsafe extern "C-unwind" fn amrescan(
                 returned: HashSet::default(),
                 walk_done: false,
                 exact_after: None,
+                ranked: None,
                 walked: (0, 0),
                 exact: None,
                 plan: None,
@@ -344,7 +347,7 @@ fn next_filtered_rows(state: &mut ScanState, index: pg_sys::Relation) -> bool {
         state.phase = Phase::Done;
         return true;
     };
-    if let Some(c) = state.batch.pop_front() {
+    if let Some(c) = state.batch.pop_front().or_else(|| f.ranked.as_mut().and_then(Iterator::next)) {
         let Some(info) = graph.info(c.id) else { return true };
         if info.deleted || info.outside || !f.returned.insert(c.id) {
             return true;
@@ -456,7 +459,17 @@ fn exact_pass(state: &mut ScanState, index: pg_sys::Relation) -> bool {
         // node pages in block order (ids sort by block, then offset)
         ids.sort_unstable();
         ids.dedup();
-        for &id in ids.iter() {
+        // (roughly halves the time per node on 1M × 128, all pages in shared buffers)
+        graph.prefetch_pages(&ids[..ids.len().min(2 * PREFETCH_AHEAD)]);
+        graph.prefetch_items(&ids[..ids.len().min(PREFETCH_AHEAD)]);
+        for (i, &id) in ids.iter().enumerate() {
+            // the nodes a few steps ahead are on their way to the CPU cache meanwhile: the
+            // pages two steps ahead, the items of those one step ahead
+            if i % PREFETCH_AHEAD == 0 {
+                let ahead = |k: usize| ids.get(i + k * PREFETCH_AHEAD..ids.len().min(i + (k + 1) * PREFETCH_AHEAD)).unwrap_or(&[]);
+                graph.prefetch_pages(ahead(2));
+                graph.prefetch_items(ahead(1));
+            }
             // the node itself decides (a directory entry may name a node freed or reused since)
             if let (d, true) = graph.distance_filtered(id, query, &f.predicate) {
                 scored += 1;
@@ -500,7 +513,7 @@ fn exact_pass(state: &mut ScanState, index: pg_sys::Relation) -> bool {
     score(&mut pending, &mut best);
     // (a row met twice, through a stale directory entry and a live one, comes out once)
     let (found, next) = best.finish();
-    state.batch.extend(found);
+    f.ranked = Some(found);
     f.exact = Some(f.exact.unwrap_or(0) + scored);
     f.exact_after = next;
     true
@@ -509,6 +522,9 @@ fn exact_pass(state: &mut ScanState, index: pg_sys::Relation) -> bool {
 /// What an element the walk evaluates costs, in units of an element the exact pass scores
 /// (measured on 1M × 128: random node reads against node reads in page order).
 const WALK_COST: f64 = 1.5;
+
+/// How far ahead of the node it scores the exact pass prefetches nodes (in nodes).
+const PREFETCH_AHEAD: usize = 8;
 
 /// Directory entries collected before they are scored.
 const EXACT_CHUNK: usize = 4096;

@@ -1,14 +1,14 @@
 //! The closest candidates of an exhaustive pass, in rounds of bounded size: each round keeps
 //! the `cap` closest candidates that come after where the previous round stopped, so a pass
 //! over any number of rows returns all of them in order with memory for `cap` at a time.
+//!
+//! A round costs linear time to collect, and its candidates are put in order only as they are
+//! taken ([`Ranked`]): a scan under a small LIMIT sorts a few dozen of them, not all.
 
-use std::collections::BinaryHeap;
-
-use super::search::{keyed, sorted, Far};
 use super::Candidate;
 
 pub struct Closest {
-    heap: BinaryHeap<Far>,
+    kept: Vec<Candidate>,
     cap: usize,
     after: Option<Candidate>,
     left_out: bool,
@@ -18,7 +18,7 @@ impl Closest {
     /// A round keeping at most `cap` (at least 1) candidates ordered after `after` (by
     /// [`Candidate::total_cmp`]; `None`: from the start).
     pub fn new(cap: usize, after: Option<Candidate>) -> Closest {
-        Closest { heap: BinaryHeap::new(), cap: cap.max(1), after, left_out: false }
+        Closest { kept: Vec::new(), cap: cap.max(1), after, left_out: false }
     }
 
     /// Offer a scored candidate.
@@ -26,20 +26,78 @@ impl Closest {
         if self.after.is_some_and(|a| c.total_cmp(&a).is_le()) {
             return;
         }
-        self.heap.push(Far(keyed(c, None)));
-        if self.heap.len() > self.cap {
-            self.heap.pop();
+        self.kept.push(c);
+        // (memory for twice the cap: trimming back to the cap then costs linear time per cap
+        // candidates offered)
+        if self.kept.len() >= self.cap.saturating_mul(2) {
+            self.trim();
+        }
+    }
+
+    /// Keep the `cap` closest.
+    fn trim(&mut self) {
+        if self.kept.len() > self.cap {
+            self.kept.select_nth_unstable_by(self.cap - 1, Candidate::total_cmp);
+            self.kept.truncate(self.cap);
             self.left_out = true;
         }
     }
 
-    /// The round's candidates in order (a candidate offered twice comes out once), and where
-    /// the next round starts when some were left out (`None`: the pass is complete).
-    pub fn finish(self) -> (Vec<Candidate>, Option<Candidate>) {
-        let mut out = sorted(self.heap);
-        out.dedup_by(|a, b| a.total_cmp(b).is_eq());
-        let next = if self.left_out { out.last().copied() } else { None };
-        (out, next)
+    /// The round's candidates, taken in order (a candidate offered twice comes out once), and
+    /// where the next round starts when some were left out (`None`: the pass is complete).
+    pub fn finish(mut self) -> (Ranked, Option<Candidate>) {
+        self.trim();
+        let next = if self.left_out { self.kept.iter().copied().max_by(Candidate::total_cmp) } else { None };
+        (Ranked { rest: self.kept, pos: 0, ordered: 0, last: None }, next)
+    }
+}
+
+/// Candidates handed out in order, sorted a growing chunk at a time.
+pub struct Ranked {
+    rest: Vec<Candidate>,
+    /// Next to hand out.
+    pos: usize,
+    /// `rest[pos..ordered]` is sorted, and nothing after it comes before it.
+    ordered: usize,
+    last: Option<Candidate>,
+}
+
+/// The first chunk a [`Ranked`] sorts; each next one is twice the last.
+const FIRST_CHUNK: usize = 32;
+
+impl Ranked {
+    /// Candidates not handed out yet (with any duplicates).
+    pub fn remaining(&self) -> usize {
+        self.rest.len() - self.pos
+    }
+}
+
+impl Iterator for Ranked {
+    type Item = Candidate;
+
+    fn next(&mut self) -> Option<Candidate> {
+        loop {
+            if self.pos == self.ordered {
+                let tail = &mut self.rest[self.pos..];
+                if tail.is_empty() {
+                    return None;
+                }
+                let chunk = (self.pos.max(FIRST_CHUNK / 2) * 2).min(tail.len());
+                if chunk < tail.len() {
+                    tail.select_nth_unstable_by(chunk - 1, Candidate::total_cmp);
+                }
+                tail[..chunk].sort_unstable_by(Candidate::total_cmp);
+                self.ordered = self.pos + chunk;
+            }
+            let c = self.rest[self.pos];
+            self.pos += 1;
+            // duplicates are equal, so they come out next to each other
+            if self.last.is_some_and(|l| l.total_cmp(&c).is_eq()) {
+                continue;
+            }
+            self.last = Some(c);
+            return Some(c);
+        }
     }
 }
 
@@ -71,5 +129,33 @@ mod tests {
         assert_eq!(rounds, 1001_usize.div_ceil(64));
         assert_eq!(got.len(), all.len());
         assert!(got.iter().zip(&all).all(|(a, b)| a.total_cmp(b).is_eq()));
+    }
+
+    #[test]
+    fn one_round_comes_out_in_order_however_far_it_is_taken() {
+        // every candidate offered three times, in scrambled order, many equal distances
+        let all: Vec<Candidate> = (0..5000u64).map(|i| Candidate::new(((i * 7919) % 997) as f32 / 7.0, i)).collect();
+        let mut round = Closest::new(1 << 20, None);
+        for k in 0..3u64 {
+            (0..5000u64).map(|i| all[((i * 4999 + k * 13) % 5000) as usize]).for_each(|c| round.offer(c));
+        }
+        let (ranked, next) = round.finish();
+        assert!(next.is_none());
+        assert_eq!(ranked.remaining(), 15000);
+        let mut want = all.clone();
+        want.sort_by(Candidate::total_cmp);
+        for take in [0, 1, 10, 31, 32, 33, 100, 5000] {
+            let (ranked, _) = {
+                let mut r = Closest::new(1 << 20, None);
+                all.iter().chain(&all).for_each(|&c| r.offer(c));
+                r.finish()
+            };
+            let got: Vec<Candidate> = ranked.take(take).collect();
+            assert_eq!(got.len(), take);
+            assert!(got.iter().zip(&want).all(|(a, b)| a.total_cmp(b).is_eq()), "first {take}");
+        }
+        let got: Vec<Candidate> = ranked.collect();
+        assert_eq!(got.len(), 5000);
+        assert!(got.iter().zip(&want).all(|(a, b)| a.total_cmp(b).is_eq()));
     }
 }

@@ -38,7 +38,7 @@ mod visits;
 use std::cmp::Ordering;
 
 pub use build::{build_parallel, build_parallel_with, build_parallel_with_prefetch, link_bytes_per_node, BuildError, BuildFns, MemGraph};
-pub use closest::Closest;
+pub use closest::{Closest, Ranked};
 pub use filtered::FilteredSearch;
 pub use iterative::IterativeSearch;
 pub use merge::merge_list;
