@@ -451,7 +451,7 @@ fn exact_pass(state: &mut ScanState, index: pg_sys::Relation) -> bool {
     };
     f.walk_done = true;
     let mem_limit = unsafe { pg_sys::work_mem } as f64 * 1024.0 * SCAN_MEM_MULTIPLIER.get();
-    // a heap entry takes about 24 bytes, twice that with its growth
+    // a kept candidate takes 16 bytes, and a round keeps up to twice its cap (see `Closest`)
     let cap = ((mem_limit / 48.0) as usize).max(EF_SEARCH.get().max(1) as usize);
     let mut best = Closest::new(cap, f.exact_after.take());
     let mut scored = 0usize;
@@ -466,7 +466,10 @@ fn exact_pass(state: &mut ScanState, index: pg_sys::Relation) -> bool {
             // the nodes a few steps ahead are on their way to the CPU cache meanwhile: the
             // pages two steps ahead, the items of those one step ahead
             if i % PREFETCH_AHEAD == 0 {
-                let ahead = |k: usize| ids.get(i + k * PREFETCH_AHEAD..ids.len().min(i + (k + 1) * PREFETCH_AHEAD)).unwrap_or(&[]);
+                let ahead = |k: usize| {
+                    let from = (i + k * PREFETCH_AHEAD).min(ids.len());
+                    &ids[from..(from + PREFETCH_AHEAD).min(ids.len())]
+                };
                 graph.prefetch_pages(ahead(2));
                 graph.prefetch_items(ahead(1));
             }

@@ -26,10 +26,15 @@ impl Closest {
         if self.after.is_some_and(|a| c.total_cmp(&a).is_le()) {
             return;
         }
+        // (memory for twice the cap, never more: trimming back to the cap then costs linear
+        // time per cap candidates offered)
+        let room = self.cap.saturating_mul(2);
+        if self.kept.len() == self.kept.capacity() {
+            let grown = self.kept.capacity().saturating_mul(2).max(FIRST_CHUNK).min(room);
+            self.kept.reserve_exact(grown - self.kept.len());
+        }
         self.kept.push(c);
-        // (memory for twice the cap: trimming back to the cap then costs linear time per cap
-        // candidates offered)
-        if self.kept.len() >= self.cap.saturating_mul(2) {
+        if self.kept.len() >= room {
             self.trim();
         }
     }
@@ -62,12 +67,13 @@ pub struct Ranked {
     last: Option<Candidate>,
 }
 
-/// The first chunk a [`Ranked`] sorts; each next one is twice the last.
+/// The first chunk a [`Ranked`] sorts; each next one is twice as long as all before it.
 const FIRST_CHUNK: usize = 32;
 
 impl Ranked {
     /// Candidates not handed out yet (with any duplicates).
-    pub fn remaining(&self) -> usize {
+    #[cfg(test)]
+    fn remaining(&self) -> usize {
         self.rest.len() - self.pos
     }
 }
@@ -129,6 +135,22 @@ mod tests {
         assert_eq!(rounds, 1001_usize.div_ceil(64));
         assert_eq!(got.len(), all.len());
         assert!(got.iter().zip(&all).all(|(a, b)| a.total_cmp(b).is_eq()));
+    }
+
+    #[test]
+    fn a_round_never_holds_more_than_twice_its_cap() {
+        for cap in [1usize, 5, 100, 1000] {
+            let mut round = Closest::new(cap, None);
+            for i in 0..20_000u64 {
+                round.offer(Candidate::new(((i * 7919) % 10007) as f32, i));
+                assert!(round.kept.capacity() <= (2 * cap).max(1), "cap {cap}: {}", round.kept.capacity());
+            }
+            let (ranked, next) = round.finish();
+            assert!(next.is_some());
+            let got: Vec<Candidate> = ranked.collect();
+            assert_eq!(got.len(), cap);
+            assert!(got.windows(2).all(|w| w[0].total_cmp(&w[1]).is_lt()));
+        }
     }
 
     #[test]
