@@ -27,6 +27,7 @@ PG := $(shell $(PG_CONFIG) --version 2>/dev/null | sed -n 's/^PostgreSQL \([0-9]
 endif
 export PG_CONFIG
 PG_BINDIR  = $(shell $(PG_CONFIG) --bindir 2>/dev/null)
+PG_EXTDIR  = $(shell $(PG_CONFIG) --sharedir 2>/dev/null)/extension
 PG_REGRESS = $(shell $(PG_CONFIG) --pkglibdir 2>/dev/null)/pgxs/src/test/regress/pg_regress
 # cargo-pgrx's configuration (which pg_config serves each version), written by scripts/setup.sh.
 export PGRX_HOME := $(CURDIR)/target/pgrx-home
@@ -43,7 +44,7 @@ PSQL_RUN   = $(PG_BINDIR)/psql -X -h 127.0.0.1 -p $(RUN_PORT) -U postgres
 PSQL_TEST  = $(PG_BINDIR)/psql -X -q -h 127.0.0.1 -p $(TEST_PORT) -U postgres
 VENV       = $(CURDIR)/target/venv
 
-.PHONY: setup check install run stop test test-server test-core test-pgrx test-sql test-clients test-cluster bench clean
+.PHONY: setup check install install-vector-alias run stop test test-server test-core test-pgrx test-sql test-clients test-cluster bench clean
 
 setup:
 	@PG="$(PG)" PG_FETCH="$(PG_FETCH)" scripts/setup.sh
@@ -55,6 +56,13 @@ check: setup
 install: setup
 	@if [ "$(PG_FETCH)" = 17 ]; then echo "PostgreSQL 17: only its headers are fetched (no server); make check PG=17 compiles quiver for it, PG_CONFIG=... installs into a 17 server" >&2; exit 1; fi
 	cargo pgrx install --release --pg-config $(PG_CONFIG) $(if $(SUDO),--sudo,)
+	@if grep -qs "^# quiver-alias" "$(PG_EXTDIR)/vector.control"; then $(SUDO) scripts/vector-alias.sh "$(PG_EXTDIR)"; fi
+
+# quiver under pgvector's extension name too ("vector"), for a server where quiver replaces
+# pgvector: pgvector dumps and CREATE EXTENSION IF NOT EXISTS vector work (README: Coming from
+# pgvector). Refuses to overwrite pgvector's files unless FORCE=1.
+install-vector-alias: install
+	$(SUDO) env FORCE=$(FORCE) scripts/vector-alias.sh "$(PG_EXTDIR)"
 
 run: install
 	@PGPORT=$(RUN_PORT) scripts/pg.sh start

@@ -3,6 +3,35 @@
 -- every function is implemented in quiver's Rust code (symbols end in _wrapper).
 
 
+-- <quiver-guard> A database holds one provider of pgvector's names. (The "vector" extension that
+-- scripts/vector-alias.sh writes embeds this script without this block.)
+DO $guard$
+DECLARE
+    input_library text;
+BEGIN
+    SELECT p.probin INTO input_library
+    FROM pg_catalog.pg_extension e
+    JOIN pg_catalog.pg_depend d ON d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass
+        AND d.refobjid = e.oid AND d.deptype = 'e' AND d.classid = 'pg_catalog.pg_type'::pg_catalog.regclass
+    JOIN pg_catalog.pg_type t ON t.oid = d.objid AND t.typname = 'vector'
+    JOIN pg_catalog.pg_proc p ON p.oid = t.typinput
+    WHERE e.extname = 'vector';
+    IF NOT FOUND THEN
+        RETURN;
+    ELSIF input_library LIKE '%quiver%' THEN
+        RAISE EXCEPTION USING ERRCODE = 'duplicate_object',
+            MESSAGE = 'quiver is already installed in this database as extension "vector"',
+            HINT = 'Extension "vector" is quiver under pgvector''s extension name: use it as it is.';
+    ELSE
+        RAISE EXCEPTION USING ERRCODE = 'duplicate_object',
+            MESSAGE = 'extension "vector" (pgvector) is installed in this database',
+            DETAIL = 'quiver defines the same types, functions, operators and index methods as pgvector.',
+            HINT = 'Install quiver in another database and restore a dump of this one there (see "Coming from pgvector" in quiver''s README).';
+    END IF;
+END
+$guard$;
+-- </quiver-guard>
+
 -- ===== vector =====
 CREATE TYPE vector;
 CREATE FUNCTION vector_in(cstring, oid, integer) RETURNS vector
@@ -68,7 +97,7 @@ CREATE FUNCTION array_to_vector(real[], integer, boolean) RETURNS vector
 CREATE FUNCTION array_to_vector(double precision[], integer, boolean) RETURNS vector
     AS 'MODULE_PATHNAME', 'array_float8_to_vector_wrapper' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION array_to_vector(numeric[], integer, boolean) RETURNS vector
-    AS $$ SELECT array_to_vector($1::double precision[], $2, $3) $$ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'array_numeric_to_vector_wrapper' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION vector_to_float4(vector, integer, boolean) RETURNS real[]
     AS 'MODULE_PATHNAME', 'vector_to_float4_wrapper' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION array_to_halfvec(integer[], integer, boolean) RETURNS halfvec
@@ -78,7 +107,7 @@ CREATE FUNCTION array_to_halfvec(real[], integer, boolean) RETURNS halfvec
 CREATE FUNCTION array_to_halfvec(double precision[], integer, boolean) RETURNS halfvec
     AS 'MODULE_PATHNAME', 'array_float8_to_halfvec_wrapper' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION array_to_halfvec(numeric[], integer, boolean) RETURNS halfvec
-    AS $$ SELECT array_to_halfvec($1::double precision[], $2, $3) $$ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'array_numeric_to_halfvec_wrapper' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION halfvec_to_float4(halfvec, integer, boolean) RETURNS real[]
     AS 'MODULE_PATHNAME', 'halfvec_to_float4_wrapper' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION halfvec_to_vector(halfvec, integer, boolean) RETURNS vector
@@ -100,7 +129,7 @@ CREATE FUNCTION array_to_sparsevec(real[], integer, boolean) RETURNS sparsevec
 CREATE FUNCTION array_to_sparsevec(double precision[], integer, boolean) RETURNS sparsevec
     AS 'MODULE_PATHNAME', 'array_float8_to_sparsevec_wrapper' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION array_to_sparsevec(numeric[], integer, boolean) RETURNS sparsevec
-    AS $$ SELECT array_to_sparsevec($1::double precision[], $2, $3) $$ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'array_numeric_to_sparsevec_wrapper' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE CAST (vector AS vector) WITH FUNCTION vector(vector, integer, boolean) AS IMPLICIT;
 CREATE CAST (halfvec AS halfvec) WITH FUNCTION halfvec(halfvec, integer, boolean) AS IMPLICIT;
 CREATE CAST (sparsevec AS sparsevec) WITH FUNCTION sparsevec(sparsevec, integer, boolean) AS IMPLICIT;

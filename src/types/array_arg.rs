@@ -31,6 +31,11 @@ impl ArrayElem for f64 {
 #[derive(Clone, Copy)]
 pub struct CStringElem;
 
+/// Marker for `numeric[]`: its elements are converted to `double precision` before use
+/// ([`ArrayArg::to_float8`]).
+#[derive(Clone, Copy)]
+pub struct NumericElem;
+
 /// A detoasted array argument whose elements are `T`.
 pub struct ArrayArg<T> {
     ptr: *mut pg_sys::ArrayType,
@@ -104,6 +109,55 @@ impl<T: ArrayElem> ArrayArg<T> {
     }
 }
 
+impl ArrayArg<NumericElem> {
+    /// The array as a `double precision[]` of the same shape, each element converted as the
+    /// `numeric` to `double precision` cast converts it (22003 when out of range). Raises if
+    /// an element is NULL or the array is not `numeric[]`.
+    pub fn to_float8(&self) -> ArrayArg<f64> {
+        if self.has_nulls() {
+            raise_code(PgSqlErrorCode::ERRCODE_NULL_VALUE_NOT_ALLOWED, "array must not contain nulls");
+        }
+        if unsafe { (*self.ptr).elemtype } != pg_sys::NUMERICOID {
+            raise_code(PgSqlErrorCode::ERRCODE_DATA_EXCEPTION, "unsupported array type");
+        }
+        unsafe {
+            let mut elems: *mut pg_sys::Datum = std::ptr::null_mut();
+            let mut count = 0i32;
+            pg_sys::deconstruct_array(
+                self.ptr,
+                pg_sys::NUMERICOID,
+                -1,
+                false,
+                pg_sys::TYPALIGN_INT as std::ffi::c_char,
+                &mut elems,
+                std::ptr::null_mut(),
+                &mut count,
+            );
+            let mut floats: Vec<pg_sys::Datum> = (0..count.max(0) as usize)
+                .map(|i| {
+                    let x: Option<f64> = pgrx::fcinfo::direct_function_call(pg_sys::numeric_float8, &[Some(*elems.add(i))]);
+                    pg_sys::Datum::from(x.unwrap_or(0.0).to_bits())
+                })
+                .collect();
+            let ndim = self.ndim() as i32;
+            let dims = self.dims().as_ptr() as *mut i32;
+            let lbounds = dims.add(self.ndim());
+            let ptr = pg_sys::construct_md_array(
+                floats.as_mut_ptr(),
+                std::ptr::null_mut(),
+                ndim,
+                dims,
+                lbounds,
+                pg_sys::FLOAT8OID,
+                8,
+                true,
+                pg_sys::TYPALIGN_DOUBLE as std::ffi::c_char,
+            );
+            ArrayArg { ptr, _elem: PhantomData }
+        }
+    }
+}
+
 impl<T> pgrx::datum::FromDatum for ArrayArg<T> {
     unsafe fn from_polymorphic_datum(datum: pg_sys::Datum, is_null: bool, _typoid: pg_sys::Oid) -> Option<Self> {
         if is_null || datum.is_null() {
@@ -128,4 +182,5 @@ unsafe impl<'fcx, T> pgrx::callconv::ArgAbi<'fcx> for ArrayArg<T> {
 pgrx::impl_sql_translatable!(ArrayArg<i32>, arg_only = "integer[]");
 pgrx::impl_sql_translatable!(ArrayArg<f32>, arg_only = "real[]");
 pgrx::impl_sql_translatable!(ArrayArg<f64>, arg_only = "double precision[]");
+pgrx::impl_sql_translatable!(ArrayArg<NumericElem>, arg_only = "numeric[]");
 pgrx::impl_sql_translatable!(ArrayArg<CStringElem>, arg_only = "cstring[]");

@@ -1,6 +1,6 @@
 //! Casts between arrays, vector, halfvec and sparsevec.
 
-use super::array_arg::{ArrayArg, ArrayElem};
+use super::array_arg::{ArrayArg, ArrayElem, NumericElem};
 use super::dense::{Dense, Element, HalfVec, Vector};
 use super::sparse::Sparse;
 use crate::error::{raise, raise_code, OrRaise};
@@ -120,6 +120,15 @@ fn too_many_nonzeros() -> Error {
     )
 }
 
+/// A `numeric[]` argument as `double precision[]`, after the shape check that comes first in
+/// pgvector's order ("array must be 1-D").
+fn numeric_as_float8(arr: &ArrayArg<NumericElem>) -> ArrayArg<f64> {
+    if arr.ndim() > 1 {
+        raise(Error::data("array must be 1-D"));
+    }
+    arr.to_float8()
+}
+
 // ---- arrays -> vector ----
 
 #[pg_extern(immutable, strict, parallel_safe, sql = false)]
@@ -135,6 +144,11 @@ fn array_float4_to_vector(arr: ArrayArg<f32>, typmod: i32, _explicit: bool) -> V
 #[pg_extern(immutable, strict, parallel_safe, sql = false)]
 fn array_float8_to_vector(arr: ArrayArg<f64>, typmod: i32, _explicit: bool) -> Vector {
     dense_from_array(arr, typmod)
+}
+
+#[pg_extern(immutable, strict, parallel_safe, sql = false)]
+fn array_numeric_to_vector(arr: ArrayArg<NumericElem>, typmod: i32, _explicit: bool) -> Vector {
+    dense_from_array(numeric_as_float8(&arr), typmod)
 }
 
 // ---- arrays -> halfvec ----
@@ -154,6 +168,11 @@ fn array_float8_to_halfvec(arr: ArrayArg<f64>, typmod: i32, _explicit: bool) -> 
     dense_from_array(arr, typmod)
 }
 
+#[pg_extern(immutable, strict, parallel_safe, sql = false)]
+fn array_numeric_to_halfvec(arr: ArrayArg<NumericElem>, typmod: i32, _explicit: bool) -> HalfVec {
+    dense_from_array(numeric_as_float8(&arr), typmod)
+}
+
 // ---- arrays -> sparsevec ----
 
 #[pg_extern(immutable, strict, parallel_safe, sql = false)]
@@ -169,6 +188,11 @@ fn array_float4_to_sparsevec(arr: ArrayArg<f32>, typmod: i32, _explicit: bool) -
 #[pg_extern(immutable, strict, parallel_safe, sql = false)]
 fn array_float8_to_sparsevec(arr: ArrayArg<f64>, typmod: i32, _explicit: bool) -> Sparse {
     sparse_from_array(arr, typmod)
+}
+
+#[pg_extern(immutable, strict, parallel_safe, sql = false)]
+fn array_numeric_to_sparsevec(arr: ArrayArg<NumericElem>, typmod: i32, _explicit: bool) -> Sparse {
+    sparse_from_array(numeric_as_float8(&arr), typmod)
 }
 
 // ---- vector/halfvec -> real[] ----

@@ -85,8 +85,9 @@ def wait_until(predicate, timeout, interval=0.1, what="condition"):
 class Cluster:
     """A scratch PostgreSQL cluster on 127.0.0.1:<port> with data in target/pgdata-<port>."""
 
-    def __init__(self, port):
+    def __init__(self, port, bindir=None):
         self.port = port
+        self.bin = Path(bindir) if bindir else PG_BIN
         self.datadir = ROOT / "target" / f"pgdata-{port}"
         self.logfile = ROOT / "target" / f"pgdata-{port}.log"
         pg_owned_dir(self.datadir)
@@ -101,7 +102,7 @@ class Cluster:
         """A fresh streaming standby of `primary` (which must accept replication connections),
         from a base backup, started with hot_standby on."""
         self.prepare_empty()
-        run([PG_BIN / "pg_basebackup", "-h", "127.0.0.1", "-p", primary.port, "-U", "postgres",
+        run([self.bin / "pg_basebackup", "-h", "127.0.0.1", "-p", primary.port, "-U", "postgres",
              "-D", self.datadir, "-R", "-X", "stream", "-c", "fast"], as_postgres=True, timeout=120)
         assert (self.datadir / "standby.signal").exists()
         self.configure("hot_standby = on\n")
@@ -131,7 +132,7 @@ class Cluster:
 
     def init(self, extra_conf=""):
         self.prepare_empty()
-        run([PG_BIN / "initdb", "-D", self.datadir, "-U", "postgres", "--auth=trust",
+        run([self.bin / "initdb", "-D", self.datadir, "-U", "postgres", "--auth=trust",
              "--encoding=UTF8", "--locale=C.UTF-8"], as_postgres=True)
         self.configure(
             "listen_addresses = '127.0.0.1'\n"
@@ -149,7 +150,7 @@ class Cluster:
             f.write(f"\nport = {self.port}\n{text}\n")
 
     def start(self):
-        run([PG_BIN / "pg_ctl", "-D", self.datadir, "-l", self.logfile, "-w", "-t", "120", "start"],
+        run([self.bin / "pg_ctl", "-D", self.datadir, "-l", self.logfile, "-w", "-t", "120", "start"],
             as_postgres=True, timeout=150)
 
     def stop(self):
@@ -157,7 +158,7 @@ class Cluster:
         if not (self.datadir / "postmaster.pid").exists():
             return
         for mode in ("fast", "immediate"):
-            proc = run([PG_BIN / "pg_ctl", "-D", self.datadir, "-m", mode, "-w", "-t", "30", "stop"],
+            proc = run([self.bin / "pg_ctl", "-D", self.datadir, "-m", mode, "-w", "-t", "30", "stop"],
                        as_postgres=True, timeout=60, check=False)
             if proc.returncode == 0 or "Is server running?" in proc.stderr:
                 return
@@ -244,3 +245,36 @@ def index_problems(conn, index):
 def nearest_ids(conn, table, query, limit):
     return [r[0] for r in conn.execute(
         f"SELECT id FROM {table} ORDER BY v <-> %s::vector LIMIT {int(limit)}", (query,)).fetchall()]
+
+
+def private_installation(dest: Path, add_extension_files=None):
+    """A private copy of the PostgreSQL installation the tests use, whose extension directory
+    holds quiver (installed), no pgvector, and `add_extension_files` ({file name: text}). The
+    programs are copied (PostgreSQL finds its share and library directories relative to its own
+    executable), everything else is linked to the original. Returns the copy's bin directory.
+    For tests of the extension files themselves (the "vector" alias), which must not touch the
+    real installation."""
+    names = ("--bindir", "--sharedir", "--pkglibdir", "--libdir")
+    dirs = dict(zip(names, (Path(p) for p in run([PG_BIN / "pg_config", *names]).stdout.split("\n"))))
+    prefix = Path(os.path.commonpath([str(d) for d in dirs.values()]))
+    where = {k: dest / d.relative_to(prefix) for k, d in dirs.items()}
+    shutil.rmtree(dest, ignore_errors=True)
+    where["--bindir"].mkdir(parents=True)
+    for prog in dirs["--bindir"].iterdir():
+        shutil.copy2(prog, where["--bindir"] / prog.name)
+    # library directories: links (the one inside the other needs no link of its own)
+    for key in ("--libdir", "--pkglibdir"):
+        if not any(p.is_symlink() for p in (where[key], *where[key].parents)) and not where[key].exists():
+            where[key].parent.mkdir(parents=True, exist_ok=True)
+            where[key].symlink_to(dirs[key])
+    share, ext = where["--sharedir"], where["--sharedir"] / "extension"
+    ext.mkdir(parents=True)
+    for entry in dirs["--sharedir"].iterdir():
+        if entry.name != "extension":
+            (share / entry.name).symlink_to(entry)
+    for entry in (dirs["--sharedir"] / "extension").iterdir():
+        if not entry.name.startswith("vector.") and not entry.name.startswith("vector--"):
+            (ext / entry.name).symlink_to(entry)
+    for name, text in (add_extension_files or {}).items():
+        (ext / name).write_text(text)
+    return where["--bindir"]

@@ -117,3 +117,15 @@ INSERT INTO t_bitmap VALUES (ARRAY[1,NULL,3], ARRAY[1.5,NULL,-2], ARRAY[NULL,0,4
 UPDATE t_bitmap SET i[2] = 2, r[2] = 0.5, d[1] = 7;
 SELECT i::vector, r::halfvec, d::sparsevec, i::sparsevec(3), d::vector(3) FROM t_bitmap;
 DROP TABLE t_bitmap;
+-- numeric[] casts look nothing up through search_path (pg_dump's restores run with it empty),
+-- and keep their checks: range, NULLs, NaN, 2-D, the type modifier
+SET search_path = '';
+SELECT ARRAY[1.25, 2]::numeric[]::public.vector, ARRAY[1.25, 2]::numeric[]::public.halfvec(2),
+       ARRAY[0, 2.5, 0]::numeric[]::public.sparsevec;
+RESET search_path;
+SELECT err($$SELECT ARRAY[1e39, 1]::numeric[]::vector$$);
+SELECT err($$SELECT ARRAY[1, NULL]::numeric[]::halfvec$$);
+SELECT err($$SELECT ARRAY['NaN', 1]::numeric[]::sparsevec$$);
+SELECT err($$SELECT '{{1,2},{3,4}}'::numeric[]::vector$$);
+SELECT err($$SELECT ARRAY[1, 2, 3]::numeric[]::vector(2)$$);
+SELECT err($$SELECT '{}'::numeric[]::vector$$);
