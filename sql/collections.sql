@@ -193,32 +193,34 @@ CREATE FUNCTION quiver.upsert(collection text, rows jsonb, partition_name text D
     AS 'MODULE_PATHNAME', 'upsert_wrapper' LANGUAGE C
     SET search_path = pg_catalog, pg_temp;
 CREATE FUNCTION quiver.delete(collection text, filter text DEFAULT NULL, ids jsonb DEFAULT NULL,
-    partition_name text DEFAULT NULL) RETURNS jsonb
+    partition_name text DEFAULT NULL, filter_params jsonb DEFAULT NULL) RETURNS jsonb
     AS 'MODULE_PATHNAME', 'delete_wrapper' LANGUAGE C
     SET search_path = pg_catalog, pg_temp;
 CREATE FUNCTION quiver.get(collection text, ids jsonb, output_fields text[] DEFAULT NULL) RETURNS SETOF jsonb
     AS 'MODULE_PATHNAME', 'get_wrapper' LANGUAGE C
     SET search_path = pg_catalog, pg_temp;
 CREATE FUNCTION quiver.query(collection text, filter text DEFAULT NULL, output_fields text[] DEFAULT NULL,
-    "limit" bigint DEFAULT NULL, "offset" bigint DEFAULT 0, partition_names text[] DEFAULT NULL) RETURNS SETOF jsonb
+    "limit" bigint DEFAULT NULL, "offset" bigint DEFAULT 0, partition_names text[] DEFAULT NULL,
+    filter_params jsonb DEFAULT NULL) RETURNS SETOF jsonb
     AS 'MODULE_PATHNAME', 'query_wrapper' LANGUAGE C
     SET search_path = pg_catalog, pg_temp;
-CREATE FUNCTION quiver.count(collection text, filter text DEFAULT NULL, partition_names text[] DEFAULT NULL) RETURNS bigint
+CREATE FUNCTION quiver.count(collection text, filter text DEFAULT NULL, partition_names text[] DEFAULT NULL,
+    filter_params jsonb DEFAULT NULL) RETURNS bigint
     AS 'MODULE_PATHNAME', 'count_wrapper' LANGUAGE C
     SET search_path = pg_catalog, pg_temp;
 
 CREATE FUNCTION quiver.search(collection text, data anycompatible, anns_field text DEFAULT NULL, "limit" bigint DEFAULT 10,
     "offset" bigint DEFAULT 0, filter text DEFAULT NULL, output_fields text[] DEFAULT NULL,
-    partition_names text[] DEFAULT NULL, params jsonb DEFAULT NULL)
+    partition_names text[] DEFAULT NULL, params jsonb DEFAULT NULL, filter_params jsonb DEFAULT NULL)
     RETURNS TABLE (query_index integer, id text, distance double precision, entity jsonb)
     AS 'MODULE_PATHNAME', 'search_wrapper' LANGUAGE C
     SET search_path = pg_catalog, pg_temp;
 CREATE FUNCTION quiver.explain_search(collection text, data anycompatible, anns_field text DEFAULT NULL, "limit" bigint DEFAULT 10,
     "offset" bigint DEFAULT 0, filter text DEFAULT NULL, output_fields text[] DEFAULT NULL,
-    partition_names text[] DEFAULT NULL, params jsonb DEFAULT NULL) RETURNS SETOF text
+    partition_names text[] DEFAULT NULL, params jsonb DEFAULT NULL, filter_params jsonb DEFAULT NULL) RETURNS SETOF text
     AS 'MODULE_PATHNAME', 'explain_search_wrapper' LANGUAGE C
     SET search_path = pg_catalog, pg_temp;
-COMMENT ON FUNCTION quiver.search(text, anycompatible, text, bigint, bigint, text, text[], text[], jsonb) IS
+COMMENT ON FUNCTION quiver.search(text, anycompatible, text, bigint, bigint, text, text[], text[], jsonb, jsonb) IS
     'Nearest neighbours of one query vector or an array of them: (query_index, id, distance, entity). '
     'data is JSON (jsonb, or text holding JSON: an untyped literal such as ''[1, 0, 0]'' is text), '
     'or a vector, halfvec, sparsevec or bit value, or an array of them. '

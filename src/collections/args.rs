@@ -125,3 +125,17 @@ macro_rules! arg_glue {
 arg_glue!(Text, "text");
 arg_glue!(Jsonb, "jsonb");
 arg_glue!(TextArray, "text[]");
+
+/// `filter` with its template placeholders (`{name}`) replaced by the values in `filter_params`
+/// (Milvus's filter templates); unchanged without `filter_params`.
+pub fn templated_filter(filter: Option<&str>, filter_params: Option<&Value>) -> Option<String> {
+    let f = filter?;
+    match filter_params {
+        None | Some(Value::Null) => Some(f.to_string()),
+        Some(Value::Object(m)) => match quiver_core::filter::template::expand(f, m) {
+            Ok(expanded) => Some(expanded),
+            Err(e) => crate::error::raise(e.into()),
+        },
+        Some(_) => crate::error::raise(quiver_core::Error::param("filter_params must be a JSON object")),
+    }
+}

@@ -9,7 +9,7 @@ use quiver_core::collection::rows::{self, Mode};
 use quiver_core::{Error, ErrorKind};
 use serde_json::{json, Value};
 
-use super::args::{optional, required, Jsonb, Text, TextArray};
+use super::args::{optional, required, templated_filter, Jsonb, Text, TextArray};
 use super::catalog::{self, Collection};
 use super::{partition, spi};
 use crate::error::{raise, OrRaise};
@@ -115,9 +115,11 @@ fn refs(p: &[String]) -> Vec<&str> {
 }
 
 #[pg_extern(sql = false)]
-fn delete(collection: Option<Text>, filter: Option<Text>, ids: Option<Jsonb>, partition_name: Option<Text>) -> JsonB {
+fn delete(collection: Option<Text>, filter: Option<Text>, ids: Option<Jsonb>, partition_name: Option<Text>, filter_params: Option<Jsonb>) -> JsonB {
     let coll = catalog::load(required("collection", collection));
-    let (filter, ids, partition_name) = (optional("filter", filter), optional("ids", ids), optional("partition_name", partition_name));
+    let filter = templated_filter(optional("filter", filter), optional("filter_params", filter_params).as_ref());
+    let filter = filter.as_deref();
+    let (ids, partition_name) = (optional("ids", ids), optional("partition_name", partition_name));
     let has_filter = filter.is_some_and(|f| !f.trim().is_empty());
     if !has_filter && ids.is_none() {
         raise(Error::param("delete needs a filter or ids (to delete every row, use filter => 'true' or TRUNCATE the table)"));
@@ -146,10 +148,12 @@ fn query(
     limit: Option<i64>,
     offset: Option<i64>,
     partition_names: Option<TextArray>,
+    filter_params: Option<Jsonb>,
 ) -> SetOfIterator<'static, JsonB> {
     let coll = catalog::load(required("collection", collection));
     let offset = required("offset", offset);
-    let (filter, output_fields) = (optional("filter", filter), optional("output_fields", output_fields));
+    let filter = templated_filter(optional("filter", filter), optional("filter_params", filter_params).as_ref());
+    let (filter, output_fields) = (filter.as_deref(), optional("output_fields", output_fields));
     let partition_names = optional("partition_names", partition_names);
     let entity = entity_sql(&coll, output_fields.as_deref(), false).or_raise();
     if limit.is_some_and(|l| l < 0) || offset < 0 {
@@ -161,9 +165,10 @@ fn query(
 }
 
 #[pg_extern(sql = false)]
-fn count(collection: Option<Text>, filter: Option<Text>, partition_names: Option<TextArray>) -> i64 {
+fn count(collection: Option<Text>, filter: Option<Text>, partition_names: Option<TextArray>, filter_params: Option<Jsonb>) -> i64 {
     let coll = catalog::load(required("collection", collection));
-    let (filter, partition_names) = (optional("filter", filter), optional("partition_names", partition_names));
+    let filter = templated_filter(optional("filter", filter), optional("filter_params", filter_params).as_ref());
+    let (filter, partition_names) = (filter.as_deref(), optional("partition_names", partition_names));
     let w = where_clause(&coll, filter, None, partition_names.as_deref());
     let n = spi::text_one(&dml::count_sql(&coll, &w), &refs(&w.params));
     n.and_then(|s| s.parse().ok()).unwrap_or(0)

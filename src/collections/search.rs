@@ -12,7 +12,7 @@ use quiver_core::collection::{filtering, rank, CollectionDef, DataType, FieldDef
 use quiver_core::{Error, ErrorKind};
 use serde_json::Value;
 
-use super::args::{optional, required, Jsonb, Text, TextArray};
+use super::args::{optional, required, templated_filter, Jsonb, Text, TextArray};
 use super::catalog::{self, Collection};
 use super::{index, partition, pgvalue, spi};
 use crate::error::{raise, raise_code, OrRaise};
@@ -198,7 +198,7 @@ struct SearchArgs<'a> {
     anns_field: Option<&'a str>,
     limit: i64,
     offset: i64,
-    filter: Option<&'a str>,
+    filter: Option<String>,
     output_fields: Option<Vec<String>>,
     partition_names: Option<Vec<String>>,
     params: Option<Value>,
@@ -216,6 +216,7 @@ impl<'a> SearchArgs<'a> {
         output_fields: Option<TextArray>,
         partition_names: Option<TextArray>,
         params: Option<Jsonb>,
+        filter_params: Option<Jsonb>,
     ) -> Self {
         SearchArgs {
             collection: required("collection", collection),
@@ -223,7 +224,7 @@ impl<'a> SearchArgs<'a> {
             anns_field: optional("anns_field", anns_field),
             limit: required("limit", limit),
             offset: required("offset", offset),
-            filter: optional("filter", filter),
+            filter: templated_filter(optional("filter", filter), optional("filter_params", filter_params).as_ref()),
             output_fields: optional("output_fields", output_fields),
             partition_names: optional("partition_names", partition_names),
             params: optional("params", params),
@@ -237,7 +238,7 @@ impl<'a> SearchArgs<'a> {
             self.anns_field,
             self.limit,
             self.offset,
-            self.filter,
+            self.filter.as_deref(),
             self.output_fields.as_deref(),
             self.partition_names.as_deref(),
             self.params.as_ref(),
@@ -307,8 +308,9 @@ fn search(
     output_fields: Option<TextArray>,
     partition_names: Option<TextArray>,
     params: Option<Jsonb>,
+    filter_params: Option<Jsonb>,
 ) -> TableIterator<'static, (name!(query_index, i32), name!(id, String), name!(distance, f64), name!(entity, JsonB))> {
-    let a = SearchArgs::read(collection, data, anns_field, limit, offset, filter, output_fields, partition_names, params);
+    let a = SearchArgs::read(collection, data, anns_field, limit, offset, filter, output_fields, partition_names, params, filter_params);
     let p = a.plan();
     let hits: Vec<_> = run(&p)
         .into_iter()
@@ -330,8 +332,9 @@ fn explain_search(
     output_fields: Option<TextArray>,
     partition_names: Option<TextArray>,
     params: Option<Jsonb>,
+    filter_params: Option<Jsonb>,
 ) -> SetOfIterator<'static, String> {
-    let a = SearchArgs::read(collection, data, anns_field, limit, offset, filter, output_fields, partition_names, params);
+    let a = SearchArgs::read(collection, data, anns_field, limit, offset, filter, output_fields, partition_names, params, filter_params);
     let p = a.plan();
     let mut args: Vec<&str> = vec![p.queries[0].as_str()];
     args.extend(p.params.iter().map(String::as_str));
@@ -350,7 +353,19 @@ fn explain_search(
     SetOfIterator::new(lines)
 }
 
-const REQUEST_KEYS: [&str; 5] = ["data", "anns_field", "limit", "filter", "params"];
+/// A request's keys: quiver's, and pymilvus's AnnSearchRequest names (`expr` for `filter`,
+/// `expr_params` for `filter_params`, `param` for `params`, which takes pymilvus's
+/// `{"metric_type": ..., "params": {...}}` as it is).
+const REQUEST_KEYS: [&str; 9] =
+    ["data", "anns_field", "limit", "filter", "params", "expr", "param", "filter_params", "expr_params"];
+
+/// The value of `key` or of its pymilvus spelling `alias` (not both).
+fn either<'a>(o: &'a serde_json::Map<String, Value>, i: usize, key: &str, alias: &str) -> Option<&'a Value> {
+    match (o.get(key), o.get(alias)) {
+        (Some(_), Some(_)) => raise(Error::param(format!("request {i}: give \"{key}\" or \"{alias}\", not both"))),
+        (a, b) => a.or(b),
+    }
+}
 
 /// hybrid_search: one search per request (each with its own vector field, query vector,
 /// filter and limit), fused by RRF or weighted scores, top `limit` with their entities.
@@ -382,16 +397,17 @@ fn hybrid_search(
         }
         let data = o.get("data").unwrap_or_else(|| raise(Error::param(format!("request {i} has no \"data\""))));
         let req_limit = o.get("limit").map_or(limit, |v| v.as_i64().unwrap_or_else(|| raise(Error::param(format!("request {i}: limit must be an integer")))));
+        let filter = templated_filter(either(o, i, "filter", "expr").and_then(Value::as_str), either(o, i, "filter_params", "expr_params"));
         let p = plan(
             collection,
             data,
             o.get("anns_field").and_then(Value::as_str),
             req_limit,
             0,
-            o.get("filter").and_then(Value::as_str),
+            filter.as_deref(),
             None,
             None,
-            o.get("params"),
+            either(o, i, "params", "param"),
         );
         if p.queries.len() != 1 {
             raise(Error::param(format!("request {i} must hold exactly one query vector")));
@@ -400,7 +416,9 @@ fn hybrid_search(
         lists.push(run(&p).into_iter().next().unwrap_or_default().into_iter().map(|(id, d, _)| (id, d)).collect::<Vec<_>>());
     }
     let rp = ranker_params.unwrap_or(Value::Null);
-    let fused = match ranker.to_ascii_lowercase().as_str() {
+    // pymilvus's class names (RRFRanker, WeightedRanker) name the same rankers
+    let ranker = ranker.to_ascii_lowercase();
+    let fused = match ranker.strip_suffix("ranker").unwrap_or(&ranker) {
         "rrf" => rank::rrf(&lists, rp.get("k").and_then(Value::as_f64).unwrap_or(60.0), limit as usize),
         "weighted" => {
             let w: Vec<f64> = rp

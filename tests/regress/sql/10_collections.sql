@@ -96,8 +96,8 @@ SELECT id, round(distance::numeric, 6) AS distance FROM quiver.search('goods', '
 SELECT id, distance FROM quiver.search('goods', '"11111111"', anns_field => 'bits');
 SELECT id, round(distance::numeric, 3) AS distance FROM quiver.search('goods', '[1, 0.1]', anns_field => 'half', params => '{"metric_type": "cosine"}');
 SELECT id, distance FROM quiver.search('goods', '{"1": 1}', anns_field => 'sparse', params => '{"metric_type": "ip"}', "limit" => 1);
--- range search: (range_filter, radius] on the L2 distance
-SELECT id, distance FROM quiver.search('goods', '[0, 0]', anns_field => 'emb', params => '{"radius": 2, "range_filter": 0.5}');
+-- range search: (range_filter, radius] on the squared L2 distance (Milvus's L2)
+SELECT id, distance FROM quiver.search('goods', '[0, 0]', anns_field => 'emb', params => '{"radius": 4, "range_filter": 0.25}');
 -- search data given as values: vector / halfvec / sparsevec / bit and arrays of them (nq > 1)
 SELECT id, distance FROM quiver.search('goods', (SELECT emb FROM goods WHERE pk = 'b'), anns_field => 'emb', "limit" => 2);
 SELECT id, distance FROM quiver.search('goods', (SELECT half FROM goods WHERE pk = 'c'), anns_field => 'half', "limit" => 1);
@@ -213,7 +213,30 @@ SELECT id, round(score::numeric, 4) AS score FROM quiver.hybrid_search('mm', '[
 SELECT id FROM quiver.hybrid_search('mm', jsonb_build_array(
   jsonb_build_object('data', to_jsonb('[0,0]'::vector), 'anns_field', 'text_vec', 'limit', 3),
   '{"data": "[0, 0]", "anns_field": "img_vec", "limit": 3}'::jsonb), "limit" => 4);
+-- pymilvus's AnnSearchRequest keys (expr, param) and ranker class names give the same answer
+SELECT (SELECT array_agg(id || ':' || round(score::numeric, 6)) FROM quiver.hybrid_search('mm', '[
+          {"data": [0, 0], "anns_field": "text_vec"},
+          {"data": [0, 0], "anns_field": "img_vec", "expr": "id > 2", "param": {"metric_type": "L2", "params": {"ef": 64}}}]',
+          ranker => 'WeightedRanker', ranker_params => '{"weights": [0.9, 0.1]}', "limit" => 3))
+     = (SELECT array_agg(id || ':' || round(score::numeric, 6)) FROM quiver.hybrid_search('mm', '[
+          {"data": [0, 0], "anns_field": "text_vec"},
+          {"data": [0, 0], "anns_field": "img_vec", "filter": "id > 2", "params": {"ef": 64}}]',
+          ranker => 'weighted', ranker_params => '{"weights": [0.9, 0.1]}', "limit" => 3)) AS pymilvus_keys_match;
+SELECT count(*) FROM quiver.hybrid_search('mm', '[{"data": [0, 0], "anns_field": "text_vec"}]', ranker => 'RRFRanker');
+SELECT err($$SELECT * FROM quiver.hybrid_search('mm', '[{"data": [0, 0], "anns_field": "text_vec", "filter": "id > 1", "expr": "id > 2"}]')$$);
+SELECT err($$SELECT * FROM quiver.hybrid_search('mm', '[{"data": [0, 0], "anns_field": "text_vec", "params": {}, "param": {}}]')$$);
 SELECT err($$SELECT * FROM quiver.hybrid_search('mm', '[{"data": [0, 0], "anns_field": "text_vec"}]', ranker => 'max')$$);
+-- filter templates (Milvus's filter_params): values become literals, never operators or fields
+SELECT id FROM quiver.search('mm', '[0, 0]', anns_field => 'text_vec', filter => 'id in {ids} and id != {not}',
+                             filter_params => '{"ids": [1, 2, 4], "not": 2}');
+SELECT * FROM quiver.query('mm', filter => 'id >= {lo}', filter_params => '{"lo": 3}', output_fields => '{id}');
+SELECT err($$SELECT quiver.count('mm', filter => 'id == {v}', filter_params => '{"v": "1 or true"}')$$) AS a_string_stays_a_string;
+SELECT id FROM quiver.hybrid_search('mm', '[{"data": [0, 0], "anns_field": "text_vec", "expr": "id < {m}", "expr_params": {"m": 3}}]');
+SELECT err($$SELECT quiver.count('mm', filter => 'id == {v}')$$);
+SELECT err($$SELECT quiver.count('mm', filter => 'id == {v}', filter_params => '{"w": 1}')$$);
+SELECT err($$SELECT quiver.count('mm', filter => 'id == {v}', filter_params => '{"v": {"a": 1}}')$$);
+SELECT err($$SELECT quiver.count('mm', filter => 'id == {v}', filter_params => '[1]')$$);
+SELECT err($$SELECT quiver.delete('mm', filter => 'id == {v', filter_params => '{"v": 1}')$$);
 SELECT err($$SELECT * FROM quiver.hybrid_search('mm', '[{"data": [0, 0], "anns_field": "text_vec"}]', ranker => 'weighted', ranker_params => '{"weights": [1, 1]}')$$);
 SELECT err($$SELECT * FROM quiver.hybrid_search('mm', '[{"data": [0, 0]}]')$$);
 SELECT err($$SELECT * FROM quiver.hybrid_search('mm', '[]')$$);
@@ -293,7 +316,7 @@ SELECT id, distance, entity ->> 'distance' AS field_distance, entity ->> 'entity
   FROM quiver.search('cap', '[4, 0]', "limit" => 2, filter => 'id > 1000', output_fields => '{distance,entity,id}');
 SELECT id, entity ->> 'grp' AS grp FROM quiver.search('cap', '[1, 0]', "limit" => 2, output_fields => '{grp}',
                                                       params => '{"group_by_field": "grp", "group_size": 1}');
-SELECT id, distance FROM quiver.search('cap', '[1, 0]', params => '{"radius": 2.5, "range_filter": 0.5}');
+SELECT id, distance FROM quiver.search('cap', '[1, 0]', params => '{"radius": 6.25, "range_filter": 0.25}');
 SELECT id, entity ->> 'value' AS value FROM quiver.hybrid_search('cap', '[{"data": [5, 0], "filter": "s == \"s5\"", "limit": 2},
                                                                         {"data": [4, 0], "limit": 2}]', output_fields => '{value}');
 SELECT quiver.delete('cap', filter => 'value == "v4" or t == 6');
@@ -374,7 +397,7 @@ INSERT INTO null_samples (param, type, val) VALUES
   ('index', 'jsonb', $$'{"field_name": "vector"}'$$), ('description', 'text', $$'d'$$),
   ('id_type', 'text', $$'int64'$$), ('vector_field', 'text', $$'vector'$$), ('db_schema', 'text', $$'public'$$),
   ('field_name', 'text', $$'vector'$$), ('index_type', 'text', $$'HNSW'$$), ('metric_type', 'text', $$'l2'$$),
-  ('params', 'jsonb', $$'{}'$$), ('index_name', 'text', $$'vector'$$),
+  ('params', 'jsonb', $$'{}'$$), ('filter_params', 'jsonb', $$'{}'$$), ('index_name', 'text', $$'vector'$$),
   ('rows', 'jsonb', $$'[{"vector": [1, 1]}]'$$), ('filter', 'text', $$'id > 0'$$), ('ids', 'jsonb', $$'[1]'$$),
   ('output_fields', 'text[]', $$'{id}'$$), ('limit', 'bigint', '5'), ('offset', 'bigint', '0'),
   ('data', 'anycompatible', $$'[1, 0]'::jsonb$$), ('anns_field', 'text', $$'vector'$$),

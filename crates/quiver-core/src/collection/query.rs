@@ -70,8 +70,8 @@ pub fn entity_sql(def: &CollectionDef, output_fields: Option<&[String]>, default
 }
 
 /// The SQL operator ordering by `metric` (quiver's, named through its schema), and the
-/// expression reported as `distance` (Milvus's convention: L2 / Hamming / Jaccard
-/// distance, inner product and cosine similarity, so larger is closer for ip and cosine).
+/// expression reported as `distance` (Milvus's convention: the squared L2 distance, Hamming /
+/// Jaccard distance, inner product and cosine similarity, so larger is closer for ip and cosine).
 pub fn metric_sql(ext: &Ext, metric: MetricKind, col: &str, q: &str) -> (String, String) {
     let op = match metric {
         MetricKind::L2 => "<->",
@@ -84,6 +84,7 @@ pub fn metric_sql(ext: &Ext, metric: MetricKind, col: &str, q: &str) -> (String,
     let shown = match metric {
         MetricKind::Ip => format!("({} ({order}))::double precision", pg_op("-")),
         MetricKind::Cosine => format!("(1 {} ({order}))::double precision", pg_op("-")),
+        MetricKind::L2 => format!("(({order})::double precision {} 2)", pg_op("^")),
         _ => format!("({order})::double precision"),
     };
     (order, shown)

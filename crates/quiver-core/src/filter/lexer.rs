@@ -46,6 +46,9 @@ pub enum Tok {
     AndAnd,
     OrOr,
     Bang,
+    /// `{name}`: a filter template placeholder, replaced by a value of `filter_params`
+    /// ([`super::template::expand`]) before the expression is parsed.
+    Placeholder(String),
     Eof,
 }
 
@@ -103,6 +106,7 @@ pub fn lex(chars: &[char]) -> FilterResult<Vec<Token>> {
                     format!("unexpected character \"{c}\" (use {c}{c})"),
                 ));
             }
+            '{' => lex_placeholder(chars, i)?,
             '"' | '\'' => lex_string(chars, i, c)?,
             '0'..='9' => lex_number(chars, i)?,
             '.' if next.is_some_and(|d| d.is_ascii_digit()) => lex_number(chars, i)?,
@@ -123,6 +127,23 @@ pub fn lex(chars: &[char]) -> FilterResult<Vec<Token>> {
         end: chars.len(),
     });
     Ok(out)
+}
+
+/// `{name}` from `start` (at the `{`): a placeholder whose name is an identifier.
+fn lex_placeholder(chars: &[char], start: usize) -> FilterResult<(Tok, usize)> {
+    let mut i = start + 1;
+    while chars.get(i).is_some_and(|&c| c.is_alphanumeric() || c == '_') {
+        i += 1;
+    }
+    let name: String = chars[start + 1..i].iter().collect();
+    let starts_well = name.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_');
+    if chars.get(i) != Some(&'}') || !starts_well {
+        return Err(FilterError::syntax(
+            start,
+            "a template placeholder is a name in braces, such as {age}",
+        ));
+    }
+    Ok((Tok::Placeholder(name), i + 1))
 }
 
 /// How a token reads in an error message: its source text, quoted and shortened, or

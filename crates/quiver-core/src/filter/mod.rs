@@ -62,6 +62,7 @@ pub mod lexer;
 pub mod parser;
 pub mod schema;
 pub mod sql;
+pub mod template;
 
 #[cfg(test)]
 mod compile_tests;

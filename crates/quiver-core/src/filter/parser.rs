@@ -44,6 +44,16 @@ pub fn parse(src: &str) -> FilterResult<Expr> {
     }
     let chars: Vec<char> = src.chars().collect();
     let toks = lex(&chars)?;
+    let placeholder = toks.iter().find_map(|t| match &t.tok {
+        Tok::Placeholder(name) => Some((t.pos, name)),
+        _ => None,
+    });
+    if let Some((pos, name)) = placeholder {
+        return Err(FilterError::semantic(
+            pos,
+            format!("template placeholder {{{name}}} has no value: pass it in filter_params"),
+        ));
+    }
     let eof = Token {
         tok: Tok::Eof,
         pos: chars.len(),
