@@ -113,7 +113,7 @@ CREATE EVENT TRIGGER quiver_catalog_on_alter ON ddl_command_end WHEN TAG IN ('AL
     EXECUTE FUNCTION quiver.catalog_on_alter();
 
 CREATE FUNCTION quiver.create_collection(
-    name text, dimension integer DEFAULT NULL, metric text DEFAULT 'cosine', schema jsonb DEFAULT NULL,
+    name text, dimension integer DEFAULT NULL, metric_type text DEFAULT 'COSINE', schema jsonb DEFAULT NULL,
     primary_key text DEFAULT 'id', auto_id boolean DEFAULT true, partition_key text DEFAULT NULL,
     num_partitions integer DEFAULT 16, index jsonb DEFAULT NULL, description text DEFAULT NULL,
     id_type text DEFAULT 'int64', vector_field text DEFAULT 'vector', db_schema text DEFAULT pg_catalog.current_schema())
@@ -201,7 +201,7 @@ CREATE FUNCTION quiver.get(collection text, ids jsonb, output_fields text[] DEFA
     SET search_path = pg_catalog, pg_temp;
 CREATE FUNCTION quiver.query(collection text, filter text DEFAULT NULL, output_fields text[] DEFAULT NULL,
     "limit" bigint DEFAULT NULL, "offset" bigint DEFAULT 0, partition_names text[] DEFAULT NULL,
-    filter_params jsonb DEFAULT NULL) RETURNS SETOF jsonb
+    filter_params jsonb DEFAULT NULL, ids jsonb DEFAULT NULL) RETURNS SETOF jsonb
     AS 'MODULE_PATHNAME', 'query_wrapper' LANGUAGE C
     SET search_path = pg_catalog, pg_temp;
 CREATE FUNCTION quiver.count(collection text, filter text DEFAULT NULL, partition_names text[] DEFAULT NULL,

@@ -149,9 +149,11 @@ fn query(
     offset: Option<i64>,
     partition_names: Option<TextArray>,
     filter_params: Option<Jsonb>,
+    ids: Option<Jsonb>,
 ) -> SetOfIterator<'static, JsonB> {
     let coll = catalog::load(required("collection", collection));
     let offset = required("offset", offset);
+    let ids = optional("ids", ids);
     let filter = templated_filter(optional("filter", filter), optional("filter_params", filter_params).as_ref());
     let (filter, output_fields) = (filter.as_deref(), optional("output_fields", output_fields));
     let partition_names = optional("partition_names", partition_names);
@@ -159,7 +161,7 @@ fn query(
     if limit.is_some_and(|l| l < 0) || offset < 0 {
         raise(Error::param("limit and offset must not be negative"));
     }
-    let w = where_clause(&coll, filter, None, partition_names.as_deref());
+    let w = where_clause(&coll, filter, ids.as_ref(), partition_names.as_deref());
     let sql = dml::query_sql(&coll, &entity, &w, limit, offset);
     SetOfIterator::new(spi::json_rows(&sql, &refs(&w.params)).into_iter().map(JsonB))
 }

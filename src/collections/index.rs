@@ -164,7 +164,7 @@ fn describe_index(collection: Text, index_name: Text) -> JsonB {
             'index_type', CASE am.amname WHEN 'ivfflat' THEN 'IVF_FLAT' \
                                          WHEN 'btree' THEN COALESCE(pg_catalog.obj_description(i.oid, 'pg_class'), 'STL_SORT') \
                                          ELSE pg_catalog.upper(am.amname::pg_catalog.text) END, \
-            'metric_type', CASE WHEN am.amname OPERATOR(pg_catalog.<>) 'btree' THEN {OPCLASS_METRIC_SQL} END, \
+            'metric_type', CASE WHEN am.amname OPERATOR(pg_catalog.<>) 'btree' THEN pg_catalog.upper({OPCLASS_METRIC_SQL}) END, \
             'attribute_fields', CASE WHEN am.amname OPERATOR(pg_catalog.<>) 'btree' THEN {ATTRIBUTE_FIELDS_SQL} END, \
             'params', (SELECT COALESCE(pg_catalog.jsonb_object_agg( \
                             CASE pg_catalog.split_part(o.o, '=', 1) WHEN 'm' THEN 'M' WHEN 'ef_construction' THEN 'efConstruction' WHEN 'lists' THEN 'nlist' \

@@ -17,7 +17,7 @@ use crate::error::{raise, OrRaise};
 fn create_collection(
     name: Option<Text>,
     dimension: Option<i32>,
-    metric: Option<Text>,
+    metric_type: Option<Text>,
     schema: Option<Jsonb>,
     primary_key: Option<Text>,
     auto_id: Option<bool>,
@@ -40,7 +40,7 @@ fn create_collection(
         name: name.to_string(),
         db_schema,
         dimension,
-        metric: required("metric", metric).to_string(),
+        metric: required("metric_type", metric_type).to_string(),
         schema: optional("schema", schema),
         primary_key: required("primary_key", primary_key).to_string(),
         id_type: required("id_type", id_type).to_string(),
@@ -101,7 +101,7 @@ fn describe_collection(name: Text) -> JsonB {
         "enable_dynamic_field": def.enable_dynamic_field,
         "partition_key": def.partition_key,
         "num_partitions": if def.partition_key.is_some() { json!(def.num_partitions) } else { json!(list_partitions_of(&def).len()) },
-        "metric": def.metric.name(),
+        "metric_type": def.metric.name().to_ascii_uppercase(),
         "aliases": aliases,
         "created_at": created,
     }))
@@ -116,7 +116,7 @@ fn field_json(f: &quiver_core::collection::FieldDef) -> Value {
     }
     let mut o = json!({
         "name": f.name,
-        "type": f.data_type.name(),
+        "type": f.data_type.name().to_ascii_uppercase(),
         "params": params,
         "is_primary": f.is_primary,
         "auto_id": f.auto_id,
@@ -125,7 +125,7 @@ fn field_json(f: &quiver_core::collection::FieldDef) -> Value {
         "description": f.description,
     });
     if let Some(e) = f.element_type {
-        o["element_type"] = json!(e.name());
+        o["element_type"] = json!(e.name().to_ascii_uppercase());
     }
     if let Some(d) = &f.default_value {
         o["default_value"] = d.clone();

@@ -39,7 +39,7 @@ def files():
 @pytest.fixture
 def coll(conn):
     conn.execute("SELECT quiver.drop_collection('bulk') FROM quiver.list_collections() c WHERE c = 'bulk'")
-    conn.execute("SELECT quiver.create_collection('bulk', schema => %s, auto_id => false, metric => 'l2')",
+    conn.execute("SELECT quiver.create_collection('bulk', schema => %s, auto_id => false, metric_type => 'l2')",
                  (json.dumps(SCHEMA),))
     yield "bulk"
     conn.execute("SELECT quiver.drop_collection('bulk')")
@@ -247,7 +247,7 @@ def test_binary_float16_vectors_and_dynamic_fields(conn, files):
         {"name": "half", "type": "FLOAT16_VECTOR", "dim": 4},
     ]}
     conn.execute("SELECT quiver.drop_collection('bulk2') FROM quiver.list_collections() c WHERE c = 'bulk2'")
-    conn.execute("SELECT quiver.create_collection('bulk2', schema => %s, auto_id => false, metric => 'hamming',"
+    conn.execute("SELECT quiver.create_collection('bulk2', schema => %s, auto_id => false, metric_type => 'hamming',"
                  " index => '{\"field_name\": \"half\", \"metric_type\": \"L2\"}')", (json.dumps(schema),))
     try:
         rng = np.random.default_rng(11)

@@ -70,7 +70,7 @@ def make_collection(conninfo, partitions=0, partition_key=False):
     if partition_key:
         schema["fields"].append({"name": "tenant", "type": "INT64", "is_partition_key": True})
     with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute("SELECT quiver.create_collection('c', schema => %s, metric => 'l2', num_partitions => 4)",
+        conn.execute("SELECT quiver.create_collection('c', schema => %s, metric_type => 'l2', num_partitions => 4)",
                      (json.dumps(schema),))
         for p in range(partitions):
             conn.execute("SELECT quiver.create_partition('c', %s)", (f"p{p}",))

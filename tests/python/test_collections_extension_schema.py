@@ -31,7 +31,7 @@ def test_collections_work_with_the_extension_off_the_search_path(conn):
         {"name": "bits", "type": "BINARY_VECTOR", "dim": 8},
         {"name": "tag", "type": "VARCHAR", "max_length": 8},
     ]}
-    conn.execute("SELECT quiver.create_collection('docs', schema => %s, metric => 'l2',"
+    conn.execute("SELECT quiver.create_collection('docs', schema => %s, metric_type => 'l2',"
                  " index => '[{\"field_name\": \"emb\"}, {\"field_name\": \"bits\", \"metric_type\": \"hamming\"}]')",
                  (json.dumps(schema),))
     assert one("SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'docs'::regclass AND attname = 'emb'") \
@@ -61,7 +61,7 @@ def test_collections_work_with_the_extension_off_the_search_path(conn):
     assert one("SELECT quiver.delete('docs', filter => 'tag == \"t0\"') -> 'delete_count'") == 2
     assert one("SELECT quiver.count('docs')") == 2
     conn.execute("SELECT quiver.create_index('docs', 'half', metric_type => 'cosine')")
-    assert one("SELECT quiver.describe_index('docs', 'half') ->> 'metric_type'") == "cosine"
+    assert one("SELECT quiver.describe_index('docs', 'half') ->> 'metric_type'") == "COSINE"
     assert one("SELECT opcname FROM pg_opclass o JOIN pg_index x ON x.indclass[0] = o.oid"
                " WHERE x.indexrelid = '\"docs$half\"'::regclass") == "halfvec_cosine_ops"
     conn.execute("SELECT quiver.drop_collection('docs')")

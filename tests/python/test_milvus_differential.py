@@ -333,3 +333,22 @@ def test_filter_templates(both):
     ours.delete("diff_tmpl", filter="n < {cut}", filter_params={"cut": 100})
     assert ours.query("diff_tmpl", filter="n >= 0", output_fields=["count(*)"]) == \
         lite.query("diff_tmpl", filter="n >= 0", output_fields=["count(*)"]) == [{"count(*)": 20}]
+
+
+def test_exists_and_ids(both):
+    lite, ours = both
+    fresh(both, "diff_exists", dimension=3)
+    rows = [{"id": i, "vector": [i, 1, 0], "meta": ({"a": i} if i % 2 else {"b": None}),
+             **({"k": i} if i % 3 == 0 else {})} for i in range(12)]
+    for c in both:
+        c.insert("diff_exists", rows)
+    for f in ('exists meta["a"]', "exists k", 'not exists meta["b"]', 'EXISTS meta["b"]', 'exists k and exists meta["a"]'):
+        assert by_id(ours.query("diff_exists", filter=f, output_fields=["id"])) == \
+            by_id(lite.query("diff_exists", filter=f, output_fields=["id"])), f
+    assert by_id(ours.query("diff_exists", ids=[1, 5, 99], output_fields=["k", "meta"])) == \
+        by_id(lite.query("diff_exists", ids=[1, 5, 99], output_fields=["k", "meta"]))
+    from pymilvus.exceptions import ParamError
+
+    for c in both:
+        with pytest.raises(ParamError):
+            c.query("diff_exists", ids=[1], filter="id > 0")

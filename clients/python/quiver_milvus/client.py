@@ -185,7 +185,7 @@ class MilvusClient:
             metric = next((i.get("metric_type") for i in index_params if i.get("metric_type")), None)
         self._rows(
             "SELECT quiver.create_collection(%s, schema => %s::jsonb, index => %s::jsonb,"
-            " num_partitions => COALESCE(%s, 16), metric => COALESCE(%s, 'cosine'), description => %s)",
+            " num_partitions => COALESCE(%s, 16), metric_type => COALESCE(%s, 'cosine'), description => %s)",
             (collection_name, json.dumps(doc), index, kwargs.get("num_partitions"), metric,
              getattr(schema, "description", None) or None))
 
@@ -342,6 +342,8 @@ class MilvusClient:
         return {"upsert_count": out["upsert_count"], "ids": out["ids"]}
 
     def delete(self, collection_name, ids=None, timeout=None, filter=None, partition_name=None, **kwargs):
+        if ids is not None and filter:
+            raise exceptions.ParamError(message="Ambiguous parameter, either ids or filter should be specified, cannot support both.")
         if ids is not None and not isinstance(ids, (list, tuple)):
             ids = [ids]
         out = self._one("SELECT quiver.delete(%s, filter => %s, ids => %s::jsonb, partition_name => %s,"
@@ -351,10 +353,7 @@ class MilvusClient:
         return {"delete_count": out["delete_count"]}
 
     def get(self, collection_name, ids, output_fields=None, timeout=None, partition_names=None, **kwargs):
-        if not isinstance(ids, (list, tuple)):
-            ids = [ids]
-        return [r[0] for r in self._rows("SELECT * FROM quiver.get(%s, %s::jsonb, %s)",
-                                         (collection_name, _json(ids), _fields(output_fields)))]
+        return self.query(collection_name, output_fields=output_fields, ids=ids, partition_names=partition_names)
 
     def query(self, collection_name, filter="", output_fields=None, timeout=None, ids=None, partition_names=None,
               **kwargs):
@@ -363,14 +362,16 @@ class MilvusClient:
             n = self._one("SELECT quiver.count(%s, %s, %s, %s::jsonb)",
                           (collection_name, filter or None, _names(partition_names), _filter_params(kwargs)))
             return [{"count(*)": n}]
-        if ids is not None:
-            return self.get(collection_name, ids, output_fields=output_fields, partition_names=partition_names)
-        if not filter and kwargs.get("limit") is None:
+        if ids is not None and filter:
+            raise exceptions.ParamError(message="Ambiguous parameter, either ids or filter should be specified, cannot support both.")
+        if ids is not None and not isinstance(ids, (list, tuple)):
+            ids = [ids]
+        if not filter and ids is None and kwargs.get("limit") is None:
             raise exceptions.ParamError(message="empty expression should be used with limit")
         return [r[0] for r in self._rows(
-            'SELECT * FROM quiver.query(%s, %s, %s, %s, %s, %s, %s::jsonb)',
+            'SELECT * FROM quiver.query(%s, %s, %s, %s, %s, %s, %s::jsonb, %s::jsonb)',
             (collection_name, filter or None, fields, kwargs.get("limit"), kwargs.get("offset") or 0,
-             _names(partition_names), _filter_params(kwargs)))]
+             _names(partition_names), _filter_params(kwargs), _json(ids) if ids is not None else None))]
 
     # ---------------------------------------------------------------------------------------
     # search

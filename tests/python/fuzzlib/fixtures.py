@@ -24,7 +24,7 @@ FIXTURES = {
   {"name": "ok", "type": "BOOL", "nullable": true},
   {"name": "tags", "type": "ARRAY", "element_type": "VARCHAR", "max_length": 8, "max_capacity": 3, "nullable": true},
   {"name": "nums", "type": "ARRAY", "element_type": "INT64", "max_capacity": 4, "nullable": true},
-  {"name": "meta", "type": "JSON", "nullable": true}]}', metric => 'l2',
+  {"name": "meta", "type": "JSON", "nullable": true}]}', metric_type => 'l2',
   index => '[{"field_name": "emb", "params": {"M": 8, "efConstruction": 32}}, {"field_name": "bits", "metric_type": "hamming"}]')""",
         "vector_fields": {"emb": ("float", 2), "half": ("half", 2), "bits": ("bits", 8), "sparse": ("sparse", None)},
         "scalar_fields": {"pk": "str", "title": "str", "price": "float", "stock": "int", "small": "int",
@@ -35,7 +35,7 @@ FIXTURES = {
         "create": """SELECT quiver.create_collection('fz_tenants', schema => '{"fields": [
   {"name": "id", "type": "INT64", "is_primary": true},
   {"name": "tenant", "type": "VARCHAR", "max_length": 12, "is_partition_key": true},
-  {"name": "v", "type": "FLOAT_VECTOR", "dim": 4}]}', metric => 'ip', num_partitions => 4,
+  {"name": "v", "type": "FLOAT_VECTOR", "dim": 4}]}', metric_type => 'ip', num_partitions => 4,
   index => '{"field_name": "v"}')""",
         "vector_fields": {"v": ("float", 4)},
         "scalar_fields": {"id": "int", "tenant": "str"},

@@ -45,7 +45,7 @@ SELECT err($$SELECT quiver.create_collection('docs', dimension => 3)$$);
 SELECT err($$SELECT quiver.create_collection('bad name', dimension => 3)$$);
 SELECT err($$SELECT quiver.create_collection('x"; DROP TABLE docs; --', dimension => 3)$$);
 SELECT err($$SELECT quiver.create_collection('nodim')$$);
-SELECT err($$SELECT quiver.create_collection('m', dimension => 3, metric => 'dot')$$);
+SELECT err($$SELECT quiver.create_collection('m', dimension => 3, metric_type => 'dot')$$);
 SELECT err($$SELECT quiver.describe_collection('nope')$$);
 SELECT err($$SELECT quiver.insert('docs', '[{"vector": [1, 2]}]')$$);
 SELECT err($$SELECT quiver.insert('docs', '[{"vector": [1, 2, 3]}, {"id": 9, "vector": [1, 2, 3]}]')$$);
@@ -75,7 +75,7 @@ SELECT quiver.create_collection('goods', schema => '{
     {"name": "stock", "type": "INT32", "default_value": 5},
     {"name": "tags", "type": "ARRAY", "element_type": "VARCHAR", "max_length": 8, "max_capacity": 3, "nullable": true},
     {"name": "meta", "type": "JSON", "nullable": true}
-  ]}', metric => 'l2', index => '[{"field_name": "emb", "index_type": "HNSW", "params": {"M": 8, "efConstruction": 32}},
+  ]}', metric_type => 'l2', index => '[{"field_name": "emb", "index_type": "HNSW", "params": {"M": 8, "efConstruction": 32}},
                                   {"field_name": "bits", "metric_type": "hamming"}]');
 SELECT * FROM quiver.list_indexes('goods');
 SELECT quiver.describe_index('goods', 'emb') - 'postgres_index' - 'size_bytes' AS describe_index;
@@ -182,7 +182,7 @@ SELECT quiver.count('docs');
 SELECT quiver.create_collection('g', schema => '{"fields": [
   {"name": "id", "type": "INT64", "is_primary": true},
   {"name": "v", "type": "FLOAT_VECTOR", "dim": 1},
-  {"name": "doc", "type": "INT64"}]}', metric => 'l2', index => '{"field_name": "v"}');
+  {"name": "doc", "type": "INT64"}]}', metric_type => 'l2', index => '{"field_name": "v"}');
 SELECT quiver.insert('g', (SELECT jsonb_agg(jsonb_build_object('id', i, 'v', jsonb_build_array(i), 'doc', i / 10)) FROM generate_series(0, 49) i));
 SELECT id, distance, entity FROM quiver.search('g', '[12]', "limit" => 3, output_fields => '{doc}', params => '{"group_by_field": "doc", "group_size": 2}');
 
@@ -193,7 +193,7 @@ SELECT id, distance, entity FROM quiver.search('g', '[12]', "limit" => 3, output
 SELECT quiver.create_collection('mm', schema => '{"fields": [
   {"name": "id", "type": "INT64", "is_primary": true},
   {"name": "text_vec", "type": "FLOAT_VECTOR", "dim": 2},
-  {"name": "img_vec", "type": "FLOAT_VECTOR", "dim": 2}]}', metric => 'l2',
+  {"name": "img_vec", "type": "FLOAT_VECTOR", "dim": 2}]}', metric_type => 'l2',
   index => '[{"field_name": "text_vec"}, {"field_name": "img_vec"}]');
 SELECT quiver.insert('mm', '[{"id": 1, "text_vec": [0, 0], "img_vec": [3, 0]}, {"id": 2, "text_vec": [1, 0], "img_vec": [0, 0]},
                              {"id": 3, "text_vec": [2, 0], "img_vec": [1, 0]}, {"id": 4, "text_vec": [3, 0], "img_vec": [2, 0]}]');
@@ -237,6 +237,18 @@ SELECT err($$SELECT quiver.count('mm', filter => 'id == {v}', filter_params => '
 SELECT err($$SELECT quiver.count('mm', filter => 'id == {v}', filter_params => '{"v": {"a": 1}}')$$);
 SELECT err($$SELECT quiver.count('mm', filter => 'id == {v}', filter_params => '[1]')$$);
 SELECT err($$SELECT quiver.delete('mm', filter => 'id == {v', filter_params => '{"v": 1}')$$);
+-- exists on JSON paths and dynamic keys (present and not JSON null, as Milvus reads it)
+SELECT quiver.create_collection('ex', dimension => 2, auto_id => false);
+SELECT quiver.insert('ex', '[{"id": 1, "vector": [1, 0], "meta": {"a": 1}, "k": 5},
+                             {"id": 2, "vector": [0, 1], "meta": {"a": null}},
+                             {"id": 3, "vector": [1, 1], "meta": {"b": 2}, "k": null}]');
+SELECT f, (SELECT array_agg((r ->> 'id')::int ORDER BY (r ->> 'id')::int) FROM quiver.query('ex', filter => f, output_fields => '{id}') AS r) AS ids
+  FROM unnest(ARRAY['exists meta["a"]', 'not exists meta["a"]', 'exists k', 'EXISTS meta["b"] or exists meta["a"]']) AS f;
+SELECT err($$SELECT quiver.count('ex', filter => 'exists id')$$);
+-- query by primary keys, alone or with a filter
+SELECT * FROM quiver.query('ex', ids => '[3, 1, 7]', output_fields => '{id}');
+SELECT * FROM quiver.query('ex', ids => '[1, 2, 3]', filter => 'exists k', output_fields => '{id}');
+SELECT quiver.drop_collection('ex');
 SELECT err($$SELECT * FROM quiver.hybrid_search('mm', '[{"data": [0, 0], "anns_field": "text_vec"}]', ranker => 'weighted', ranker_params => '{"weights": [1, 1]}')$$);
 SELECT err($$SELECT * FROM quiver.hybrid_search('mm', '[{"data": [0, 0]}]')$$);
 SELECT err($$SELECT * FROM quiver.hybrid_search('mm', '[]')$$);
@@ -253,7 +265,7 @@ SELECT err($$SELECT quiver.rename_collection('articles', 'goods')$$);
 
 -- a collection in another schema, with a description
 CREATE SCHEMA app;
-SELECT quiver.create_collection('notes', dimension => 2, metric => 'ip', db_schema => 'app', description => 'team notes');
+SELECT quiver.create_collection('notes', dimension => 2, metric_type => 'ip', db_schema => 'app', description => 'team notes');
 SELECT d ->> 'table' AS "table", d ->> 'description' AS description, obj_description('app.notes'::regclass) AS comment
   FROM quiver.describe_collection('notes') d;
 SELECT quiver.insert('notes', '[{"vector": [1, 2]}, {"vector": [-1, 0]}]');
@@ -295,7 +307,7 @@ SELECT quiver.create_collection('cap', schema => '{"enable_dynamic_field": true,
   {"name": "entity", "type": "VARCHAR", "max_length": 8},
   {"name": "meta", "type": "JSON"},
   {"name": "grp", "type": "INT64"},
-  {"name": "v", "type": "FLOAT_VECTOR", "dim": 2}]}', metric => 'l2', index => '{"field_name": "v"}');
+  {"name": "v", "type": "FLOAT_VECTOR", "dim": 2}]}', metric_type => 'l2', index => '{"field_name": "v"}');
 -- x equals t in rows 1 and 2 (the old ids subquery compared t with x)
 SELECT quiver.insert('cap', (SELECT jsonb_agg(jsonb_build_object(
     't', n, 'x', CASE WHEN n <= 2 THEN n ELSE 10 * n END, 'i', 100 + n, 'id', 1000 + n, 'q', jsonb_build_object('a', n),
@@ -325,7 +337,7 @@ SELECT array_agg(t ORDER BY t) AS left_after_filter_delete FROM cap;
 SELECT quiver.create_collection('capx', schema => '{"fields": [
   {"name": "x", "type": "VARCHAR", "is_primary": true, "max_length": 8},
   {"name": "t", "type": "INT64"},
-  {"name": "v", "type": "FLOAT_VECTOR", "dim": 2}]}', metric => 'l2');
+  {"name": "v", "type": "FLOAT_VECTOR", "dim": 2}]}', metric_type => 'l2');
 SELECT quiver.create_partition('capx', 'p');
 SELECT quiver.insert('capx', '[{"x": "a", "t": 1, "v": [1, 0]}, {"x": "t", "t": 2, "v": [2, 0]}]');
 SELECT quiver.insert('capx', '[{"x": "x", "t": 3, "v": [3, 0]}]', partition_name => 'p');
@@ -335,7 +347,7 @@ SELECT id FROM quiver.search('capx', '[3, 0]', partition_names => '{p}', filter 
 SELECT quiver.create_collection('capk', schema => '{"fields": [
   {"name": "t", "type": "INT64", "is_primary": true},
   {"name": "value", "type": "VARCHAR", "max_length": 8, "is_partition_key": true},
-  {"name": "v", "type": "FLOAT_VECTOR", "dim": 2}]}', metric => 'l2', num_partitions => 2);
+  {"name": "v", "type": "FLOAT_VECTOR", "dim": 2}]}', metric_type => 'l2', num_partitions => 2);
 SELECT quiver.insert('capk', '[{"t": 1, "value": "a", "v": [1, 0]}, {"t": 2, "value": "b", "v": [2, 0]}]');
 SELECT quiver.upsert('capk', '[{"t": 1, "value": "b", "v": [9, 9]}]');
 SELECT t, value, v FROM capk ORDER BY t;
@@ -391,7 +403,7 @@ INSERT INTO null_samples VALUES
 INSERT INTO null_samples (param, type, val) VALUES
   ('name', 'text', $$'lim'$$), ('collection', 'text', $$'lim'$$), ('old_name', 'text', $$'lim'$$),
   ('new_name', 'text', $$'lim2'$$), ('alias', 'text', $$'lim_alias'$$), ('partition_name', 'text', $$'p1'$$),
-  ('partition_names', 'text[]', $$'{p1}'$$), ('dimension', 'integer', '2'), ('metric', 'text', $$'l2'$$),
+  ('partition_names', 'text[]', $$'{p1}'$$), ('dimension', 'integer', '2'),
   ('schema', 'jsonb', 'NULL'), ('primary_key', 'text', $$'id'$$), ('auto_id', 'boolean', 'true'),
   ('partition_key', 'text', 'NULL'), ('num_partitions', 'integer', '4'),
   ('index', 'jsonb', $$'{"field_name": "vector"}'$$), ('description', 'text', $$'d'$$),

@@ -6,7 +6,7 @@ SELECT quiver.create_collection('tenants', schema => '{"fields": [
   {"name": "id", "type": "INT64", "is_primary": true},
   {"name": "tenant", "type": "VARCHAR", "max_length": 16},
   {"name": "emb", "type": "FLOAT_VECTOR", "dim": 8}]}',
-  metric => 'l2', partition_key => 'tenant', num_partitions => 16, index => '{"field_name": "emb"}');
+  metric_type => 'l2', partition_key => 'tenant', num_partitions => 16, index => '{"field_name": "emb"}');
 SELECT count(*) AS partitions FROM quiver.list_partitions('tenants');
 -- 100 tenants x 30 rows
 SELECT (quiver.insert('tenants', (

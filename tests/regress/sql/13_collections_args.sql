@@ -8,7 +8,7 @@ SELECT quiver.create_collection('args', schema => '{"enable_dynamic_field": true
   {"name": "id", "type": "INT64", "is_primary": true},
   {"name": "v", "type": "FLOAT_VECTOR", "dim": 2},
   {"name": "d", "type": "DOUBLE", "nullable": true},
-  {"name": "meta", "type": "JSON", "nullable": true}]}', metric => 'l2');
+  {"name": "meta", "type": "JSON", "nullable": true}]}', metric_type => 'l2');
 SELECT quiver.create_partition('args', 'p1');
 SELECT quiver.insert('args', '[{"id": 1, "v": [1, 0], "d": 0.5, "meta": {"n": 1}}, {"id": 2, "v": [0, 1]}]');
 
@@ -67,7 +67,7 @@ END $$;
 SELECT quiver.create_collection('a', schema => '{"enable_dynamic_field": true, "fields": [
   {"name": "id", "type": "INT64", "is_primary": true},
   {"name": "v", "type": "FLOAT_VECTOR", "dim": 2},
-  {"name": "t", "type": "VARCHAR", "max_length": 8}]}', metric => 'l2');
+  {"name": "t", "type": "VARCHAR", "max_length": 8}]}', metric_type => 'l2');
 SELECT err($$SELECT quiver.has_collection(E'a\xa9')$$);
 SELECT err($$SELECT quiver.create_collection(E'n\xa9', dimension => 2)$$);
 SELECT err($$SELECT quiver.rename_collection('a', E'b\xe2\x28\xa1')$$);

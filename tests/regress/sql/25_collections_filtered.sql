@@ -15,7 +15,7 @@ SELECT quiver.create_collection('shop', schema => '{"fields": [
   {"name": "body", "type": "VARCHAR", "max_length": 4000},
   {"name": "meta", "type": "JSON"},
   {"name": "emb", "type": "FLOAT_VECTOR", "dim": 8}]}',
-  metric => 'l2', partition_key => 'tenant', num_partitions => 4,
+  metric_type => 'l2', partition_key => 'tenant', num_partitions => 4,
   index => '{"field_name": "emb", "params": {"M": 8, "efConstruction": 32}}');
 -- the partition key is inside the vector index from the start
 SELECT quiver.describe_index('shop', 'emb') - 'postgres_index' - 'size_bytes' AS emb_index;
@@ -117,7 +117,7 @@ SELECT quiver.create_collection('odd', schema => '{"fields": [
   {"name": "t", "type": "VARCHAR", "max_length": 4},
   {"name": "x", "type": "INT32"}, {"name": "k", "type": "INT32"}, {"name": "u", "type": "BOOL"},
   {"name": "emb", "type": "FLOAT_VECTOR", "dim": 2}]}',
-  metric => 'l2', partition_key => 't', num_partitions => 2, index => '{"field_name": "emb"}');
+  metric_type => 'l2', partition_key => 't', num_partitions => 2, index => '{"field_name": "emb"}');
 SELECT (quiver.insert('odd', (SELECT jsonb_agg(jsonb_build_object('id', i, 't', 'a' || (i % 3), 'x', i % 10, 'k', i % 7, 'u', i % 2 = 0,
         'emb', jsonb_build_array(i % 17, i % 13))) FROM generate_series(1, 500) i)) ->> 'insert_count')::int AS inserted;
 SELECT quiver.create_index('odd', 'x');

@@ -32,6 +32,8 @@ pub fn entity_sql(def: &CollectionDef, output_fields: Option<&[String]>, default
         Some(list) => list.iter().any(|f| f == "*"),
     };
     let mut pairs: Vec<(String, String)> = Vec::new();
+    // dynamic keys asked for by name: only those a row has come back (as Milvus does)
+    let mut dynamic_keys: Vec<String> = Vec::new();
     let mut dynamic_all = false;
     if all {
         pairs.extend(def.fields.iter().map(|f| (f.name.clone(), field_json(f))));
@@ -41,14 +43,14 @@ pub fn entity_sql(def: &CollectionDef, output_fields: Option<&[String]>, default
         pairs.push((pk.name.clone(), field_json(pk)));
     }
     for name in output_fields.unwrap_or_default().iter().filter(|n| n.as_str() != "*") {
-        if pairs.iter().any(|(n, _)| n == name) {
+        if pairs.iter().any(|(n, _)| n == name) || dynamic_keys.contains(name) {
             continue;
         }
         match def.field(name) {
             Some(f) => pairs.push((name.clone(), field_json(f))),
             None if def.enable_dynamic_field => {
                 validate_name("output field", name)?;
-                pairs.push((name.clone(), format!("({} {} {})", col(DYNAMIC_COLUMN), pg_op("->"), quote_literal(name))));
+                dynamic_keys.push(name.clone());
             }
             None => {
                 return Err(Error::new(ErrorKind::UndefinedColumn, format!("output field \"{name}\" is not in the schema of collection \"{}\"", def.name)))
@@ -65,6 +67,18 @@ pub fn entity_sql(def: &CollectionDef, output_fields: Option<&[String]>, default
     if dynamic_all {
         // Schema fields win over dynamic keys of the same name.
         parts.insert(0, col(DYNAMIC_COLUMN));
+    } else if !dynamic_keys.is_empty() {
+        let names: Vec<String> = dynamic_keys.iter().map(|n| quote_literal(n)).collect();
+        parts.push(format!(
+            "COALESCE((SELECT {}(e.key, e.value) FROM {}({}) AS e WHERE e.key {} ANY (ARRAY[{}]::{}[])), '{{}}'::{})",
+            pg("jsonb_object_agg"),
+            pg("jsonb_each"),
+            col(DYNAMIC_COLUMN),
+            pg_op("="),
+            names.join(", "),
+            pg("text"),
+            pg("jsonb")
+        ));
     }
     Ok(parts.join(&format!(" {} ", pg_op("||"))))
 }
@@ -238,8 +252,10 @@ mod tests {
         );
         assert_eq!(
             entity_sql(&d, Some(&["title".into(), "color".into()]), false).unwrap(),
-            "pg_catalog.jsonb_build_object('id', pg_catalog.to_jsonb(t.\"id\"), 'title', pg_catalog.to_jsonb(t.\"title\"), \
-             'color', (t.\"$meta\" OPERATOR(pg_catalog.->) 'color'))"
+            "pg_catalog.jsonb_build_object('id', pg_catalog.to_jsonb(t.\"id\"), 'title', pg_catalog.to_jsonb(t.\"title\")) \
+             OPERATOR(pg_catalog.||) COALESCE((SELECT pg_catalog.jsonb_object_agg(e.key, e.value) \
+             FROM pg_catalog.jsonb_each(t.\"$meta\") AS e WHERE e.key OPERATOR(pg_catalog.=) ANY (ARRAY['color']::pg_catalog.text[])), \
+             '{}'::pg_catalog.jsonb)"
         );
         assert_eq!(entity_sql(&def(false), Some(&["color".into()]), false).unwrap_err().kind, ErrorKind::UndefinedColumn);
         assert!(entity_sql(&d, Some(&["x'); drop table c; --".into()]), false).is_err());

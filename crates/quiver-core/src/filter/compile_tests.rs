@@ -984,3 +984,23 @@ fn limits() {
     assert_eq!(c.params.len(), 3000);
     assert!(c.sql.ends_with(r#"("age" OPERATOR(pg_catalog.=) $3000::bigint))"#));
 }
+
+#[test]
+fn exists_tests_json_paths() {
+    check(
+        r#"exists meta["a"]["b"]"#,
+        r#"COALESCE(pg_catalog.jsonb_typeof(("meta" OPERATOR(pg_catalog.#>) $1::pg_catalog.text[])) OPERATOR(pg_catalog.<>) 'null', false)"#,
+        &[TextArray(vec!["a".into(), "b".into()])],
+    );
+    // a dynamic-field key, under not; written as a call it is the same test
+    let s = sql("not exists dyn_key");
+    assert!(s.starts_with("(NOT COALESCE(COALESCE(pg_catalog.jsonb_typeof(") && s.contains("'null', false)"), "{s}");
+    assert_eq!(sql(r#"exists(meta["a"])"#), sql(r#"exists meta["a"]"#));
+    // `exists` is still a field name where no path follows
+    let fields = StaticSchema::default().with("exists", FieldKind::Int);
+    assert!(compile("exists > 3", &fields, 1).is_ok());
+    assert_eq!(
+        err("exists age"),
+        r#"filter error at position 7: exists needs a JSON field or a path into one, found field "age" (integer)"#
+    );
+}

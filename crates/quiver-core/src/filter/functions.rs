@@ -1,4 +1,6 @@
-//! Function calls: `json_contains[_all|_any]`, `array_contains[_all|_any]`, `array_length`.
+//! Function calls: `json_contains[_all|_any]`, `array_contains[_all|_any]`, `array_length`, and
+//! `exists x` (written without parentheses; the parser makes it a call): true when the JSON
+//! path `x` is present with a value other than JSON `null` (Milvus's reading).
 //!
 //! The `json_` and `array_` spellings are synonyms; each accepts an array column or a JSON
 //! value (names are case-insensitive). SQL shapes:
@@ -30,6 +32,26 @@ enum Contains {
     Any,
 }
 
+/// `exists x`: `x` (a JSON field, a path into one, or a dynamic-field key) is present and not
+/// JSON `null`.
+fn exists(c: &mut Compiler, args: &[Expr], pos: usize) -> FilterResult<Val> {
+    let [target] = args else {
+        return Err(FilterError::semantic(pos, "exists takes one JSON field or path"));
+    };
+    let t = c.operand(target)?;
+    if t.ty() != Ty::Json {
+        return Err(FilterError::semantic(
+            target.pos,
+            format!("exists needs a JSON field or a path into one, found {}", t.desc()),
+        ));
+    }
+    let sql = c.val(t)?.sql;
+    Ok(Val::expr(
+        format!("COALESCE({}({sql}) {} 'null', false)", func("jsonb_typeof"), op("<>")),
+        Ty::Bool,
+    ))
+}
+
 /// Compiles `name(args)`.
 pub fn call(c: &mut Compiler, name: &str, args: &[Expr], pos: usize) -> FilterResult<Val> {
     let lower = name.to_ascii_lowercase();
@@ -38,6 +60,7 @@ pub fn call(c: &mut Compiler, name: &str, args: &[Expr], pos: usize) -> FilterRe
         "json_contains_all" | "array_contains_all" => (2, Some(Contains::All)),
         "json_contains_any" | "array_contains_any" => (2, Some(Contains::Any)),
         "array_length" => (1, None),
+        "exists" => return exists(c, args, pos),
         _ => {
             return Err(FilterError::semantic(
                 pos,

@@ -179,6 +179,15 @@ impl Parser<'_> {
     }
 
     fn parse_not(&mut self) -> FilterResult<Expr> {
+        if let Tok::Ident(word) = &self.peek().tok {
+            // `exists meta["key"]` (Milvus's JSON key test): a call of `exists` on the path
+            // that follows, unless the word is a field or a function named exists
+            if word.eq_ignore_ascii_case("exists") && matches!(self.peek2().tok, Tok::Ident(_)) {
+                let pos = self.bump().pos;
+                let target = self.parse_unary()?;
+                return self.node(ExprKind::Call { name: "exists".to_string(), args: vec![target] }, pos);
+            }
+        }
         if !matches!(self.peek().tok, Tok::Not | Tok::Bang) {
             return self.parse_cmp();
         }
