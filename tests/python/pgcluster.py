@@ -2,6 +2,7 @@
 recovery, streaming replicas, promotion. Clusters live on 127.0.0.1:<port> with data under
 target/pgdata-<port>; when run as root, the server programs run as the `postgres` user."""
 import os
+import re
 import shutil
 import signal
 import socket
@@ -247,6 +248,24 @@ def nearest_ids(conn, table, query, limit):
         f"SELECT id FROM {table} ORDER BY v <-> %s::vector LIMIT {int(limit)}", (query,)).fetchall()]
 
 
+def origin_run_paths(folder: Path):
+    """The $ORIGIN-relative run paths (RPATH/RUNPATH) of the ELF files in `folder`, as paths
+    relative to it."""
+    found = set()
+    for f in folder.iterdir():
+        if not f.is_file() or f.is_symlink():
+            continue
+        with open(f, "rb") as fh:
+            if fh.read(4) != b"\x7fELF":
+                continue
+            data = fh.read()
+        for text in re.findall(rb"\$ORIGIN[^\x00]*", data):
+            for entry in text.decode("utf-8", "replace").split(":"):
+                if entry.startswith("$ORIGIN"):
+                    found.add(entry[len("$ORIGIN"):].lstrip("/") or ".")
+    return found
+
+
 def private_installation(dest: Path, add_extension_files=None):
     """A private copy of the PostgreSQL installation the tests use, whose extension directory
     holds quiver (installed), no pgvector, and `add_extension_files` ({file name: text}). The
@@ -256,10 +275,23 @@ def private_installation(dest: Path, add_extension_files=None):
     real installation."""
     names = ("--bindir", "--sharedir", "--pkglibdir", "--libdir")
     dirs = dict(zip(names, (Path(p) for p in run([PG_BIN / "pg_config", *names]).stdout.split("\n"))))
-    prefix = Path(os.path.commonpath([str(d) for d in dirs.values()]))
+    # Relocatable builds (the PyPI ones) find their shared libraries through $ORIGIN-relative
+    # run paths, which may point outside the installation: the copy mirrors the layout from the
+    # highest directory those paths reach, and links what they name.
+    origin_libs = set()
+    for folder in (dirs["--bindir"], dirs["--libdir"]):
+        origin_libs |= {Path(os.path.normpath(folder / rel)) for rel in origin_run_paths(folder)}
+    origin_libs = {p for p in origin_libs if p.is_dir()}
+    prefix = Path(os.path.commonpath([str(d) for d in (*dirs.values(), *origin_libs)]))
     where = {k: dest / d.relative_to(prefix) for k, d in dirs.items()}
     shutil.rmtree(dest, ignore_errors=True)
     where["--bindir"].mkdir(parents=True)
+    for lib in origin_libs:
+        inside = any(d == lib or d in lib.parents for d in dirs.values())
+        link = dest / lib.relative_to(prefix)
+        if not inside and not link.exists():
+            link.parent.mkdir(parents=True, exist_ok=True)
+            link.symlink_to(lib)
     for prog in dirs["--bindir"].iterdir():
         shutil.copy2(prog, where["--bindir"] / prog.name)
     # library directories: links (the one inside the other needs no link of its own)
