@@ -114,9 +114,10 @@ CREATE EVENT TRIGGER quiver_catalog_on_alter ON ddl_command_end WHEN TAG IN ('AL
 
 CREATE FUNCTION quiver.create_collection(
     name text, dimension integer DEFAULT NULL, metric_type text DEFAULT 'COSINE', schema jsonb DEFAULT NULL,
-    primary_key text DEFAULT 'id', auto_id boolean DEFAULT true, partition_key text DEFAULT NULL,
+    primary_key text DEFAULT 'id', auto_id boolean DEFAULT false, partition_key text DEFAULT NULL,
     num_partitions integer DEFAULT 16, index jsonb DEFAULT NULL, description text DEFAULT NULL,
-    id_type text DEFAULT 'int64', vector_field text DEFAULT 'vector', db_schema text DEFAULT pg_catalog.current_schema())
+    id_type text DEFAULT 'int64', vector_field text DEFAULT 'vector', db_schema text DEFAULT pg_catalog.current_schema(),
+    consistency_level text DEFAULT NULL)
     RETURNS regclass AS 'MODULE_PATHNAME', 'create_collection_wrapper' LANGUAGE C
     SET search_path = pg_catalog, pg_temp;
 CREATE FUNCTION quiver.describe_collection(name text) RETURNS jsonb
@@ -196,22 +197,24 @@ CREATE FUNCTION quiver.delete(collection text, filter text DEFAULT NULL, ids jso
     partition_name text DEFAULT NULL, filter_params jsonb DEFAULT NULL) RETURNS jsonb
     AS 'MODULE_PATHNAME', 'delete_wrapper' LANGUAGE C
     SET search_path = pg_catalog, pg_temp;
-CREATE FUNCTION quiver.get(collection text, ids jsonb, output_fields text[] DEFAULT NULL) RETURNS SETOF jsonb
+CREATE FUNCTION quiver.get(collection text, ids jsonb, output_fields text[] DEFAULT NULL,
+    consistency_level text DEFAULT NULL) RETURNS SETOF jsonb
     AS 'MODULE_PATHNAME', 'get_wrapper' LANGUAGE C
     SET search_path = pg_catalog, pg_temp;
 CREATE FUNCTION quiver.query(collection text, filter text DEFAULT NULL, output_fields text[] DEFAULT NULL,
     "limit" bigint DEFAULT NULL, "offset" bigint DEFAULT 0, partition_names text[] DEFAULT NULL,
-    filter_params jsonb DEFAULT NULL, ids jsonb DEFAULT NULL) RETURNS SETOF jsonb
+    filter_params jsonb DEFAULT NULL, ids jsonb DEFAULT NULL, consistency_level text DEFAULT NULL) RETURNS SETOF jsonb
     AS 'MODULE_PATHNAME', 'query_wrapper' LANGUAGE C
     SET search_path = pg_catalog, pg_temp;
 CREATE FUNCTION quiver.count(collection text, filter text DEFAULT NULL, partition_names text[] DEFAULT NULL,
-    filter_params jsonb DEFAULT NULL) RETURNS bigint
+    filter_params jsonb DEFAULT NULL, consistency_level text DEFAULT NULL) RETURNS bigint
     AS 'MODULE_PATHNAME', 'count_wrapper' LANGUAGE C
     SET search_path = pg_catalog, pg_temp;
 
 CREATE FUNCTION quiver.search(collection text, data anycompatible, anns_field text DEFAULT NULL, "limit" bigint DEFAULT 10,
     "offset" bigint DEFAULT 0, filter text DEFAULT NULL, output_fields text[] DEFAULT NULL,
-    partition_names text[] DEFAULT NULL, params jsonb DEFAULT NULL, filter_params jsonb DEFAULT NULL)
+    partition_names text[] DEFAULT NULL, params jsonb DEFAULT NULL, filter_params jsonb DEFAULT NULL,
+    consistency_level text DEFAULT NULL)
     RETURNS TABLE (query_index integer, id text, distance double precision, entity jsonb)
     AS 'MODULE_PATHNAME', 'search_wrapper' LANGUAGE C
     SET search_path = pg_catalog, pg_temp;
@@ -220,16 +223,17 @@ CREATE FUNCTION quiver.explain_search(collection text, data anycompatible, anns_
     partition_names text[] DEFAULT NULL, params jsonb DEFAULT NULL, filter_params jsonb DEFAULT NULL) RETURNS SETOF text
     AS 'MODULE_PATHNAME', 'explain_search_wrapper' LANGUAGE C
     SET search_path = pg_catalog, pg_temp;
-COMMENT ON FUNCTION quiver.search(text, anycompatible, text, bigint, bigint, text, text[], text[], jsonb, jsonb) IS
+COMMENT ON FUNCTION quiver.search(text, anycompatible, text, bigint, bigint, text, text[], text[], jsonb, jsonb, text) IS
     'Nearest neighbours of one query vector or an array of them: (query_index, id, distance, entity). '
     'data is JSON (jsonb, or text holding JSON: an untyped literal such as ''[1, 0, 0]'' is text), '
     'or a vector, halfvec, sparsevec or bit value, or an array of them. '
     'distance is the L2/Hamming/Jaccard distance, or the inner product / cosine similarity (larger is closer).';
 CREATE FUNCTION quiver.hybrid_search(collection text, requests jsonb, ranker text DEFAULT 'rrf',
-    ranker_params jsonb DEFAULT NULL, "limit" bigint DEFAULT 10, output_fields text[] DEFAULT NULL)
+    ranker_params jsonb DEFAULT NULL, "limit" bigint DEFAULT 10, output_fields text[] DEFAULT NULL,
+    consistency_level text DEFAULT NULL)
     RETURNS TABLE (id text, score double precision, entity jsonb)
     AS 'MODULE_PATHNAME', 'hybrid_search_wrapper' LANGUAGE C
     SET search_path = pg_catalog, pg_temp;
-COMMENT ON FUNCTION quiver.hybrid_search(text, jsonb, text, jsonb, bigint, text[]) IS
+COMMENT ON FUNCTION quiver.hybrid_search(text, jsonb, text, jsonb, bigint, text[], text) IS
     'Several searches (each {"data", "anns_field", "limit", "filter", "params"}; data may also be a vector''s text form, '
     'e.g. to_jsonb(vector)) fused by rrf (ranker_params {"k": 60}) or weighted ({"weights": [...]}).';

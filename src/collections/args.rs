@@ -88,6 +88,16 @@ pub fn optional<A: ArgValue>(param: &str, value: Option<A>) -> Option<A::Out> {
     value.map(|v| v.read(param))
 }
 
+/// Checks Milvus's `consistency_level` argument (NULL or a level's name; every level is served
+/// by PostgreSQL's reads, which are Strong).
+pub fn consistency_level(value: Option<Text>) {
+    if let Some(level) = optional("consistency_level", value) {
+        if let Err(e) = quiver_core::collection::consistency::parse(level) {
+            crate::error::raise(e);
+        }
+    }
+}
+
 impl<'fcx> FromDatum for Text<'fcx> {
     unsafe fn from_polymorphic_datum(datum: pg_sys::Datum, is_null: bool, _typoid: pg_sys::Oid) -> Option<Self> {
         (!is_null && !datum.is_null()).then(|| Text { bytes: unsafe { pgvalue::varlena_bytes(datum) } })

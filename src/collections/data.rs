@@ -5,13 +5,14 @@ use pgrx::JsonB;
 use quiver_core::collection::dml::{self, Where};
 use quiver_core::collection::locks::{self, KeyLocks};
 use quiver_core::collection::query::entity_sql;
+use quiver_core::collection::{names, CollectionDef};
 use quiver_core::collection::rows::{self, Mode};
 use quiver_core::{Error, ErrorKind};
 use serde_json::{json, Value};
 
 use super::args::{optional, required, templated_filter, Jsonb, Text, TextArray};
 use super::catalog::{self, Collection};
-use super::{partition, spi};
+use super::{args, partition, spi};
 use crate::error::{raise, OrRaise};
 
 /// Takes the advisory locks that serialise writers of the same explicit keys (see
@@ -107,7 +108,26 @@ fn where_clause(coll: &Collection, filter: Option<&str>, ids: Option<&Value>, pa
     if let Some(parts) = partitions.filter(|p| !p.is_empty()) {
         partition::check_names(coll, parts);
     }
-    dml::where_clause(coll, ids, partitions, filter, 1).or_raise()
+    let w = dml::where_clause(coll, ids, partitions, filter, 1).or_raise();
+    notify(&w.notices);
+    w
+}
+
+/// Raises each of `notices` as a NOTICE.
+pub(super) fn notify(notices: &[String]) {
+    for n in notices {
+        pgrx::notice!("{n}");
+    }
+}
+
+/// The entity expression for `output_fields` (see [`entity_sql`]), with a NOTICE for each
+/// name read from the dynamic field that resembles a field.
+pub(super) fn entity(def: &CollectionDef, output_fields: Option<&[String]>, with_pk: bool) -> String {
+    let sql = entity_sql(def, output_fields, with_pk).or_raise();
+    if let Some(fields) = output_fields {
+        notify(&names::output_field_notices(def, fields));
+    }
+    sql
 }
 
 fn refs(p: &[String]) -> Vec<&str> {
@@ -131,15 +151,17 @@ fn delete(collection: Option<Text>, filter: Option<Text>, ids: Option<Jsonb>, pa
 }
 
 #[pg_extern(sql = false)]
-fn get(collection: Option<Text>, ids: Option<Jsonb>, output_fields: Option<TextArray>) -> SetOfIterator<'static, JsonB> {
+fn get(collection: Option<Text>, ids: Option<Jsonb>, output_fields: Option<TextArray>, consistency_level: Option<Text>) -> SetOfIterator<'static, JsonB> {
+    args::consistency_level(consistency_level);
     let coll = catalog::load(required("collection", collection));
     let ids = required("ids", ids);
     let output_fields = optional("output_fields", output_fields);
-    let entity = entity_sql(&coll, output_fields.as_deref(), true).or_raise();
+    let entity = entity(&coll, output_fields.as_deref(), true);
     let w = where_clause(&coll, None, Some(&ids), None);
     SetOfIterator::new(spi::json_rows(&dml::get_sql(&coll, &entity, &w), &refs(&w.params)).into_iter().map(JsonB))
 }
 
+#[allow(clippy::too_many_arguments)]
 #[pg_extern(sql = false)]
 fn query(
     collection: Option<Text>,
@@ -150,14 +172,16 @@ fn query(
     partition_names: Option<TextArray>,
     filter_params: Option<Jsonb>,
     ids: Option<Jsonb>,
+    consistency_level: Option<Text>,
 ) -> SetOfIterator<'static, JsonB> {
+    args::consistency_level(consistency_level);
     let coll = catalog::load(required("collection", collection));
     let offset = required("offset", offset);
     let ids = optional("ids", ids);
     let filter = templated_filter(optional("filter", filter), optional("filter_params", filter_params).as_ref());
     let (filter, output_fields) = (filter.as_deref(), optional("output_fields", output_fields));
     let partition_names = optional("partition_names", partition_names);
-    let entity = entity_sql(&coll, output_fields.as_deref(), false).or_raise();
+    let entity = entity(&coll, output_fields.as_deref(), false);
     if limit.is_some_and(|l| l < 0) || offset < 0 {
         raise(Error::param("limit and offset must not be negative"));
     }
@@ -167,7 +191,14 @@ fn query(
 }
 
 #[pg_extern(sql = false)]
-fn count(collection: Option<Text>, filter: Option<Text>, partition_names: Option<TextArray>, filter_params: Option<Jsonb>) -> i64 {
+fn count(
+    collection: Option<Text>,
+    filter: Option<Text>,
+    partition_names: Option<TextArray>,
+    filter_params: Option<Jsonb>,
+    consistency_level: Option<Text>,
+) -> i64 {
+    args::consistency_level(consistency_level);
     let coll = catalog::load(required("collection", collection));
     let filter = templated_filter(optional("filter", filter), optional("filter_params", filter_params).as_ref());
     let (filter, partition_names) = (filter.as_deref(), optional("partition_names", partition_names));

@@ -173,13 +173,19 @@ fn describe_index(collection: Text, index_name: Text) -> JsonB {
                          FROM pg_catalog.unnest(i.reloptions) AS o(o)), \
             'postgres_index', $1::pg_catalog.text OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(i.relname::pg_catalog.text), \
             'valid', x.indisvalid, \
+            'state', CASE WHEN x.indisvalid THEN 'Finished' ELSE 'InProgress' END, \
+            'total_rows', n.n, \
+            'indexed_rows', CASE WHEN x.indisvalid THEN n.n ELSE 0 END, \
+            'pending_index_rows', CASE WHEN x.indisvalid THEN 0 ELSE n.n END, \
             'size_bytes', (SELECT COALESCE(pg_catalog.sum(pg_catalog.pg_relation_size(p.relid)), 0) \
                              FROM pg_catalog.pg_partition_tree(i.oid) AS p))) \
            FROM pg_catalog.pg_class AS i JOIN pg_catalog.pg_index AS x ON x.indexrelid OPERATOR(pg_catalog.=) i.oid \
            JOIN pg_catalog.pg_am AS am ON am.oid OPERATOR(pg_catalog.=) i.relam \
            JOIN pg_catalog.pg_attribute AS a ON a.attrelid OPERATOR(pg_catalog.=) x.indrelid AND a.attnum OPERATOR(pg_catalog.=) x.indkey[0] \
            JOIN pg_catalog.pg_opclass AS opc ON opc.oid OPERATOR(pg_catalog.=) x.indclass[0] \
-          WHERE i.relname OPERATOR(pg_catalog.=) $2 AND i.relnamespace OPERATOR(pg_catalog.=) pg_catalog.quote_ident($1)::pg_catalog.regnamespace"),
+           CROSS JOIN (SELECT pg_catalog.count(*) AS n FROM {table} AS t) AS n \
+          WHERE i.relname OPERATOR(pg_catalog.=) $2 AND i.relnamespace OPERATOR(pg_catalog.=) pg_catalog.quote_ident($1)::pg_catalog.regnamespace",
+            table = catalog::table(&def)),
         &[&def.schema, &rel, index_name],
     );
     JsonB(v.unwrap_or(Value::Null))

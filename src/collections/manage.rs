@@ -28,7 +28,9 @@ fn create_collection(
     id_type: Option<Text>,
     vector_field: Option<Text>,
     db_schema: Option<Text>,
+    consistency_level: Option<Text>,
 ) -> pg_sys::Oid {
+    super::args::consistency_level(consistency_level);
     let name = required("name", name);
     let vector_field = required("vector_field", vector_field);
     // db_schema defaults to the caller's current schema (evaluated in the caller, before

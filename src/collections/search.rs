@@ -5,7 +5,7 @@ use pgrx::datum::DatumWithOid;
 use pgrx::prelude::*;
 use pgrx::{AnyElement, JsonB, PgSqlErrorCode};
 use quiver_core::collection::dml;
-use quiver_core::collection::query::{entity_sql, SearchSql};
+use quiver_core::collection::query::SearchSql;
 use quiver_core::collection::schema::MetricKind;
 use quiver_core::collection::vectors::query_vectors;
 use quiver_core::collection::{filtering, rank, CollectionDef, DataType, FieldDef};
@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use super::args::{optional, required, templated_filter, Jsonb, Text, TextArray};
 use super::catalog::{self, Collection};
-use super::{index, partition, pgvalue, spi};
+use super::{args, data, index, partition, pgvalue, spi};
 use crate::error::{raise, raise_code, OrRaise};
 
 const MAX_LIMIT: i64 = 16_384;
@@ -162,7 +162,7 @@ fn plan(
         }
         (name.to_string(), size)
     });
-    let entity = entity_sql(def, output_fields, false).or_raise();
+    let entity = data::entity(def, output_fields, false);
     let mut params_out: Vec<String> = Vec::new();
     let parts = partition_names.filter(|p| !p.is_empty());
     if let Some(parts) = parts {
@@ -170,9 +170,10 @@ fn plan(
         params_out.push(filtering::text_array_literal(parts));
     }
     let filter_sql = filter.filter(|f| !f.trim().is_empty()).map(|expr| {
-        let (sql, fp) = filtering::compile_filter(def, expr, 2 + params_out.len()).or_raise();
-        params_out.extend(fp);
-        sql
+        let c = filtering::compile_filter(def, expr, 2 + params_out.len()).or_raise();
+        data::notify(&c.notices);
+        params_out.extend(c.params);
+        c.sql
     });
     let queries = query_vectors(f, data).or_raise();
     let search = SearchSql {
@@ -309,7 +310,9 @@ fn search(
     partition_names: Option<TextArray>,
     params: Option<Jsonb>,
     filter_params: Option<Jsonb>,
+    consistency_level: Option<Text>,
 ) -> TableIterator<'static, (name!(query_index, i32), name!(id, String), name!(distance, f64), name!(entity, JsonB))> {
+    args::consistency_level(consistency_level);
     let a = SearchArgs::read(collection, data, anns_field, limit, offset, filter, output_fields, partition_names, params, filter_params);
     let p = a.plan();
     let hits: Vec<_> = run(&p)
@@ -377,7 +380,9 @@ fn hybrid_search(
     ranker_params: Option<Jsonb>,
     limit: Option<i64>,
     output_fields: Option<TextArray>,
+    consistency_level: Option<Text>,
 ) -> TableIterator<'static, (name!(id, String), name!(score, f64), name!(entity, JsonB))> {
+    args::consistency_level(consistency_level);
     let collection = required("collection", collection);
     let requests = required("requests", requests);
     let ranker = required("ranker", ranker);
@@ -434,7 +439,7 @@ fn hybrid_search(
     }
     .or_raise();
     let coll: Collection = catalog::load(collection);
-    let entity = entity_sql(&coll, output_fields.as_deref(), false).or_raise();
+    let entity = data::entity(&coll, output_fields.as_deref(), false);
     // The ids come back as text; the key parameter has the key's type.
     let int_pk = coll.primary().data_type == DataType::Int64;
     let ids: Vec<Value> = fused

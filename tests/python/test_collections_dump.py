@@ -28,7 +28,7 @@ ITEMS_SCHEMA = {"fields": [
 
 def populate(conn):
     conn.execute("CREATE EXTENSION quiver")
-    conn.execute("SELECT quiver.create_collection('docs', dimension => 4, metric_type => 'l2')")
+    conn.execute("SELECT quiver.create_collection('docs', dimension => 4, metric_type => 'l2', auto_id => true)")
     conn.execute("SELECT quiver.create_partition('docs', 'archive')")
     conn.execute("SELECT quiver.create_alias('docs', 'papers')")
     rows = [{"vector": [i, i % 3, i % 5, 1], "topic": f"t{i % 4}"} for i in range(40)]

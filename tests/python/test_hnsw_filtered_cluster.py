@@ -155,7 +155,7 @@ def test_replica_and_promotion_with_a_multi_column_index(clusters):
             cur.executemany("INSERT INTO u VALUES (%s, %s::vector, %s, %s, %s)", [row(rng, i) for i in range(1, 301)])
         conn.execute("CREATE INDEX u_idx ON u USING hnsw (v vector_l2_ops, tenant, labels, cat)")
         # a collection, searched on the standby below
-        conn.execute("SELECT quiver.create_collection('rc', dimension => 3)")
+        conn.execute("SELECT quiver.create_collection('rc', dimension => 3, auto_id => true)")
         conn.execute("""SELECT quiver.insert('rc', '[{"vector": [1, 0, 0], "tag": "a"}, {"vector": [0, 1, 0], "tag": "b"}]')""")
         lsn = conn.execute("SELECT pg_current_wal_lsn()").fetchone()[0]
     with replica.connect() as rconn:

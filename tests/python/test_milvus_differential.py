@@ -352,3 +352,93 @@ def test_exists_and_ids(both):
     for c in both:
         with pytest.raises(ParamError):
             c.query("diff_exists", ids=[1], filter="id > 0")
+
+
+def drain(iterator):
+    pages = []
+    while True:
+        page = iterator.next()
+        if not page:
+            iterator.close()
+            return pages
+        pages.append(list(page))
+
+
+def test_query_iterator_pages(both):
+    """query_iterator: the same pages as Milvus Lite's (key order), with a filter, a limit that
+    ends mid-page, and rows inserted mid-iteration beyond the cursor showing up once."""
+    rng = random.Random(17)
+    lite, ours = both
+    fresh(both, "diff_qiter", dimension=DIM)
+    data = rows_for(rng, ROWS)
+    for c in both:
+        c.insert("diff_qiter", data)
+    for kwargs in (dict(batch_size=64), dict(batch_size=50, filter='color in ["red", "blue"]'),
+                   dict(batch_size=40, limit=130, filter="n >= 20", output_fields=["n", "color"])):
+        theirs = drain(lite.query_iterator("diff_qiter", **kwargs))
+        mine = drain(ours.query_iterator("diff_qiter", **kwargs))
+        assert [len(p) for p in mine] == [len(p) for p in theirs], kwargs
+        for tp, mp in zip(theirs, mine):
+            assert [r["id"] for r in mp] == [r["id"] for r in tp], kwargs
+            if "output_fields" in kwargs:
+                assert [normal(dict(r)) for r in mp] == [normal(dict(r)) for r in tp], kwargs
+    # keyset: rows added after the cursor come once, rows before it never come back
+    it = ours.query_iterator("diff_qiter", batch_size=100, filter="n >= 0")
+    first = it.next()
+    ours.insert("diff_qiter", [{"id": 10_000, "vector": [0.0] * DIM, "n": 1}])
+    rest = [r["id"] for p in drain(it) for r in p]
+    ids = [r["id"] for r in first] + rest
+    assert ids == sorted(ids) and len(ids) == len(set(ids)) and ids[-1] == 10_000
+    assert len(ids) == ROWS + 1
+    from pymilvus.exceptions import ParamError
+
+    # consistency_level: every level Milvus names, as a name or pymilvus's number; others are errors
+    q = [rng.uniform(-1, 1) for _ in range(DIM)]
+    for level in ("Strong", "Bounded", "Eventually", 2):
+        assert [h.id for h in ours.search("diff_qiter", [q], limit=3, consistency_level=level,
+                                          search_params={"params": {"ef": 400}})[0]] == \
+            [h.id for h in lite.search("diff_qiter", [q], limit=3, consistency_level=level)[0]], level
+        assert ours.query("diff_qiter", filter="n < 5", output_fields=["count(*)"], consistency_level=level) == \
+            [{"count(*)": 6}]
+        assert len(ours.get("diff_qiter", [1, 2], consistency_level=level)) == 2
+    with pytest.raises(ParamError, match="consistency_level"):
+        ours.query("diff_qiter", filter="n < 5", consistency_level="Strongest")
+    with pytest.raises(ParamError):
+        ours.query_iterator("diff_qiter", batch_size=0)
+    with pytest.raises(ParamError):
+        ours.query_iterator("diff_qiter", limit=-5)
+
+
+def test_search_iterator_walks_every_row_outwards(dsn):
+    """search_iterator: batches continue where the last one ended (distances never go back),
+    every row comes exactly once, a limit ends it; checked against distances computed here."""
+    rng = random.Random(23)
+    ours = quiver_milvus.MilvusClient(dsn)
+    # Milvus's L2 is the squared distance
+    for metric, dist, closer_first in (("L2", lambda a, b: math.dist(a, b) ** 2, True),
+                                       ("IP", lambda a, b: sum(x * y for x, y in zip(a, b)), False)):
+        name = f"qiter_search_{metric.lower()}"
+        ours.drop_collection(name)
+        ours.create_collection(name, dimension=DIM, metric_type=metric)
+        data = rows_for(rng, 200)
+        # ties across a page boundary: ten copies of one vector
+        for r in data[100:110]:
+            r["vector"] = list(data[99]["vector"])
+        ours.insert(name, data)
+        q = [rng.uniform(-1, 1) for _ in range(DIM)]
+        pages = drain(ours.search_iterator(name, [q], batch_size=7, output_fields=["n"]))
+        hits = [h for p in pages for h in p]
+        assert all(len(p) == 7 for p in pages[:-1])
+        assert sorted(h.id for h in hits) == list(range(200)), metric
+        exact = {r["id"]: dist(q, r["vector"]) for r in data}
+        ds = [h.distance for h in hits]
+        assert ds == sorted(ds, reverse=not closer_first), metric
+        for h in hits:
+            assert same_number(h.distance, exact[h.id]), (metric, h.id)
+            assert h["n"] == h.id
+        limited = [h.id for p in drain(ours.search_iterator(name, q, batch_size=16, limit=40)) for h in p]
+        assert len(limited) == 40 and len(set(limited)) == 40
+        filtered = [h for p in drain(ours.search_iterator(name, q, batch_size=9, filter="n < 50")) for h in p]
+        assert sorted(h.id for h in filtered) == list(range(50))
+        ours.drop_collection(name)
+    ours.close()

@@ -5,11 +5,8 @@ import json
 
 import psycopg
 
-from . import exceptions
+from . import exceptions, iterators
 from .schema import CollectionSchema, DataType, IndexParams, data_type
-
-# pymilvus's consistency levels; PostgreSQL reads see every committed write (Strong).
-_CONSISTENCY = {"Strong": 0, "Session": 1, "Bounded": 2, "Eventually": 3, "Customized": 4}
 
 
 def _plain(value):
@@ -34,6 +31,17 @@ def _filter_params(kwargs):
     """Milvus's filter template values (`filter_params`), as JSON for quiver."""
     values = kwargs.get("filter_params")
     return None if values is None else _json(values)
+
+
+_LEVELS = ("Strong", "Session", "Bounded", "Eventually", "Customized")
+
+
+def _consistency(kwargs):
+    """pymilvus's consistency_level (a name, or its number) for quiver, which checks the name."""
+    level = kwargs.get("consistency_level")
+    if isinstance(level, int) and not isinstance(level, bool) and 0 <= level < len(_LEVELS):
+        return _LEVELS[level]
+    return None if level is None else str(level)
 
 
 def _names(values):
@@ -185,9 +193,10 @@ class MilvusClient:
             metric = next((i.get("metric_type") for i in index_params if i.get("metric_type")), None)
         self._rows(
             "SELECT quiver.create_collection(%s, schema => %s::jsonb, index => %s::jsonb,"
-            " num_partitions => COALESCE(%s, 16), metric_type => COALESCE(%s, 'cosine'), description => %s)",
+            " num_partitions => COALESCE(%s, 16), metric_type => COALESCE(%s, 'cosine'), description => %s,"
+            " consistency_level => %s)",
             (collection_name, json.dumps(doc), index, kwargs.get("num_partitions"), metric,
-             getattr(schema, "description", None) or None))
+             getattr(schema, "description", None) or None, _consistency(kwargs)))
 
     def describe_collection(self, collection_name, timeout=None, **kwargs):
         d = self._one("SELECT quiver.describe_collection(%s)", (collection_name,))
@@ -313,11 +322,9 @@ class MilvusClient:
 
     def describe_index(self, collection_name, index_name, timeout=None, **kwargs):
         d = self._one("SELECT quiver.describe_index(%s, %s)", (collection_name, index_name))
-        rows = self.get_collection_stats(collection_name)["row_count"]
         out = dict(d.get("params") or {})
-        out.update({"index_type": d["index_type"], "field_name": d["field_name"], "index_name": d["index_name"],
-                    "total_rows": rows, "indexed_rows": rows, "pending_index_rows": 0,
-                    "state": "Finished" if d.get("valid", True) else "InProgress"})
+        out.update({k: d[k] for k in ("index_type", "field_name", "index_name", "total_rows", "indexed_rows",
+                                      "pending_index_rows", "state")})
         if d.get("metric_type"):
             out["metric_type"] = d["metric_type"].upper()
         return out
@@ -353,14 +360,16 @@ class MilvusClient:
         return {"delete_count": out["delete_count"]}
 
     def get(self, collection_name, ids, output_fields=None, timeout=None, partition_names=None, **kwargs):
-        return self.query(collection_name, output_fields=output_fields, ids=ids, partition_names=partition_names)
+        return self.query(collection_name, output_fields=output_fields, ids=ids, partition_names=partition_names,
+                          consistency_level=kwargs.get("consistency_level"))
 
     def query(self, collection_name, filter="", output_fields=None, timeout=None, ids=None, partition_names=None,
               **kwargs):
         fields = _fields(output_fields)
         if [f.replace(" ", "").lower() for f in fields] == ["count(*)"]:
-            n = self._one("SELECT quiver.count(%s, %s, %s, %s::jsonb)",
-                          (collection_name, filter or None, _names(partition_names), _filter_params(kwargs)))
+            n = self._one("SELECT quiver.count(%s, %s, %s, %s::jsonb, %s)",
+                          (collection_name, filter or None, _names(partition_names), _filter_params(kwargs),
+                           _consistency(kwargs)))
             return [{"count(*)": n}]
         if ids is not None and filter:
             raise exceptions.ParamError(message="Ambiguous parameter, either ids or filter should be specified, cannot support both.")
@@ -369,9 +378,15 @@ class MilvusClient:
         if not filter and ids is None and kwargs.get("limit") is None:
             raise exceptions.ParamError(message="empty expression should be used with limit")
         return [r[0] for r in self._rows(
-            'SELECT * FROM quiver.query(%s, %s, %s, %s, %s, %s, %s::jsonb, %s::jsonb)',
+            'SELECT * FROM quiver.query(%s, %s, %s, %s, %s, %s, %s::jsonb, %s::jsonb, %s)',
             (collection_name, filter or None, fields, kwargs.get("limit"), kwargs.get("offset") or 0,
-             _names(partition_names), _filter_params(kwargs), _json(ids) if ids is not None else None))]
+             _names(partition_names), _filter_params(kwargs), _json(ids) if ids is not None else None,
+             _consistency(kwargs)))]
+
+    def query_iterator(self, collection_name, batch_size=1000, limit=iterators.UNLIMITED, filter="",
+                       output_fields=None, search_params=None, timeout=None, partition_names=None, **kwargs):
+        return iterators.QueryIterator(self, collection_name, batch_size, limit, filter, output_fields,
+                                       partition_names, kwargs.get("filter_params"))
 
     # ---------------------------------------------------------------------------------------
     # search
@@ -412,20 +427,26 @@ class MilvusClient:
         params, offset = self._search_params(search_params, kwargs)
         rows = self._rows(
             'SELECT query_index, id, distance, entity FROM quiver.search(%s, %s::jsonb, %s, %s, %s, %s, %s, %s, %s::jsonb,'
-            ' %s::jsonb)',
+            ' %s::jsonb, %s)',
             (collection_name, _json(list(queries)), anns_field, limit, offset, filter or None,
              _fields(output_fields), _names(partition_names), json.dumps(params) if params else None,
-             _filter_params(kwargs)))
+             _filter_params(kwargs), _consistency(kwargs)))
         hits = self._hits(collection_name, rows, output_fields, self._pk_name(collection_name))
         while len(hits) < len(queries):
             hits.append([])
         return hits
 
+    def search_iterator(self, collection_name, data, batch_size=1000, filter=None, limit=iterators.UNLIMITED,
+                        output_fields=None, search_params=None, timeout=None, partition_names=None,
+                        anns_field=None, round_decimal=-1, **kwargs):
+        return iterators.SearchIterator(self, collection_name, data, batch_size, limit, filter, output_fields,
+                                        search_params, partition_names, anns_field, kwargs)
+
     def hybrid_search(self, collection_name, reqs, ranker, limit=10, output_fields=None, timeout=None,
                       partition_names=None, **kwargs):
         requests = [r.to_quiver(_plain) for r in reqs]
-        rows = self._rows('SELECT 0, id, score, entity FROM quiver.hybrid_search(%s, %s::jsonb, %s, %s::jsonb, %s, %s)',
+        rows = self._rows('SELECT 0, id, score, entity FROM quiver.hybrid_search(%s, %s::jsonb, %s, %s::jsonb, %s, %s, %s)',
                           (collection_name, json.dumps(requests), ranker.name, json.dumps(ranker.params), limit,
-                           _fields(output_fields)))
+                           _fields(output_fields), _consistency(kwargs)))
         hits = self._hits(collection_name, rows, output_fields, self._pk_name(collection_name))
         return hits or [[]]

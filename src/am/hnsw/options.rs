@@ -4,8 +4,7 @@ use crate::am::common::options;
 use pgrx::prelude::*;
 use pgrx::{GucContext, GucFlags, GucRegistry, GucSetting};
 
-pub const DEFAULT_M: i32 = 16;
-pub const DEFAULT_EF_CONSTRUCTION: i32 = 64;
+pub use quiver_core::hnsw::{DEFAULT_EF_CONSTRUCTION, DEFAULT_M};
 
 static mut RELOPT_KIND: pg_sys::relopt_kind::Type = 0;
 

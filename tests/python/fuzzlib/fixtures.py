@@ -5,7 +5,7 @@ from fuzzlib.values import pick
 # Fixture collections: (name, create_collection named arguments as SQL, fields by kind).
 FIXTURES = {
     "fz_docs": {
-        "create": "SELECT quiver.create_collection('fz_docs', dimension => 3)",
+        "create": "SELECT quiver.create_collection('fz_docs', dimension => 3, auto_id => true)",
         "vector_fields": {"vector": ("float", 3)},
         "scalar_fields": {"id": "int"},
         "dynamic": True,

@@ -3,7 +3,8 @@
 -- grouping, several query vectors), and the error of every misuse with its SQLSTATE.
 SET client_min_messages = warning;
 
--- quick form: id (auto) + vector, cosine, dynamic field, an hnsw index
+-- quick form, as MilvusClient's: an int64 id the caller gives (auto_id false) + vector, cosine,
+-- dynamic field, an hnsw index
 SELECT quiver.create_collection('docs', dimension => 3);
 SELECT quiver.has_collection('docs'), quiver.has_collection('nope');
 SELECT * FROM quiver.list_collections();
@@ -12,10 +13,12 @@ SELECT quiver.describe_collection('docs') - 'created_at' AS describe;
 SELECT * FROM quiver.list_indexes('docs');
 SELECT quiver.describe_index('docs', 'vector') - 'postgres_index' - 'size_bytes' AS describe_index;
 
-SELECT quiver.insert('docs', '[{"vector": [1, 0, 0], "color": "red"},
-                              {"vector": [0, 1, 0], "color": "blue"},
-                              {"vector": [0, 0, 1]},
-                              {"vector": [0.9, 0.1, 0], "color": "red", "size": 3}]');
+SELECT quiver.insert('docs', '[{"id": 1, "vector": [1, 0, 0], "color": "red"},
+                              {"id": 2, "vector": [0, 1, 0], "color": "blue"},
+                              {"id": 3, "vector": [0, 0, 1]},
+                              {"id": 4, "vector": [0.9, 0.1, 0], "color": "red", "size": 3}]');
+-- without auto_id, a row without its id is refused
+SELECT err($$SELECT quiver.insert('docs', '[{"vector": [1, 0, 0]}]')$$);
 SELECT quiver.count('docs');
 SELECT * FROM quiver.get('docs', '[1, 4]');
 SELECT * FROM quiver.query('docs', filter => 'color == "red"', output_fields => '{color}');
@@ -26,6 +29,24 @@ SELECT query_index, id, round(distance::numeric, 4) AS similarity, entity
 SELECT query_index, id FROM quiver.search('docs', '[[0, 1, 0], [0, 0, 1]]', "limit" => 1);
 -- filter with the dynamic field
 SELECT id FROM quiver.search('docs', '[1, 0, 0]', filter => 'color == "blue"');
+-- consistency_level, as Milvus names it: every level is served by PostgreSQL's reads (Strong);
+-- a level Milvus does not have is an error
+SELECT id FROM quiver.search('docs', '[1, 0, 0]', "limit" => 1, consistency_level => 'Bounded');
+SELECT count(*) FROM quiver.query('docs', filter => 'id > 2', consistency_level => 'strong');
+SELECT quiver.count('docs', consistency_level => 'Eventually'), count(*) FROM quiver.get('docs', '[1]', consistency_level => 'Session');
+SELECT err($$SELECT * FROM quiver.query('docs', filter => 'id > 0', consistency_level => 'Strongest')$$);
+SELECT err($$SELECT * FROM quiver.search('docs', '[1, 0, 0]', consistency_level => '')$$);
+-- a name that is not a field but resembles one (a misspelling) is read from the dynamic field,
+-- with a NOTICE naming the field; other dynamic keys ("colr", "color") raise none
+SET client_min_messages = notice;
+SELECT count(*) FROM quiver.query('docs', filter => 'Id > 2', output_fields => '{vectr}');
+SELECT id FROM quiver.search('docs', '[1, 0, 0]', "limit" => 1, filter => 'ids >= 1 and color != "x"', output_fields => '{colr}');
+SELECT quiver.count('docs', filter => 'iD == 1');
+SET client_min_messages = warning;
+-- create_index with M alone, as Milvus accepts it: ef_construction rises to 2 * M
+SELECT quiver.create_index('docs', 'vector', index_name => 'wide', params => '{"M": 40}');
+SELECT quiver.describe_index('docs', 'wide') -> 'params' AS params;
+SELECT quiver.drop_index('docs', 'wide');
 -- plain SQL sees the same rows
 SELECT id, vector, "$meta", "$partition" FROM docs ORDER BY id;
 -- reading takes no transaction id (each would otherwise write a commit record, and a hot
@@ -47,9 +68,9 @@ SELECT err($$SELECT quiver.create_collection('x"; DROP TABLE docs; --', dimensio
 SELECT err($$SELECT quiver.create_collection('nodim')$$);
 SELECT err($$SELECT quiver.create_collection('m', dimension => 3, metric_type => 'dot')$$);
 SELECT err($$SELECT quiver.describe_collection('nope')$$);
-SELECT err($$SELECT quiver.insert('docs', '[{"vector": [1, 2]}]')$$);
-SELECT err($$SELECT quiver.insert('docs', '[{"vector": [1, 2, 3]}, {"id": 9, "vector": [1, 2, 3]}]')$$);
-SELECT err($$SELECT quiver.insert('docs', '[{"vector": "abc"}]')$$);
+SELECT err($$SELECT quiver.insert('docs', '[{"id": 8, "vector": [1, 2]}]')$$);
+SELECT err($$SELECT quiver.insert('docs', '[{"id": 8, "vector": [1, 2, 3]}, {"id": 9, "vector": [1, 2]}]')$$);
+SELECT err($$SELECT quiver.insert('docs', '[{"id": 8, "vector": "abc"}]')$$);
 SELECT err($$SELECT quiver.insert('docs', '[]')$$);
 SELECT err($$SELECT quiver.insert('nope', '[{"vector": [1, 2, 3]}]')$$);
 SELECT err($$SELECT * FROM quiver.search('docs', '[1, 0]')$$);
@@ -168,12 +189,12 @@ SELECT err($$SELECT quiver.drop_alias('products')$$);
 SELECT quiver.create_partition('docs', 'archive');
 SELECT * FROM quiver.list_partitions('docs');
 SELECT quiver.has_partition('docs', 'archive'), quiver.has_partition('docs', 'nope');
-SELECT quiver.insert('docs', '[{"vector": [1, 1, 0]}]', partition_name => 'archive');
+SELECT quiver.insert('docs', '[{"id": 5, "vector": [1, 1, 0]}]', partition_name => 'archive');
 SELECT id FROM quiver.search('docs', '[1, 1, 0]', "limit" => 1, partition_names => '{archive}');
 SELECT id FROM quiver.search('docs', '[1, 1, 0]', "limit" => 1, partition_names => '{_default}');
 SELECT quiver.count('docs', partition_names => '{archive}');
 SELECT err($$SELECT quiver.create_partition('docs', 'archive')$$);
-SELECT err($$SELECT quiver.insert('docs', '[{"vector": [1, 1, 0]}]', partition_name => 'nope')$$);
+SELECT err($$SELECT quiver.insert('docs', '[{"id": 6, "vector": [1, 1, 0]}]', partition_name => 'nope')$$);
 SELECT err($$SELECT quiver.drop_partition('docs', '_default')$$);
 SELECT quiver.drop_partition('docs', 'archive');
 SELECT quiver.count('docs');
@@ -268,7 +289,7 @@ CREATE SCHEMA app;
 SELECT quiver.create_collection('notes', dimension => 2, metric_type => 'ip', db_schema => 'app', description => 'team notes');
 SELECT d ->> 'table' AS "table", d ->> 'description' AS description, obj_description('app.notes'::regclass) AS comment
   FROM quiver.describe_collection('notes') d;
-SELECT quiver.insert('notes', '[{"vector": [1, 2]}, {"vector": [-1, 0]}]');
+SELECT quiver.insert('notes', '[{"id": 1, "vector": [1, 2]}, {"id": 2, "vector": [-1, 0]}]');
 SELECT id, distance FROM quiver.search('notes', '[1, 1]');
 SELECT quiver.rename_collection('notes', 'memos');
 SELECT count(*) FROM app.memos;
@@ -356,7 +377,7 @@ SELECT quiver.drop_collection('cap'), quiver.drop_collection('capx'), quiver.dro
 
 -- an auto_id collection: explicit ids given to upsert move the identity past them, so the
 -- next generated ids do not collide (nor move back for an older id)
-SELECT quiver.create_collection('autoid', dimension => 2);
+SELECT quiver.create_collection('autoid', dimension => 2, auto_id => true);
 SELECT quiver.insert('autoid', '[{"vector": [1, 0]}, {"vector": [0, 1]}]') -> 'ids' AS ids;
 SELECT quiver.upsert('autoid', '[{"id": 3, "vector": [1, 1]}, {"id": 4, "vector": [2, 2]}]') -> 'ids' AS ids;
 SELECT quiver.insert('autoid', '[{"vector": [3, 3]}, {"vector": [4, 4]}]') -> 'ids' AS ids;
@@ -378,7 +399,7 @@ SELECT quiver.drop_collection('autoid');
 
 -- search limits: limit + offset beyond 16384 is an error, whatever the numbers (no overflow)
 SELECT quiver.create_collection('lim', dimension => 2);
-SELECT quiver.insert('lim', '[{"vector": [1, 0]}]');
+SELECT quiver.insert('lim', '[{"id": 1, "vector": [1, 0]}]');
 SELECT err($$SELECT * FROM quiver.search('lim', '[1, 0]', "offset" => 9223372036854775807)$$);
 SELECT err($$SELECT * FROM quiver.search('lim', '[1, 0]', "limit" => 9223372036854775807, "offset" => 9223372036854775807)$$);
 SELECT err($$SELECT * FROM quiver.search('lim', '[1, 0]', "limit" => 16384, "offset" => 1)$$);
@@ -410,13 +431,13 @@ INSERT INTO null_samples (param, type, val) VALUES
   ('id_type', 'text', $$'int64'$$), ('vector_field', 'text', $$'vector'$$), ('db_schema', 'text', $$'public'$$),
   ('field_name', 'text', $$'vector'$$), ('index_type', 'text', $$'HNSW'$$), ('metric_type', 'text', $$'l2'$$),
   ('params', 'jsonb', $$'{}'$$), ('filter_params', 'jsonb', $$'{}'$$), ('index_name', 'text', $$'vector'$$),
-  ('rows', 'jsonb', $$'[{"vector": [1, 1]}]'$$), ('filter', 'text', $$'id > 0'$$), ('ids', 'jsonb', $$'[1]'$$),
+  ('rows', 'jsonb', $$'[{"id": 99, "vector": [1, 1]}]'$$), ('filter', 'text', $$'id > 0'$$), ('ids', 'jsonb', $$'[1]'$$),
   ('output_fields', 'text[]', $$'{id}'$$), ('limit', 'bigint', '5'), ('offset', 'bigint', '0'),
   ('data', 'anycompatible', $$'[1, 0]'::jsonb$$), ('anns_field', 'text', $$'vector'$$),
   ('requests', 'jsonb', $$'[{"data": [1, 0]}]'$$), ('ranker', 'text', $$'rrf'$$),
   ('ranker_params', 'jsonb', $$'{"k": 60}'$$), ('relid', 'oid', $$'lim'::regclass::oid$$),
   ('index', 'regclass', $$'"lim$vector"'$$), ('reachability', 'boolean', 'false'),
-  ('query', 'text', $$'SELECT 1'$$);
+  ('query', 'text', $$'SELECT 1'$$), ('consistency_level', 'text', $$'Strong'$$);
 CREATE TEMP TABLE null_calls (fn text, param text, outcome text);
 DO $$
 DECLARE

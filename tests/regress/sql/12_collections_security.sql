@@ -3,7 +3,7 @@
 SET client_min_messages = warning;
 DROP ROLE IF EXISTS quiver_reader;
 CREATE ROLE quiver_reader;
-SELECT quiver.create_collection('secure', dimension => 2, metric_type => 'l2');
+SELECT quiver.create_collection('secure', dimension => 2, metric_type => 'l2', auto_id => true);
 SELECT quiver.insert('secure', '[{"vector": [0, 0], "title": "a"}, {"vector": [1, 1], "title": "b"}]');
 
 SET ROLE quiver_reader;
@@ -158,7 +158,7 @@ CREATE SCHEMA scratch;
 SELECT quiver.create_collection('in_scratch', dimension => 2, db_schema => 'scratch');
 DROP SCHEMA scratch CASCADE;
 SELECT quiver.has_collection('in_scratch') AS has_collection;
-SELECT quiver.create_collection('ren', dimension => 2, metric_type => 'l2');
+SELECT quiver.create_collection('ren', dimension => 2, metric_type => 'l2', auto_id => true);
 SELECT quiver.create_partition('ren', 'p1');
 SELECT quiver.create_alias('ren', 'ren_alias');
 SELECT quiver.insert('ren', '[{"vector": [1, 0]}]') ->> 'insert_count' AS inserted;

@@ -103,7 +103,7 @@ CREATE FUNCTION err(q text) RETURNS text LANGUAGE plpgsql AS $$
 BEGIN EXECUTE q; RETURN 'ok';
 EXCEPTION WHEN others THEN RETURN SQLSTATE || ': ' || SQLERRM;
 END $$;
-SELECT quiver.create_collection('l', dimension => 2);
+SELECT quiver.create_collection('l', dimension => 2, auto_id => true);
 SELECT quiver.insert('l', '[{"vector": [1, 0], "t": "plain"}]');
 SELECT * FROM quiver.get('l', '[1]', '{t}');
 SELECT err($$SELECT quiver.has_collection(E'caf\xe9')$$);

@@ -156,7 +156,7 @@ fn statements(def: &CollectionDef, ext: &Ext) -> Vec<String> {
             }
             for filter in &filters {
                 let first = if manual.is_some() { 3 } else { 2 };
-                let compiled = filter.as_deref().map(|x| super::filtering::compile_filter(def, x, first).expect("filter").0);
+                let compiled = filter.as_deref().map(|x| super::filtering::compile_filter(def, x, first).expect("filter").sql);
                 let mut groups: Vec<Option<(String, i64)>> = vec![None];
                 groups.extend(scalars.iter().map(|g| Some((g.name.clone(), 2))));
                 for group in groups {

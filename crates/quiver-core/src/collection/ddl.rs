@@ -233,6 +233,14 @@ pub fn index_request(def: &CollectionDef, field: &str, index_type: &str, metric:
     } else if !params.is_null() {
         return Err(Error::param("index params must be a JSON object"));
     }
+    // Milvus accepts M alone; hnsw needs ef_construction >= 2 * m, so M alone raises it.
+    let given = |name: &str| options.iter().find(|(o, _)| o == name).map(|(_, n)| *n);
+    if let (Some(m), None) = (given("m"), given("ef_construction")) {
+        let needed = m.saturating_mul(2);
+        if needed > i64::from(crate::hnsw::DEFAULT_EF_CONSTRUCTION) {
+            options.push(("ef_construction".to_string(), needed));
+        }
+    }
     let index_name = index_name.unwrap_or(field).to_string();
     super::ident::validate_name("index", &index_name)?;
     Ok(IndexRequest { field: field.to_string(), index_name, metric, method, options })
@@ -373,6 +381,11 @@ mod tests {
             create_index(&def, &r, &ext(), &[]).unwrap(),
             "CREATE INDEX \"docs$vector\" ON \"public\".\"docs\" USING hnsw (\"vector\" \"q\".vector_cosine_ops) WITH (m = 8, ef_construction = 32)"
         );
+        // M alone (as Milvus accepts it): ef_construction rises to 2 * M when the default is less
+        let sql = |p: Value| create_index(&def, &index_request(&def, "vector", "HNSW", None, &p, None).unwrap(), &ext(), &[]).unwrap();
+        assert!(sql(json!({"M": 48})).ends_with("WITH (m = 48, ef_construction = 96)"), "{}", sql(json!({"M": 48})));
+        assert!(sql(json!({"M": 32})).ends_with("WITH (m = 32)"));
+        assert!(sql(json!({"M": 48, "efConstruction": 200})).ends_with("WITH (m = 48, ef_construction = 200)"));
         let r = index_request(&def, "vector", "IVF_FLAT", Some("L2"), &json!({"nlist": 64}), Some("ivf")).unwrap();
         assert_eq!(
             create_index(&def, &r, &ext(), &["id".to_string()]).unwrap(),

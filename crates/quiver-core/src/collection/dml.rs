@@ -89,6 +89,8 @@ pub fn pk_in(def: &CollectionDef, n: usize) -> String {
 pub struct Where {
     pub sql: String,
     pub params: Vec<String>,
+    /// NOTICEs about the filter (see [`super::names`]).
+    pub notices: Vec<String>,
 }
 
 /// The rows with primary key in `ids` (a JSON array), in the manual `partitions`, and
@@ -116,13 +118,15 @@ pub fn where_clause(
             pg("text")
         ));
     }
+    let mut notices = Vec::new();
     if let Some(f) = filter.filter(|f| !f.trim().is_empty()) {
-        let (sql, p) = filtering::compile_filter(def, f, first + params.len())?;
-        params.extend(p);
-        conds.push(format!("({sql})"));
+        let c = filtering::compile_filter(def, f, first + params.len())?;
+        params.extend(c.params);
+        notices = c.notices;
+        conds.push(format!("({})", c.sql));
     }
     let sql = if conds.is_empty() { String::new() } else { format!(" WHERE {}", conds.join(" AND ")) };
-    Ok(Where { sql, params })
+    Ok(Where { sql, params, notices })
 }
 
 /// One primary key (as text) among `$1` that is already in the table, if any.

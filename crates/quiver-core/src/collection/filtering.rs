@@ -66,11 +66,20 @@ pub fn param_text(p: &Param) -> String {
     }
 }
 
-/// Compiles `expr` for `def` with placeholders from `$first`; returns the SQL and the
-/// parameters as text.
-pub fn compile_filter(def: &CollectionDef, expr: &str, first: usize) -> Result<(String, Vec<String>)> {
+/// A filter compiled for a collection.
+pub struct FilterSql {
+    pub sql: String,
+    /// The parameters, as text.
+    pub params: Vec<String>,
+    /// NOTICEs for names read from the dynamic field that resemble a field (misspellings).
+    pub notices: Vec<String>,
+}
+
+/// Compiles `expr` for `def` with placeholders from `$first`.
+pub fn compile_filter(def: &CollectionDef, expr: &str, first: usize) -> Result<FilterSql> {
     let c = filter::compile(expr, def, first)?;
-    Ok((c.sql, c.params.iter().map(param_text).collect()))
+    let notices = c.dynamic_keys.iter().filter_map(|k| super::names::dynamic_name_notice(def, k, "filter field")).collect();
+    Ok(FilterSql { sql: c.sql, params: c.params.iter().map(param_text).collect(), notices })
 }
 
 #[cfg(test)]

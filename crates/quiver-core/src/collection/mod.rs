@@ -1,12 +1,14 @@
 //! Milvus-style collections, independent of PostgreSQL: schemas, the SQL that creates
 //! their tables and indexes, and the validation of rows inserted through the API.
 
+pub mod consistency;
 pub mod ddl;
 pub mod dml;
 pub mod filtering;
-pub mod input;
 pub mod ident;
+pub mod input;
 pub mod locks;
+pub mod names;
 pub mod query;
 pub mod rank;
 pub mod rows;

@@ -203,6 +203,8 @@ impl Operand {
 pub struct Compiler<'a> {
     schema: &'a dyn Schema,
     pub params: Params,
+    /// Names read from the dynamic field (not in the schema).
+    pub dynamic_keys: Vec<String>,
 }
 
 impl<'a> Compiler<'a> {
@@ -210,6 +212,7 @@ impl<'a> Compiler<'a> {
         Compiler {
             schema,
             params: Params::new(first_param),
+            dynamic_keys: Vec::new(),
         }
     }
 
@@ -413,6 +416,9 @@ impl<'a> Compiler<'a> {
                 self.json_path(&col, path, pos, "dynamic field".into())
             }
             Some(dynamic) => {
+                if !self.dynamic_keys.iter().any(|k| k == name) {
+                    self.dynamic_keys.push(name.to_string());
+                }
                 let mut full = vec![PathElem::Key(name.to_string())];
                 full.extend_from_slice(path);
                 let col = self.column(&dynamic);

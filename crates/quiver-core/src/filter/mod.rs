@@ -104,5 +104,6 @@ pub fn compile_expr(
     Ok(Compiled {
         sql,
         params: c.params.list,
+        dynamic_keys: c.dynamic_keys,
     })
 }

@@ -600,11 +600,13 @@ fn checker_rejects_bad_sql() {
     let ok = Compiled {
         sql: format!("(\"age\" {gt} $1::bigint)"),
         params: vec![Param::Int(1)],
+        dynamic_keys: vec![],
     };
     assert_eq!(check_sql(&ok, 1), Ok(()));
     let qualified = Compiled {
         sql: format!("(t.\"age\" {gt} pg_catalog.power($1::bigint, t.\"id\"))"),
         params: vec![Param::Int(1)],
+        dynamic_keys: vec![],
     };
     assert_eq!(check_sql_in(&qualified, 1, Some("t")), Ok(()));
     let bad = [
@@ -625,12 +627,13 @@ fn checker_rejects_bad_sql() {
         (format!("(\"age\" {gt} $1::pg_catalog.text)"), vec![Param::Int(1)]),
     ];
     for (sql, params) in bad {
-        assert!(check_sql(&Compiled { sql: sql.clone(), params }, 1).is_err(), "{sql}");
+        assert!(check_sql(&Compiled { sql: sql.clone(), params, dynamic_keys: vec![] }, 1).is_err(), "{sql}");
     }
     // an unqualified column where the relation has an alias
     let bare = Compiled {
         sql: format!("(t.\"age\" {gt} \"id\")"),
         params: vec![],
+        dynamic_keys: vec![],
     };
     assert!(check_sql_in(&bare, 1, Some("t")).is_err());
 }

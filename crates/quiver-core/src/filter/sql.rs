@@ -45,6 +45,8 @@ impl Param {
 pub struct Compiled {
     pub sql: String,
     pub params: Vec<Param>,
+    /// Names not in the schema that were read from the dynamic field, in order of appearance.
+    pub dynamic_keys: Vec<String>,
 }
 
 /// A built-in operator, named through pg_catalog so no search_path can substitute another

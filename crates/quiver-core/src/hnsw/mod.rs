@@ -54,6 +54,10 @@ pub type NodeId = u64;
 /// Highest level a node can be assigned.
 pub const MAX_LEVEL: usize = 15;
 
+/// The index options' defaults (`m`, `ef_construction`); ef_construction must be at least `2 * m`.
+pub const DEFAULT_M: i32 = 16;
+pub const DEFAULT_EF_CONSTRUCTION: i32 = 64;
+
 /// A node together with its distance to the current query.
 ///
 /// Candidates are ordered by `(dist, id)` using [`f32::total_cmp`] (see
