@@ -117,7 +117,7 @@ CREATE FUNCTION quiver.create_collection(
     primary_key text DEFAULT 'id', auto_id boolean DEFAULT false, partition_key text DEFAULT NULL,
     num_partitions integer DEFAULT 16, index jsonb DEFAULT NULL, description text DEFAULT NULL,
     id_type text DEFAULT 'int64', vector_field text DEFAULT 'vector', db_schema text DEFAULT pg_catalog.current_schema(),
-    consistency_level text DEFAULT NULL)
+    consistency_level text DEFAULT NULL, properties jsonb DEFAULT NULL)
     RETURNS regclass AS 'MODULE_PATHNAME', 'create_collection_wrapper' LANGUAGE C
     SET search_path = pg_catalog, pg_temp;
 CREATE FUNCTION quiver.describe_collection(name text) RETURNS jsonb
@@ -134,6 +134,18 @@ CREATE FUNCTION quiver.rename_collection(old_name text, new_name text) RETURNS v
     SET search_path = pg_catalog, pg_temp;
 CREATE FUNCTION quiver.drop_collection(name text) RETURNS void
     AS 'MODULE_PATHNAME', 'drop_collection_wrapper' LANGUAGE C STRICT
+    SET search_path = pg_catalog, pg_temp;
+CREATE FUNCTION quiver.alter_collection_properties(collection text, properties jsonb) RETURNS void
+    AS 'MODULE_PATHNAME', 'alter_collection_properties_wrapper' LANGUAGE C
+    SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION quiver.alter_collection_properties(text, jsonb) IS
+    'Sets collection properties (Milvus''s): "collection.ttl.seconds" hides rows older than that from every read '
+    '(0: no TTL) and quiver.purge_expired deletes them; "mmap.enabled" is kept; other keys are kept as they are.';
+CREATE FUNCTION quiver.drop_collection_properties(collection text, property_keys text[]) RETURNS void
+    AS 'MODULE_PATHNAME', 'drop_collection_properties_wrapper' LANGUAGE C
+    SET search_path = pg_catalog, pg_temp;
+CREATE FUNCTION quiver.purge_expired(collection text) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'purge_expired_wrapper' LANGUAGE C
     SET search_path = pg_catalog, pg_temp;
 CREATE FUNCTION quiver.get_collection_stats(name text) RETURNS jsonb
     AS 'MODULE_PATHNAME', 'get_collection_stats_wrapper' LANGUAGE C STRICT

@@ -29,6 +29,7 @@ fn create_collection(
     vector_field: Option<Text>,
     db_schema: Option<Text>,
     consistency_level: Option<Text>,
+    properties: Option<Jsonb>,
 ) -> pg_sys::Oid {
     super::args::consistency_level(consistency_level);
     let name = required("name", name);
@@ -73,6 +74,10 @@ fn create_collection(
         Some(_) => raise(Error::param("index must be a JSON object or an array of objects")),
     };
     let coll = catalog::load(name);
+    if let Some(p) = optional("properties", properties) {
+        let props = quiver_core::collection::properties::with_changes(&coll.def.properties, &p).or_raise();
+        super::properties::store(&coll, props);
+    }
     for r in &requests {
         index::create_from_json(&coll, r);
     }
@@ -105,6 +110,8 @@ fn describe_collection(name: Text) -> JsonB {
         "num_partitions": if def.partition_key.is_some() { json!(def.num_partitions) } else { json!(list_partitions_of(&def).len()) },
         "metric_type": def.metric.name().to_ascii_uppercase(),
         "aliases": aliases,
+        "properties": def.properties,
+        "consistency_level": "Strong",
         "created_at": created,
     }))
 }

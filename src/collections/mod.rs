@@ -13,6 +13,7 @@ pub mod index;
 pub mod manage;
 pub mod partition;
 pub mod pgvalue;
+pub mod properties;
 pub mod search;
 pub mod spi;
 pub mod sync;

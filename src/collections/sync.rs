@@ -58,6 +58,9 @@ pub fn sync_table(relid: u32) {
         if def.partition_key.is_none() {
             needed.push(PARTITION_COLUMN);
         }
+        if quiver_core::collection::properties::ttl_seconds(&def).is_some() {
+            needed.push(quiver_core::collection::properties::INSERTED_AT_COLUMN);
+        }
         if let Some(missing) = needed.iter().find(|c| !cols.contains(c)) {
             raise_code(
                 PgSqlErrorCode::ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST,

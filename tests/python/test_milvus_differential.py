@@ -442,3 +442,32 @@ def test_search_iterator_walks_every_row_outwards(dsn):
         assert sorted(h.id for h in filtered) == list(range(50))
         ours.drop_collection(name)
     ours.close()
+
+
+def test_collection_properties_and_ttl(dsn):
+    """alter / drop_collection_properties as pymilvus calls them; rows past the TTL are not read
+    by search, query, get or iterators, and compact() deletes them."""
+    import psycopg
+
+    ours = quiver_milvus.MilvusClient(dsn)
+    ours.drop_collection("props_ttl")
+    ours.create_collection("props_ttl", dimension=2, metric_type="L2", properties={"mmap.enabled": True})
+    assert ours.describe_collection("props_ttl")["properties"] == {"mmap.enabled": "true"}
+    ours.insert("props_ttl", [{"id": i, "vector": [i, 0]} for i in range(20)])
+    ours.alter_collection_properties("props_ttl", {"collection.ttl.seconds": 600})
+    assert ours.describe_collection("props_ttl")["properties"] == {"mmap.enabled": "true", "collection.ttl.seconds": "600"}
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("""UPDATE props_ttl SET "$inserted_at" = now() - interval '11 minutes' WHERE id < 5""")
+    assert [h.id for h in ours.search("props_ttl", [[0, 0]], limit=3)[0]] == [5, 6, 7]
+    assert ours.query("props_ttl", filter="id >= 0", output_fields=["count(*)"]) == [{"count(*)": 15}]
+    assert [r["id"] for r in ours.get("props_ttl", [0, 1, 5])] == [5]
+    assert [r["id"] for p in drain(ours.query_iterator("props_ttl", batch_size=4)) for r in p] == list(range(5, 20))
+    assert ours.get_collection_stats("props_ttl")["row_count"] == 20      # plain rows, until compacted
+    ours.compact("props_ttl")
+    assert ours.get_collection_stats("props_ttl")["row_count"] == 15
+    ours.drop_collection_properties("props_ttl", property_keys=["collection.ttl.seconds"])
+    assert ours.describe_collection("props_ttl")["properties"] == {"mmap.enabled": "true"}
+    with pytest.raises(quiver_milvus.ParamError, match="ttl"):
+        ours.alter_collection_properties("props_ttl", {"collection.ttl.seconds": -1})
+    ours.drop_collection("props_ttl")
+    ours.close()

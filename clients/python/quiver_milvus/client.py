@@ -132,6 +132,13 @@ class MilvusClient:
         except psycopg.Error as e:
             raise exceptions.from_postgres(e) from None
 
+    def _run(self, sql, params=()):
+        """A statement that returns no rows (VACUUM)."""
+        try:
+            self._conn.execute(sql, params)
+        except psycopg.Error as e:
+            raise exceptions.from_postgres(e) from None
+
     def _one(self, sql, params=()):
         rows = self._rows(sql, params)
         return rows[0][0] if rows else None
@@ -194,9 +201,10 @@ class MilvusClient:
         self._rows(
             "SELECT quiver.create_collection(%s, schema => %s::jsonb, index => %s::jsonb,"
             " num_partitions => COALESCE(%s, 16), metric_type => COALESCE(%s, 'cosine'), description => %s,"
-            " consistency_level => %s)",
+            " consistency_level => %s, properties => %s::jsonb)",
             (collection_name, json.dumps(doc), index, kwargs.get("num_partitions"), metric,
-             getattr(schema, "description", None) or None, _consistency(kwargs)))
+             getattr(schema, "description", None) or None, _consistency(kwargs),
+             _json(kwargs["properties"]) if kwargs.get("properties") else None))
 
     def describe_collection(self, collection_name, timeout=None, **kwargs):
         d = self._one("SELECT quiver.describe_collection(%s)", (collection_name,))
@@ -216,7 +224,8 @@ class MilvusClient:
             "collection_name": d["collection_name"], "auto_id": bool(d.get("auto_id")), "num_shards": 1,
             "description": d.get("description") or "", "fields": fields, "functions": [],
             "aliases": d.get("aliases", []), "collection_id": 0, "consistency_level": 0,
-            "consistency_level_name": "Strong", "properties": {}, "num_partitions": d.get("num_partitions", 1),
+            "consistency_level_name": "Strong", "properties": dict(d.get("properties") or {}),
+            "num_partitions": d.get("num_partitions", 1),
             "enable_dynamic_field": bool(d.get("enable_dynamic_field")),
         }
 
@@ -234,6 +243,12 @@ class MilvusClient:
     def rename_collection(self, old_name, new_name, target_db="", timeout=None, **kwargs):
         self._pk_types.pop(old_name, None)
         self._rows("SELECT quiver.rename_collection(%s, %s)", (old_name, new_name))
+
+    def alter_collection_properties(self, collection_name, properties, timeout=None, **kwargs):
+        self._rows("SELECT quiver.alter_collection_properties(%s, %s::jsonb)", (collection_name, _json(properties)))
+
+    def drop_collection_properties(self, collection_name, property_keys, timeout=None, **kwargs):
+        self._rows("SELECT quiver.drop_collection_properties(%s, %s)", (collection_name, list(property_keys)))
 
     def get_collection_stats(self, collection_name, timeout=None, **kwargs):
         stats = self._one("SELECT quiver.get_collection_stats(%s)", (collection_name,))
@@ -259,10 +274,12 @@ class MilvusClient:
         self.describe_collection(collection_name)
 
     def compact(self, collection_name, is_clustering=False, timeout=None, **kwargs):
-        """VACUUM (ANALYZE) of the collection's table: reclaims deleted rows in the table and its
-        indexes. Returns 0, the id of a job that has already finished."""
+        """Deletes the rows past the collection's TTL, then VACUUM (ANALYZE) of its table:
+        reclaims deleted rows in the table and its indexes. Returns 0, the id of a job that has
+        already finished."""
+        self._one("SELECT quiver.purge_expired(%s)", (collection_name,))
         table = self._one("SELECT quiver.describe_collection(%s)->>'table'", (collection_name,))
-        self._rows(f"VACUUM (ANALYZE) {table}")
+        self._run(f"VACUUM (ANALYZE) {table}")
         return 0
 
     def get_compaction_state(self, job_id, timeout=None, **kwargs):

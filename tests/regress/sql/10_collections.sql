@@ -437,7 +437,8 @@ INSERT INTO null_samples (param, type, val) VALUES
   ('requests', 'jsonb', $$'[{"data": [1, 0]}]'$$), ('ranker', 'text', $$'rrf'$$),
   ('ranker_params', 'jsonb', $$'{"k": 60}'$$), ('relid', 'oid', $$'lim'::regclass::oid$$),
   ('index', 'regclass', $$'"lim$vector"'$$), ('reachability', 'boolean', 'false'),
-  ('query', 'text', $$'SELECT 1'$$), ('consistency_level', 'text', $$'Strong'$$);
+  ('query', 'text', $$'SELECT 1'$$), ('consistency_level', 'text', $$'Strong'$$),
+  ('properties', 'jsonb', $$'{"team": "x"}'$$), ('property_keys', 'text[]', $$'{team}'$$);
 CREATE TEMP TABLE null_calls (fn text, param text, outcome text);
 DO $$
 DECLARE

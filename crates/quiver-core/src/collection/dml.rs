@@ -125,6 +125,9 @@ pub fn where_clause(
         notices = c.notices;
         conds.push(format!("({})", c.sql));
     }
+    if let Some(live) = super::properties::live_condition(def) {
+        conds.push(live);
+    }
     let sql = if conds.is_empty() { String::new() } else { format!(" WHERE {}", conds.join(" AND ")) };
     Ok(Where { sql, params, notices })
 }

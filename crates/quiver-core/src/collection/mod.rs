@@ -9,6 +9,7 @@ pub mod ident;
 pub mod input;
 pub mod locks;
 pub mod names;
+pub mod properties;
 pub mod query;
 pub mod rank;
 pub mod rows;

@@ -109,6 +109,10 @@ pub struct CollectionDef {
     #[serde(default)]
     pub num_partitions: u32,
     pub metric: MetricKind,
+    /// Milvus's collection properties (`collection.ttl.seconds`, ...), values as text
+    /// (see [`super::properties`]).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub properties: std::collections::BTreeMap<String, String>,
 }
 
 /// The arguments of `create_collection`.
@@ -175,6 +179,7 @@ impl CollectionDef {
             partition_key,
             num_partitions,
             metric,
+            properties: Default::default(),
         };
         def.validate()?;
         Ok(def)
