@@ -147,6 +147,38 @@ CREATE FUNCTION quiver.drop_collection_properties(collection text, property_keys
 CREATE FUNCTION quiver.purge_expired(collection text) RETURNS bigint
     AS 'MODULE_PATHNAME', 'purge_expired_wrapper' LANGUAGE C
     SET search_path = pg_catalog, pg_temp;
+-- Milvus's load / release / flush / compact. PostgreSQL reads from shared buffers and disk (a
+-- collection is always "loaded") and a commit is durable (nothing to flush): these check that
+-- the collection exists. compact deletes the rows past the TTL and refreshes the planner's
+-- statistics (VACUUM, which cannot run inside a function, is autovacuum's or the DBA's).
+CREATE FUNCTION quiver.load_collection(collection text) RETURNS void LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF collection IS NULL THEN
+        RAISE EXCEPTION 'collection must not be null' USING ERRCODE = '22004';
+    END IF;
+    PERFORM quiver.describe_collection(collection);
+END $$;
+CREATE FUNCTION quiver.release_collection(collection text) RETURNS void LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM quiver.load_collection(collection);
+END $$;
+CREATE FUNCTION quiver.flush(collection text) RETURNS void LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM quiver.load_collection(collection);
+END $$;
+CREATE FUNCTION quiver.compact(collection text) RETURNS bigint LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    purged bigint;
+BEGIN
+    PERFORM quiver.load_collection(collection);
+    purged := quiver.purge_expired(collection);
+    EXECUTE 'ANALYZE ' OPERATOR(pg_catalog.||) (quiver.describe_collection(collection) OPERATOR(pg_catalog.->>) 'table');
+    RETURN purged;
+END $$;
 CREATE FUNCTION quiver.get_collection_stats(name text) RETURNS jsonb
     AS 'MODULE_PATHNAME', 'get_collection_stats_wrapper' LANGUAGE C STRICT
     SET search_path = pg_catalog, pg_temp;

@@ -80,3 +80,17 @@ SELECT quiver.alter_collection_properties('ttl_alias', '{"collection.ttl.seconds
 SELECT quiver.rename_collection('ttl', 'ttl_renamed');
 SELECT quiver.describe_collection('ttl_renamed') -> 'properties' AS properties;
 SELECT quiver.drop_collection('ttl_renamed');
+
+-- load / release / flush / compact: a collection is always loaded and a commit durable; they
+-- check that the collection exists; compact purges the rows past the TTL and analyzes
+SELECT quiver.create_collection('lrfc', dimension => 2, properties => '{"collection.ttl.seconds": 60}');
+SELECT quiver.insert('lrfc', '[{"id": 1, "vector": [1, 0]}, {"id": 2, "vector": [0, 1]}]') ->> 'insert_count' AS inserted;
+UPDATE lrfc SET "$inserted_at" = now() - interval '1 hour' WHERE id = 1;
+SELECT quiver.load_collection('lrfc'), quiver.release_collection('lrfc'), quiver.flush('lrfc');
+SELECT reltuples AS rows_before_analyze FROM pg_class WHERE relname = 'lrfc$_default';
+SELECT quiver.compact('lrfc') AS purged;
+SELECT (SELECT count(*) FROM lrfc) AS rows_left, (SELECT reltuples FROM pg_class WHERE relname = 'lrfc$_default') AS analyzed_rows;
+SELECT err($$SELECT quiver.load_collection('nope')$$);
+SELECT err($$SELECT quiver.flush('nope')$$);
+SELECT err($$SELECT quiver.compact(NULL)$$);
+SELECT quiver.drop_collection('lrfc');
