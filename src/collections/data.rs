@@ -104,11 +104,12 @@ fn upsert(collection: Option<Text>, rows: Option<Jsonb>, partition_name: Option<
 }
 
 /// The WHERE clause for a filter, ids and partitions (checked to exist); parameters from `$1`.
-fn where_clause(coll: &Collection, filter: Option<&str>, ids: Option<&Value>, partitions: Option<&[String]>) -> Where {
+/// A `read` leaves out the rows past the collection's TTL.
+fn where_clause(coll: &Collection, filter: Option<&str>, ids: Option<&Value>, partitions: Option<&[String]>, read: bool) -> Where {
     if let Some(parts) = partitions.filter(|p| !p.is_empty()) {
         partition::check_names(coll, parts);
     }
-    let w = dml::where_clause(coll, ids, partitions, filter, 1).or_raise();
+    let w = if read { dml::read_where_clause(coll, ids, partitions, filter, 1) } else { dml::where_clause(coll, ids, partitions, filter, 1) }.or_raise();
     notify(&w.notices);
     w
 }
@@ -145,7 +146,7 @@ fn delete(collection: Option<Text>, filter: Option<Text>, ids: Option<Jsonb>, pa
         raise(Error::param("delete needs a filter or ids (to delete every row, use filter => 'true' or TRUNCATE the table)"));
     }
     let parts: Option<Vec<String>> = partition_name.map(|p| vec![p.to_string()]);
-    let w = where_clause(&coll, filter, ids.as_ref(), parts.as_deref());
+    let w = where_clause(&coll, filter, ids.as_ref(), parts.as_deref(), false);
     let n = spi::run(&dml::delete_sql(&coll, &w), &refs(&w.params));
     JsonB(json!({"delete_count": n}))
 }
@@ -157,7 +158,7 @@ fn get(collection: Option<Text>, ids: Option<Jsonb>, output_fields: Option<TextA
     let ids = required("ids", ids);
     let output_fields = optional("output_fields", output_fields);
     let entity = entity(&coll, output_fields.as_deref(), true);
-    let w = where_clause(&coll, None, Some(&ids), None);
+    let w = where_clause(&coll, None, Some(&ids), None, true);
     SetOfIterator::new(spi::json_rows(&dml::get_sql(&coll, &entity, &w), &refs(&w.params)).into_iter().map(JsonB))
 }
 
@@ -185,7 +186,7 @@ fn query(
     if limit.is_some_and(|l| l < 0) || offset < 0 {
         raise(Error::param("limit and offset must not be negative"));
     }
-    let w = where_clause(&coll, filter, ids.as_ref(), partition_names.as_deref());
+    let w = where_clause(&coll, filter, ids.as_ref(), partition_names.as_deref(), true);
     let sql = dml::query_sql(&coll, &entity, &w, limit, offset);
     SetOfIterator::new(spi::json_rows(&sql, &refs(&w.params)).into_iter().map(JsonB))
 }
@@ -202,7 +203,7 @@ fn count(
     let coll = catalog::load(required("collection", collection));
     let filter = templated_filter(optional("filter", filter), optional("filter_params", filter_params).as_ref());
     let (filter, partition_names) = (filter.as_deref(), optional("partition_names", partition_names));
-    let w = where_clause(&coll, filter, None, partition_names.as_deref());
+    let w = where_clause(&coll, filter, None, partition_names.as_deref(), true);
     let n = spi::text_one(&dml::count_sql(&coll, &w), &refs(&w.params));
     n.and_then(|s| s.parse().ok()).unwrap_or(0)
 }

@@ -33,6 +33,8 @@ SELECT array_agg(id ORDER BY distance) AS index_search_ids FROM quiver.search('t
 RESET enable_seqscan;
 -- plain SQL still sees them until they are purged
 SELECT count(*) FROM ttl;
+-- delete reaches expired rows too
+SELECT quiver.delete('ttl', ids => '[2]') -> 'delete_count' AS deleted_expired;
 -- upsert gives a row a new insert time (as Milvus's upsert does)
 SELECT quiver.upsert('ttl', '[{"id": 1, "vector": [1, 0], "k": 1}]') ->> 'upsert_count' AS upserted;
 SELECT quiver.count('ttl');

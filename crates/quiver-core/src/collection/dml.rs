@@ -125,11 +125,24 @@ pub fn where_clause(
         notices = c.notices;
         conds.push(format!("({})", c.sql));
     }
-    if let Some(live) = super::properties::live_condition(def) {
-        conds.push(live);
-    }
     let sql = if conds.is_empty() { String::new() } else { format!(" WHERE {}", conds.join(" AND ")) };
     Ok(Where { sql, params, notices })
+}
+
+/// [`where_clause`] for reads: also leaves out the rows past the collection's TTL (deletes
+/// reach every row).
+pub fn read_where_clause(
+    def: &CollectionDef,
+    ids: Option<&Value>,
+    partitions: Option<&[String]>,
+    filter: Option<&str>,
+    first: usize,
+) -> Result<Where> {
+    let mut w = where_clause(def, ids, partitions, filter, first)?;
+    if let Some(live) = super::properties::live_condition(def) {
+        w.sql = if w.sql.is_empty() { format!(" WHERE {live}") } else { format!("{} AND {live}", w.sql) };
+    }
+    Ok(w)
 }
 
 /// One primary key (as text) among `$1` that is already in the table, if any.

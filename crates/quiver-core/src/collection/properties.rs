@@ -160,6 +160,13 @@ mod tests {
             "t.\"$inserted_at\" OPERATOR(pg_catalog.>) (pg_catalog.now() OPERATOR(pg_catalog.-) pg_catalog.make_interval(secs => 90))"
         );
         assert!(purge_sql(&def).unwrap().starts_with("DELETE FROM \"s\".\"c\" AS t WHERE t.\"$inserted_at\" OPERATOR(pg_catalog.<=)"));
+        // reads leave expired rows out, deletes reach them
+        let read = crate::collection::dml::read_where_clause(&def, None, None, Some("id > 1"), 1).unwrap();
+        let all = crate::collection::dml::where_clause(&def, None, None, Some("id > 1"), 1).unwrap();
+        assert!(read.sql.starts_with(&all.sql) && read.sql.ends_with(&format!(" AND {}", live_condition(&def).unwrap())), "{}", read.sql);
+        assert!(!all.sql.contains("$inserted_at"));
+        let bare = crate::collection::dml::read_where_clause(&def, None, None, None, 1).unwrap();
+        assert_eq!(bare.sql, format!(" WHERE {}", live_condition(&def).unwrap()));
         assert_eq!(add_inserted_at_sql(&def), "ALTER TABLE \"s\".\"c\" ADD COLUMN IF NOT EXISTS \"$inserted_at\" pg_catalog.timestamptz NOT NULL DEFAULT pg_catalog.now()");
     }
 }
