@@ -15,7 +15,7 @@ use pgrx::{pg_sys, AnyElement, PgSqlErrorCode};
 use serde_json::Value;
 
 use super::pgvalue;
-use crate::error::raise_code;
+use crate::error::{raise_code, OrRaise};
 
 /// A `text` argument.
 pub struct Text<'fcx> {
@@ -92,9 +92,7 @@ pub fn optional<A: ArgValue>(param: &str, value: Option<A>) -> Option<A::Out> {
 /// by PostgreSQL's reads, which are Strong).
 pub fn consistency_level(value: Option<Text>) {
     if let Some(level) = optional("consistency_level", value) {
-        if let Err(e) = quiver_core::collection::consistency::parse(level) {
-            crate::error::raise(e);
-        }
+        quiver_core::collection::consistency::parse(level).or_raise();
     }
 }
 

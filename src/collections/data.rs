@@ -109,7 +109,7 @@ fn where_clause(coll: &Collection, filter: Option<&str>, ids: Option<&Value>, pa
     if let Some(parts) = partitions.filter(|p| !p.is_empty()) {
         partition::check_names(coll, parts);
     }
-    let w = if read { dml::read_where_clause(coll, ids, partitions, filter, 1) } else { dml::where_clause(coll, ids, partitions, filter, 1) }.or_raise();
+    let w = dml::where_clause(coll, ids, partitions, filter, 1, read).or_raise();
     notify(&w.notices);
     w
 }

@@ -53,7 +53,10 @@ fn create_collection(
         num_partitions: required("num_partitions", num_partitions),
         description: optional("description", description).map(str::to_string),
     };
-    let def = CollectionDef::from_args(&args).or_raise();
+    let mut def = CollectionDef::from_args(&args).or_raise();
+    if let Some(p) = optional("properties", properties) {
+        def.properties = quiver_core::collection::properties::with_changes(&def.properties, &p).or_raise();
+    }
     if catalog::name_taken(name) {
         raise(Error::new(ErrorKind::DuplicateObject, format!("collection \"{name}\" already exists")));
     }
@@ -74,10 +77,6 @@ fn create_collection(
         Some(_) => raise(Error::param("index must be a JSON object or an array of objects")),
     };
     let coll = catalog::load(name);
-    if let Some(p) = optional("properties", properties) {
-        let props = quiver_core::collection::properties::with_changes(&coll.def.properties, &p).or_raise();
-        super::properties::store(&coll, props);
-    }
     for r in &requests {
         index::create_from_json(&coll, r);
     }

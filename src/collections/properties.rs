@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::args::{required, Jsonb, Text, TextArray};
 use super::catalog::{self, Collection};
 use super::spi;
-use crate::error::{raise, raise_code};
+use crate::error::{raise_code, OrRaise};
 
 fn not_owner(name: &str) -> ! {
     raise_code(PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE, format!("must be the owner of collection \"{name}\" to change its properties"))
@@ -31,7 +31,7 @@ fn lock_for_update(name: &str) -> Collection {
 }
 
 /// Stores `props` as the properties of `coll`; a TTL gets its insert-time column first.
-pub fn store(coll: &Collection, props: std::collections::BTreeMap<String, String>) {
+fn store(coll: &Collection, props: std::collections::BTreeMap<String, String>) {
     let mut def = coll.def.clone();
     def.properties = props;
     if properties::ttl_seconds(&def).is_some() {
@@ -54,7 +54,7 @@ pub fn store(coll: &Collection, props: std::collections::BTreeMap<String, String
 fn alter_collection_properties(collection: Option<Text>, properties: Option<Jsonb>) {
     let coll = lock_for_update(required("collection", collection));
     let changes = required("properties", properties);
-    let props = properties::with_changes(&coll.def.properties, &changes).unwrap_or_else(|e| raise(e));
+    let props = properties::with_changes(&coll.def.properties, &changes).or_raise();
     store(&coll, props);
 }
 

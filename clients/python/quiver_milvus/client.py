@@ -126,18 +126,14 @@ class MilvusClient:
     # ---------------------------------------------------------------------------------------
     # plumbing
 
-    def _rows(self, sql, params=()):
+    def _execute(self, sql, params=()):
         try:
-            return self._conn.execute(sql, params).fetchall()
+            return self._conn.execute(sql, params)
         except psycopg.Error as e:
             raise exceptions.from_postgres(e) from None
 
-    def _run(self, sql, params=()):
-        """A statement that returns no rows (VACUUM)."""
-        try:
-            self._conn.execute(sql, params)
-        except psycopg.Error as e:
-            raise exceptions.from_postgres(e) from None
+    def _rows(self, sql, params=()):
+        return self._execute(sql, params).fetchall()
 
     def _one(self, sql, params=()):
         rows = self._rows(sql, params)
@@ -279,7 +275,7 @@ class MilvusClient:
         already finished."""
         self._one("SELECT quiver.purge_expired(%s)", (collection_name,))
         table = self._one("SELECT quiver.describe_collection(%s)->>'table'", (collection_name,))
-        self._run(f"VACUUM (ANALYZE) {table}")
+        self._execute(f"VACUUM (ANALYZE) {table}")
         return 0
 
     def get_compaction_state(self, job_id, timeout=None, **kwargs):

@@ -39,7 +39,7 @@ class _Batches:
             return self._batch_size
         return min(self._batch_size, self._limit - self._returned)
 
-    def _deliver(self, rows, wanted, exhausted):
+    def _deliver(self, rows, exhausted):
         self._returned += len(rows)
         if exhausted or (self._limit != UNLIMITED and self._returned >= self._limit):
             self._done = True
@@ -78,7 +78,7 @@ class QueryIterator(_Batches):
                                   filter_params=params or None)
         if rows:
             self._after = rows[-1][self._pk]
-        return self._deliver(rows, wanted, len(rows) < wanted)
+        return self._deliver(rows, len(rows) < wanted)
 
 
 class SearchIterator(_Batches):
@@ -138,4 +138,4 @@ class SearchIterator(_Batches):
             if h.distance != self._last:
                 self._last, self._seen_at_last = h.distance, set()
             self._seen_at_last.add(h.id)
-        return self._deliver(page, wanted, len(hits) < ask)
+        return self._deliver(page, len(hits) < ask)

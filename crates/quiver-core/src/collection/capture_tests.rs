@@ -134,7 +134,7 @@ fn statements(def: &CollectionDef, ext: &Ext) -> Vec<String> {
     let filters: Vec<Option<String>> = vec![None, (!parts.is_empty()).then(|| parts.join(" or "))];
     for filter in &filters {
         for ids in [None, Some(&ids)] {
-            let w = dml::where_clause(def, ids, manual, filter.as_deref(), 1).expect("where");
+            let w = dml::where_clause(def, ids, manual, filter.as_deref(), 1, true).expect("where");
             out.push(dml::delete_sql(def, &w));
             out.push(dml::count_sql(def, &w));
             // (every entity shape is checked once below; here the widest one)

@@ -110,6 +110,9 @@ pub fn create_table(def: &CollectionDef, ext: &Ext) -> Result<Vec<String>> {
         let jsonb = pg("jsonb");
         cols.push(format!("{} {jsonb} NOT NULL DEFAULT '{{}}'::{jsonb}", quote_ident(DYNAMIC_COLUMN)));
     }
+    if super::properties::ttl_seconds(def).is_some() {
+        cols.push(super::properties::inserted_at_column());
+    }
     let pk = quote_ident(&def.primary().name);
     let (route, partition_by) = match &def.partition_key {
         Some(k) => (quote_ident(k), format!("HASH ({})", quote_ident(k))),

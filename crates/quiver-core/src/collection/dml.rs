@@ -94,13 +94,15 @@ pub struct Where {
 }
 
 /// The rows with primary key in `ids` (a JSON array), in the manual `partitions`, and
-/// matching the Milvus `filter` expression.
+/// matching the Milvus `filter` expression; with `live_only` (reads), not past the
+/// collection's TTL (deletes reach every row).
 pub fn where_clause(
     def: &CollectionDef,
     ids: Option<&Value>,
     partitions: Option<&[String]>,
     filter: Option<&str>,
     first: usize,
+    live_only: bool,
 ) -> Result<Where> {
     let mut conds = Vec::new();
     let mut params: Vec<String> = Vec::new();
@@ -125,24 +127,11 @@ pub fn where_clause(
         notices = c.notices;
         conds.push(format!("({})", c.sql));
     }
+    if live_only {
+        conds.extend(super::properties::live_condition(def));
+    }
     let sql = if conds.is_empty() { String::new() } else { format!(" WHERE {}", conds.join(" AND ")) };
     Ok(Where { sql, params, notices })
-}
-
-/// [`where_clause`] for reads: also leaves out the rows past the collection's TTL (deletes
-/// reach every row).
-pub fn read_where_clause(
-    def: &CollectionDef,
-    ids: Option<&Value>,
-    partitions: Option<&[String]>,
-    filter: Option<&str>,
-    first: usize,
-) -> Result<Where> {
-    let mut w = where_clause(def, ids, partitions, filter, first)?;
-    if let Some(live) = super::properties::live_condition(def) {
-        w.sql = if w.sql.is_empty() { format!(" WHERE {live}") } else { format!("{} AND {live}", w.sql) };
-    }
-    Ok(w)
 }
 
 /// One primary key (as text) among `$1` that is already in the table, if any.
@@ -246,7 +235,7 @@ mod tests {
     #[test]
     fn statements() {
         let d = def("INT64");
-        let w = where_clause(&d, Some(&json!([3])), Some(&["p".to_string()]), Some("n > 1"), 1).unwrap();
+        let w = where_clause(&d, Some(&json!([3])), Some(&["p".to_string()]), Some("n > 1"), 1, true).unwrap();
         assert_eq!(
             w.sql,
             " WHERE t.\"x\" OPERATOR(pg_catalog.=) ANY($1::bigint[]) \
@@ -258,7 +247,7 @@ mod tests {
             delete_sql(&d, &w),
             format!("DELETE FROM \"public\".\"c\" AS t{}", w.sql)
         );
-        assert_eq!(where_clause(&d, None, Some(&[]), Some("  "), 1).unwrap(), Where::default());
+        assert_eq!(where_clause(&d, None, Some(&[]), Some("  "), 1, true).unwrap(), Where::default());
         assert_eq!(
             query_sql(&d, "e", &Where::default(), Some(5), 2),
             "SELECT e FROM \"public\".\"c\" AS t ORDER BY t.\"x\" LIMIT 5 OFFSET 2"

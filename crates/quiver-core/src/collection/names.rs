@@ -3,19 +3,15 @@
 //! would silently match nothing; the functions raise a NOTICE naming the field it resembles.
 //! (Without a dynamic field the name is an error.)
 
+use super::ident::validate_name;
 use super::schema::CollectionDef;
 
 /// The field among `fields` that `name` most resembles — the same but for case, or, for names
 /// of three characters or more, within one edit (two for names longer than five characters; an
 /// edit is an insertion, a deletion, a substitution or a swap of neighbours) — if any. Only a
-/// name a field could have (letters, digits, `_`, not starting with a digit) resembles one.
+/// name a field could have ([`validate_name`]) resembles one.
 pub fn resembles<'a>(name: &str, fields: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    let identifier = name
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_alphabetic() || c == '_')
-        && name.chars().all(|c| c.is_alphanumeric() || c == '_');
-    if !identifier {
+    if validate_name("field", name).is_err() {
         return None;
     }
     let lower: Vec<char> = name.to_lowercase().chars().collect();

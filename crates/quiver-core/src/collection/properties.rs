@@ -6,6 +6,7 @@
 //!   already there count from that moment). 0 means no TTL, as in Milvus.
 //! - `mmap.enabled`: accepted (a boolean) and kept; PostgreSQL's buffer manager decides what is
 //!   in memory.
+//!
 //! Other keys are kept as they are, as Milvus keeps them.
 
 use std::collections::BTreeMap;
@@ -106,15 +107,14 @@ pub fn purge_sql(def: &CollectionDef) -> Option<String> {
     })
 }
 
+/// The insert-time column's definition (in CREATE TABLE when a collection starts with a TTL).
+pub fn inserted_at_column() -> String {
+    format!("{} {} NOT NULL DEFAULT {}()", super::ident::quote_ident(INSERTED_AT_COLUMN), pg("timestamptz"), pg("now"))
+}
+
 /// Adds the insert-time column (idempotent); rows already there count from now.
 pub fn add_inserted_at_sql(def: &CollectionDef) -> String {
-    format!(
-        "ALTER TABLE {} ADD COLUMN IF NOT EXISTS {} {} NOT NULL DEFAULT {}()",
-        super::dml::table(def),
-        super::ident::quote_ident(INSERTED_AT_COLUMN),
-        pg("timestamptz"),
-        pg("now")
-    )
+    format!("ALTER TABLE {} ADD COLUMN IF NOT EXISTS {}", super::dml::table(def), inserted_at_column())
 }
 
 #[cfg(test)]
@@ -161,11 +161,11 @@ mod tests {
         );
         assert!(purge_sql(&def).unwrap().starts_with("DELETE FROM \"s\".\"c\" AS t WHERE t.\"$inserted_at\" OPERATOR(pg_catalog.<=)"));
         // reads leave expired rows out, deletes reach them
-        let read = crate::collection::dml::read_where_clause(&def, None, None, Some("id > 1"), 1).unwrap();
-        let all = crate::collection::dml::where_clause(&def, None, None, Some("id > 1"), 1).unwrap();
+        let read = crate::collection::dml::where_clause(&def, None, None, Some("id > 1"), 1, true).unwrap();
+        let all = crate::collection::dml::where_clause(&def, None, None, Some("id > 1"), 1, false).unwrap();
         assert!(read.sql.starts_with(&all.sql) && read.sql.ends_with(&format!(" AND {}", live_condition(&def).unwrap())), "{}", read.sql);
         assert!(!all.sql.contains("$inserted_at"));
-        let bare = crate::collection::dml::read_where_clause(&def, None, None, None, 1).unwrap();
+        let bare = crate::collection::dml::where_clause(&def, None, None, None, 1, true).unwrap();
         assert_eq!(bare.sql, format!(" WHERE {}", live_condition(&def).unwrap()));
         assert_eq!(add_inserted_at_sql(&def), "ALTER TABLE \"s\".\"c\" ADD COLUMN IF NOT EXISTS \"$inserted_at\" pg_catalog.timestamptz NOT NULL DEFAULT pg_catalog.now()");
     }

@@ -172,9 +172,7 @@ impl SearchSql<'_> {
                 }
             }
         }
-        if let Some(live) = super::properties::live_condition(self.def) {
-            conds.push(live);
-        }
+        conds.extend(super::properties::live_condition(self.def));
         let where_ = if conds.is_empty() { String::new() } else { format!(" WHERE {}", conds.join(" AND ")) };
         let id = pk_text(self.def);
         let table = table(self.def);
