@@ -65,7 +65,7 @@ install-vector-alias: install
 	$(SUDO) env FORCE=$(FORCE) scripts/vector-alias.sh "$(PG_EXTDIR)"
 
 run: install
-	@PGPORT=$(RUN_PORT) scripts/pg.sh start
+	@QUIVER_PRELOAD=1 PGPORT=$(RUN_PORT) scripts/pg.sh start
 	@PSQL="$(PSQL_RUN)" scripts/demo.sh
 	@echo
 	@echo "Connect with:  $(PSQL_RUN) postgres      (stop with: make stop$(if $(filter-out 15,$(PG)), PG=$(PG),))"

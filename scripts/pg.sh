@@ -3,6 +3,8 @@
 #   PGPORT (default 55015)        port, TCP on 127.0.0.1 only
 #   QUIVER_PGDATA (default target/pgdata-$PGPORT)  data directory
 #   QUIVER_PG_CONF                extra postgresql.conf lines for a new cluster (e.g. shared_buffers)
+#   QUIVER_PRELOAD=1              quiver in shared_preload_libraries (added to an existing cluster
+#                                 too; a running one is restarted to load it)
 # PostgreSQL refuses to run as root: when invoked as root, the server runs as the
 # `postgres` user (data directory owned by it); a normal user runs it as themselves.
 set -euo pipefail
@@ -52,6 +54,12 @@ max_wal_senders = 4
 wal_level = replica
 ${QUIVER_PG_CONF:-}
 CONF
+    fi
+    if [ "${QUIVER_PRELOAD:-0}" = 1 ] && ! grep -q "^shared_preload_libraries = 'quiver'" "$pgdata/postgresql.conf"; then
+        echo "shared_preload_libraries = 'quiver'" | as_pg tee -a "$pgdata/postgresql.conf" >/dev/null
+        if is_running; then
+            as_pg "$bindir/pg_ctl" -D "$pgdata" -m fast -w stop >/dev/null
+        fi
     fi
     if is_running; then
         echo "PostgreSQL already running on port $port ($pgdata)"

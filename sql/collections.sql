@@ -212,7 +212,7 @@ CREATE FUNCTION quiver.has_partition(collection text, partition_name text) RETUR
 -- index_type NULL: HNSW on a vector field, AUTOINDEX (a btree; the field also becomes an
 -- attribute column of the collection's hnsw indexes) on a scalar one.
 CREATE FUNCTION quiver.create_index(collection text, field_name text, index_type text DEFAULT NULL,
-    metric_type text DEFAULT NULL, params jsonb DEFAULT NULL, index_name text DEFAULT NULL) RETURNS void
+    metric_type text DEFAULT NULL, params jsonb DEFAULT NULL, index_name text DEFAULT NULL, async boolean DEFAULT false) RETURNS bigint
     AS 'MODULE_PATHNAME', 'create_index_wrapper' LANGUAGE C
     SET search_path = pg_catalog, pg_temp;
 CREATE FUNCTION quiver.describe_index(collection text, index_name text) RETURNS jsonb

@@ -247,3 +247,20 @@ fn pstrdup(s: &str) -> *mut std::ffi::c_char {
         p.cast()
     }
 }
+
+/// A background worker's SIGTERM sets ProcDiePending, acted on at the next interrupt check as
+/// in a client backend (the default for workers exits from inside the signal handler), so a
+/// worker stopped mid-VACUUM or mid-build aborts cleanly.
+pub fn sigterm_dies() {
+    unsafe extern "C-unwind" {
+        // PostgreSQL's own handler (pg_sys::die is a Rust wrapper, not a signal handler)
+        #[link_name = "die"]
+        fn postgres_die(signal: std::ffi::c_int);
+    }
+    unsafe {
+        #[cfg(not(feature = "pg18"))]
+        pg_sys::pqsignal(libc::SIGTERM, Some(postgres_die));
+        #[cfg(feature = "pg18")]
+        pg_sys::pqsignal_be(libc::SIGTERM, Some(postgres_die));
+    }
+}

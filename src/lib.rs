@@ -11,6 +11,7 @@ pub mod compat;
 pub mod collections;
 pub mod error;
 pub mod import;
+pub mod jobs;
 pub mod types;
 
 #[pg_guard]
@@ -18,6 +19,7 @@ pub extern "C-unwind" fn _PG_init() {
     am::hnsw::options::init();
     am::ivfflat::options::init();
     am::common::threads::init_gucs();
+    jobs::init();
 }
 
 // The whole SQL surface is hand-written (every #[pg_extern] above uses `sql = false`), so the
@@ -28,6 +30,7 @@ extension_sql_file!("../sql/ivfflat.sql", name = "quiver_ivfflat", requires = ["
 extension_sql_file!("../sql/attributes.sql", name = "quiver_attributes", requires = ["quiver_ivfflat"]);
 extension_sql_file!("../sql/collections.sql", name = "quiver_collections", requires = ["quiver_attributes"]);
 extension_sql_file!("../sql/import.sql", name = "quiver_import", requires = ["quiver_collections"]);
+extension_sql_file!("../sql/jobs.sql", name = "quiver_jobs", requires = ["quiver_import"]);
 
 #[cfg(any(test, feature = "pg_test"))]
 mod pg_tests;

@@ -40,7 +40,8 @@ pub fn names(def: &CollectionDef) -> Vec<String> {
     )
 }
 
-fn create(coll: &Collection, field: &str, index_type: Option<&str>, metric: Option<&str>, params: &Value, index_name: Option<&str>) {
+/// Creates the index, or with `background` submits its build as a job (returned).
+fn create(coll: &Collection, field: &str, index_type: Option<&str>, metric: Option<&str>, params: &Value, index_name: Option<&str>, background: bool) -> Option<i64> {
     let r = ddl::request(coll, field, index_type, metric, params, index_name).or_raise();
     let name = match &r {
         ddl::Request::Vector(v) => &v.index_name,
@@ -52,7 +53,14 @@ fn create(coll: &Collection, field: &str, index_type: Option<&str>, metric: Opti
     match &r {
         ddl::Request::Vector(v) => {
             let attrs = scalar_index::attribute_fields(coll, &scalar_indexed(coll));
-            spi::run(&ddl::create_index(coll, v, &coll.ext, &attrs).or_raise(), &[]);
+            let sql = ddl::create_index(coll, v, &coll.ext, &attrs).or_raise();
+            if background {
+                return Some(crate::jobs::submit::build(&sql));
+            }
+            spi::run(&sql, &[]);
+        }
+        ddl::Request::Scalar(_) if background => {
+            raise(Error::new(ErrorKind::FeatureNotSupported, "async builds are for vector indexes; a scalar index is built at once".to_string()));
         }
         ddl::Request::Scalar(s) => {
             for sql in scalar_index::create(coll, s).or_raise() {
@@ -67,6 +75,7 @@ fn create(coll: &Collection, field: &str, index_type: Option<&str>, metric: Opti
             }
         }
     }
+    None
 }
 
 /// Fields of the collection with a scalar index (a one-column btree named `<collection>$...`).
@@ -122,7 +131,7 @@ pub fn create_from_json(coll: &Collection, r: &Value) {
         raise(Error::param(format!("unknown key \"{k}\" in index (allowed: field_name, index_type, metric_type, params, index_name)")));
     }
     let params = r.get("params").cloned().unwrap_or(Value::Null);
-    create(coll, field, s("index_type"), s("metric_type"), &params, s("index_name"));
+    create(coll, field, s("index_type"), s("metric_type"), &params, s("index_name"), false);
 }
 
 #[pg_extern(sql = false)]
@@ -133,11 +142,20 @@ fn create_index(
     metric_type: Option<Text>,
     params: Option<Jsonb>,
     index_name: Option<Text>,
-) {
+    r#async: Option<bool>,
+) -> Option<i64> {
     let coll = catalog::load(required("collection", collection));
     let field_name = required("field_name", field_name);
     let params = optional("params", params).unwrap_or(Value::Null);
-    create(&coll, field_name, optional("index_type", index_type), optional("metric_type", metric_type), &params, optional("index_name", index_name));
+    create(
+        &coll,
+        field_name,
+        optional("index_type", index_type),
+        optional("metric_type", metric_type),
+        &params,
+        optional("index_name", index_name),
+        r#async.unwrap_or(false),
+    )
 }
 
 #[pg_extern(sql = false)]

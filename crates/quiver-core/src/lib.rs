@@ -8,6 +8,7 @@
 //! * [`floatfmt`] — PostgreSQL `float4out`-compatible shortest round-trip float formatting.
 //! * [`import`]  — readers of vector files for bulk import (`.npy`, `.fvecs` / `.bvecs` / `.ivecs`).
 //! * [`ivf`]     — IVF index building blocks: k-means training of the list centroids.
+//! * [`jobs`]    — background jobs: generated index names, worker assignments, maintenance thresholds, metrics.
 //! * [`kernels`] — distance kernels (simsimd with runtime CPU dispatch) plus scalar references.
 //! * [`limits`]  — dimension and size limits shared by every layer.
 //! * [`metric`]  — distances between vectors stored as raw payload bytes (used by indexes).
@@ -21,6 +22,7 @@ pub mod floatfmt;
 pub mod hnsw;
 pub mod import;
 pub mod ivf;
+pub mod jobs;
 pub mod kernels;
 pub mod limits;
 pub mod metric;

@@ -160,6 +160,7 @@ pub unsafe extern "C-unwind" fn ambuild(
     index: pg_sys::Relation,
     index_info: *mut pg_sys::IndexInfo,
 ) -> *mut pg_sys::IndexBuildResult {
+    let began = std::time::Instant::now();
     let spec = IndexSpec::for_build(index);
     build::check_empty(index);
     let attrs = AttrColumns::of(index, "hnsw");
@@ -186,6 +187,7 @@ pub unsafe extern "C-unwind" fn ambuild(
         c.rows.seal();
         write_graph(index, &c);
     }
+    crate::jobs::metrics::built(index, began);
     build::build_result(heap_tuples, c.total as f64)
 }
 

@@ -57,6 +57,7 @@ pub unsafe extern "C-unwind" fn aminsert(
             Detoaster::new().with(*values, |p| insert_row(index, &spec, Some(p), tid, &attrs));
         }
     }
+    crate::jobs::metrics::inserted(index);
     false
 }
 

@@ -29,6 +29,7 @@ use crate::am::common::attrs::AttrColumns;
 use crate::am::common::page::{self, Buf, Lock};
 use crate::am::common::payload::{self, Detoaster};
 use crate::am::common::scan as common_scan;
+use crate::jobs::metrics::SearchTimer;
 use pgrx::prelude::*;
 use quiver_core::attrs::{in_ranges, Predicate};
 use quiver_core::hnsw::{expected_filtered_visits, search, Candidate, Closest, FilteredSearch, HashVisited, IdBuildHasher, IterativeSearch, Ranked};
@@ -114,6 +115,8 @@ struct ScanState {
     /// Keys on attribute columns (`None`: none).
     filtered: Option<Filtered>,
     attrs: AttrColumns,
+    /// The search under way, for quiver.metrics().
+    timer: SearchTimer,
 }
 
 #[pg_guard]
@@ -140,6 +143,7 @@ pub unsafe extern "C-unwind" fn ambeginscan(
         heap_blocks: u32::MAX,
         filtered: None,
         attrs: AttrColumns::of(index, "hnsw"),
+        timer: SearchTimer::default(),
     };
     common_scan::begin(index, nkeys, norderbys, state)
 }
@@ -155,6 +159,8 @@ pub unsafe extern "C-unwind" fn amrescan(
     unsafe {
         let state = common_scan::state::<ScanState>(scan);
         let index = (*scan).indexRelation;
+        state.timer.stop(index, state.scanned());
+        state.timer.start();
         state.batch.clear();
         state.rows.clear();
         state.search = None;
@@ -538,10 +544,20 @@ pub unsafe extern "C-unwind" fn amendscan(scan: pg_sys::IndexScanDesc) {
     // quiver.explain_search when it asks.
     let state = unsafe { common_scan::state::<ScanState>(scan) };
     let index = unsafe { (*scan).indexRelation };
+    state.timer.stop(index, state.scanned());
     crate::am::common::report::scan_ended(|| format!("hnsw index \"{}\": {}", page::rel_name(index), state.describe()));
 }
 
 impl ScanState {
+    /// Elements the search has scored so far (graph walk, filtered walks, exact pass).
+    fn scanned(&self) -> u64 {
+        let mut n = self.visited;
+        if let Some(f) = &self.filtered {
+            n += f.walked.0 + f.search.as_ref().map_or(0, |s| s.visited_count()) + f.exact.unwrap_or(0);
+        }
+        n as u64
+    }
+
     /// The path the scan took, for its report.
     fn describe(&self) -> String {
         if self.query.is_none() || self.graph.is_none() {

@@ -557,7 +557,7 @@ pub unsafe extern "C-unwind" fn ambulkdelete(
     callback: pg_sys::IndexBulkDeleteCallback,
     callback_state: *mut std::ffi::c_void,
 ) -> *mut pg_sys::IndexBulkDeleteResult {
-    unsafe {
+    crate::jobs::metrics::timed_maintenance(unsafe { (*info).index }, true, || unsafe {
         let stats = result_or_new(stats);
         let index = (*info).index;
         let strategy = (*info).strategy;
@@ -569,7 +569,7 @@ pub unsafe extern "C-unwind" fn ambulkdelete(
         (*stats).num_index_tuples = marked.live_tids as f64;
         unlink_deleted(index, strategy, spec, &marked);
         stats
-    }
+    })
 }
 
 /// Passes 2-4 for the deleted nodes of `marked` (nothing when there are none).
@@ -594,7 +594,7 @@ pub unsafe extern "C-unwind" fn amvacuumcleanup(
     info: *mut pg_sys::IndexVacuumInfo,
     stats: *mut pg_sys::IndexBulkDeleteResult,
 ) -> *mut pg_sys::IndexBulkDeleteResult {
-    unsafe {
+    crate::jobs::metrics::timed_maintenance(unsafe { (*info).index }, false, || unsafe {
         if (*info).analyze_only {
             return stats;
         }
@@ -614,7 +614,7 @@ pub unsafe extern "C-unwind" fn amvacuumcleanup(
         (*stats).num_pages = page::nblocks(index);
         (*stats).estimated_count = false;
         stats
-    }
+    })
 }
 
 impl DiskGraph {

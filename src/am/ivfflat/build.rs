@@ -108,6 +108,7 @@ pub unsafe extern "C-unwind" fn ambuild(
     index: pg_sys::Relation,
     index_info: *mut pg_sys::IndexInfo,
 ) -> *mut pg_sys::IndexBuildResult {
+    let began = std::time::Instant::now();
     let spec = BuildSpec::of(index);
     build::check_empty(index);
     let limit = build::memory_limit();
@@ -129,6 +130,7 @@ pub unsafe extern "C-unwind" fn ambuild(
     pgrx::debug1!("ivfflat build: {} rows read in {:.3} s", c.rows.len(), started.elapsed().as_secs_f64());
     let total = c.rows.len() + c.nan.len() + c.nulls.len();
     write_index(index, &c);
+    crate::jobs::metrics::built(index, began);
     build::build_result(heap_tuples, total as f64)
 }
 

@@ -38,5 +38,6 @@ pub unsafe extern "C-unwind" fn aminsert(
             });
         }
     }
+    crate::jobs::metrics::inserted(index);
     false
 }

@@ -21,6 +21,7 @@ use crate::am::common::payload::{self, Detoaster, HeapTid};
 use crate::am::common::attrs::AttrColumns;
 use crate::am::common::scan as common_scan;
 use quiver_core::attrs::Predicate;
+use crate::jobs::metrics::SearchTimer;
 use pgrx::prelude::*;
 use quiver_core::metric::{f32_distance_f64, f32_elements, index_distance_f64, VectorKind};
 use std::collections::VecDeque;
@@ -46,6 +47,8 @@ struct ScanState {
     attrs: AttrColumns,
     /// Entries read and entries that passed the keys, for the scan's report.
     read: (usize, usize),
+    /// The search under way, for quiver.metrics().
+    timer: SearchTimer,
 }
 
 #[derive(Clone, Copy, PartialEq, Debug)]
@@ -70,6 +73,7 @@ pub unsafe extern "C-unwind" fn ambeginscan(index: pg_sys::Relation, nkeys: std:
         predicate: None,
         attrs: AttrColumns::of(index, "ivfflat"),
         read: (0, 0),
+        timer: SearchTimer::default(),
     };
     common_scan::begin(index, nkeys, norderbys, state)
 }
@@ -85,6 +89,8 @@ pub unsafe extern "C-unwind" fn amrescan(
     unsafe {
         let state = common_scan::state::<ScanState>(scan);
         let index = (*scan).indexRelation;
+        state.timer.stop(index, state.read.0 as u64);
+        state.timer.start();
         state.rows.clear();
         state.unsorted.clear();
         state.pending.clear();
@@ -273,6 +279,7 @@ pub unsafe extern "C-unwind" fn amendscan(scan: pg_sys::IndexScanDesc) {
     // quiver.explain_search when it asks.
     let state = unsafe { common_scan::state::<ScanState>(scan) };
     let index = unsafe { (*scan).indexRelation };
+    state.timer.stop(index, state.read.0 as u64);
     crate::am::common::report::scan_ended(|| {
         let keys = match &state.predicate {
             Some(p) => format!("{}; ", crate::am::common::report::keys(p)),

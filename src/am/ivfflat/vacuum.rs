@@ -86,7 +86,7 @@ pub unsafe extern "C-unwind" fn ambulkdelete(
     callback: pg_sys::IndexBulkDeleteCallback,
     callback_state: *mut std::ffi::c_void,
 ) -> *mut pg_sys::IndexBulkDeleteResult {
-    unsafe {
+    crate::jobs::metrics::timed_maintenance(unsafe { (*info).index }, true, || unsafe {
         let stats = result_or_new(stats);
         let index = (*info).index;
         let mut dead = |t: (u32, u16)| common_vacuum::is_dead(callback, callback_state, t);
@@ -95,7 +95,7 @@ pub unsafe extern "C-unwind" fn ambulkdelete(
         (*stats).num_index_tuples = swept.live as f64;
         pg_sys::IndexFreeSpaceMapVacuum(index);
         stats
-    }
+    })
 }
 
 #[pg_guard]
@@ -103,7 +103,7 @@ pub unsafe extern "C-unwind" fn amvacuumcleanup(
     info: *mut pg_sys::IndexVacuumInfo,
     stats: *mut pg_sys::IndexBulkDeleteResult,
 ) -> *mut pg_sys::IndexBulkDeleteResult {
-    unsafe {
+    crate::jobs::metrics::timed_maintenance(unsafe { (*info).index }, false, || unsafe {
         if common_vacuum::analyze_only(info) {
             return stats;
         }
@@ -118,5 +118,5 @@ pub unsafe extern "C-unwind" fn amvacuumcleanup(
         (*stats).num_pages = page::nblocks(index);
         (*stats).estimated_count = false;
         stats
-    }
+    })
 }

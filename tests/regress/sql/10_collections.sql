@@ -438,7 +438,9 @@ INSERT INTO null_samples (param, type, val) VALUES
   ('ranker_params', 'jsonb', $$'{"k": 60}'$$), ('relid', 'oid', $$'lim'::regclass::oid$$),
   ('index', 'regclass', $$'"lim$vector"'$$), ('reachability', 'boolean', 'false'),
   ('query', 'text', $$'SELECT 1'$$), ('consistency_level', 'text', $$'Strong'$$),
-  ('properties', 'jsonb', $$'{"team": "x"}'$$), ('property_keys', 'text[]', $$'{team}'$$);
+  ('properties', 'jsonb', $$'{"team": "x"}'$$), ('property_keys', 'text[]', $$'{team}'$$),
+  ('async', 'boolean', 'false'), ('job', 'bigint', '999999'), ('id', 'bigint', '999999'),
+  ('definition', 'text', $$'CREATE INDEX ON lim USING hnsw (vector vector_l2_ops)'$$);
 CREATE TEMP TABLE null_calls (fn text, param text, outcome text);
 DO $$
 DECLARE
@@ -447,7 +449,7 @@ BEGIN
   FOR f IN SELECT p.proname, p.proargnames AS names,
                   (SELECT array_agg(format_type(a.t, NULL) ORDER BY a.o) FROM unnest(p.proargtypes) WITH ORDINALITY AS a(t, o)) AS types
              FROM pg_proc p
-            WHERE p.pronamespace = 'quiver'::regnamespace AND p.pronargs > 0
+            WHERE p.pronamespace = 'quiver'::regnamespace AND p.pronargs > 0 AND p.prokind = 'f'
               AND p.prorettype NOT IN ('trigger'::regtype, 'event_trigger'::regtype)
             ORDER BY p.proname
   LOOP
