@@ -7,7 +7,7 @@
 -- as failed, and quiver.reconcile_jobs() records that and drops the indexes it left behind.
 CREATE TABLE quiver.job_log (
     id           bigserial PRIMARY KEY,
-    kind         text NOT NULL CHECK (kind IN ('build', 'maintain')),
+    kind         text NOT NULL CHECK (kind IN ('build', 'maintain', 'import')),
     target       text NOT NULL,
     relid        oid NOT NULL,
     command      text NOT NULL,
@@ -63,15 +63,16 @@ CREATE FUNCTION quiver.job_alive(id bigint) RETURNS boolean LANGUAGE sql STABLE
 $$;
 
 -- Every job with its live state and, while it runs, its progress (from
--- pg_stat_progress_create_index for builds, pg_stat_progress_vacuum for maintenance).
+-- pg_stat_progress_create_index for builds, pg_stat_progress_vacuum for maintenance,
+-- pg_stat_progress_copy for imports).
 CREATE VIEW quiver.jobs AS
 SELECT j.id,
        j.kind,
        pg_catalog.current_database() AS database,
        j.target,
        CASE WHEN j.state IN ('queued', 'running') AND NOT quiver.job_alive(j.id) THEN 'failed' ELSE j.state END AS state,
-       CASE WHEN j.state OPERATOR(pg_catalog.=) 'running' THEN COALESCE(b.phase, v.phase) END AS phase,
-       CASE WHEN j.state OPERATOR(pg_catalog.=) 'running' THEN COALESCE(b.tuples_done, v.heap_blks_scanned) END AS tuples_done,
+       CASE WHEN j.state OPERATOR(pg_catalog.=) 'running' THEN COALESCE(b.phase, v.phase, CASE WHEN c.pid IS NOT NULL THEN 'loading rows' END) END AS phase,
+       CASE WHEN j.state OPERATOR(pg_catalog.=) 'running' THEN COALESCE(b.tuples_done, v.heap_blks_scanned, c.tuples_processed) END AS tuples_done,
        CASE WHEN j.state OPERATOR(pg_catalog.=) 'running' THEN COALESCE(b.tuples_total, v.heap_blks_total) END AS tuples_total,
        j.submitted_at AS submitted,
        j.started_at AS started,
@@ -85,9 +86,10 @@ SELECT j.id,
        j.pid
   FROM quiver.job_log AS j
   LEFT JOIN pg_catalog.pg_stat_progress_create_index AS b ON b.pid OPERATOR(pg_catalog.=) j.pid AND j.state OPERATOR(pg_catalog.=) 'running'
-  LEFT JOIN pg_catalog.pg_stat_progress_vacuum AS v ON v.pid OPERATOR(pg_catalog.=) j.pid AND j.state OPERATOR(pg_catalog.=) 'running';
+  LEFT JOIN pg_catalog.pg_stat_progress_vacuum AS v ON v.pid OPERATOR(pg_catalog.=) j.pid AND j.state OPERATOR(pg_catalog.=) 'running'
+  LEFT JOIN pg_catalog.pg_stat_progress_copy AS c ON c.pid OPERATOR(pg_catalog.=) j.pid AND j.state OPERATOR(pg_catalog.=) 'running';
 GRANT SELECT ON quiver.jobs TO PUBLIC;
-COMMENT ON VIEW quiver.jobs IS 'quiver background jobs: kind, target, state, phase, progress (tuples, or heap blocks for maintenance), times, error';
+COMMENT ON VIEW quiver.jobs IS 'quiver background jobs: kind, target, state, phase, progress (tuples, or heap blocks for maintenance, rows loaded for imports), times, error';
 
 -- Records the end of jobs whose worker is gone (of the roles the caller has the privileges
 -- of) and drops what they left behind: indexes they created, unless the target index is

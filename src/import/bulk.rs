@@ -5,6 +5,7 @@
 //! bad row anywhere rolls it all back, with an error naming the file, the row and the field.
 //! Progress shows in `pg_stat_progress_copy` (rows and bytes done, bytes in all).
 
+use quiver_core::collection::ident::quote_literal;
 use pgrx::prelude::*;
 use pgrx::JsonB;
 use quiver_core::collection::rows::Mode;
@@ -23,10 +24,12 @@ const BATCH_ROWS: usize = 1000;
 
 struct Options {
     format: Option<RowFormat>,
+    /// Run as a background job (quiver.jobs); the call returns {"job": id}.
+    background: bool,
 }
 
 fn options(v: Option<Value>) -> Options {
-    let mut o = Options { format: None };
+    let mut o = Options { format: None, background: false };
     let Some(v) = v else { return o };
     let Some(map) = v.as_object() else { raise(Error::param("options must be a JSON object")) };
     for (k, val) in map {
@@ -35,7 +38,10 @@ fn options(v: Option<Value>) -> Options {
                 let name = val.as_str().unwrap_or_else(|| raise(Error::param("option \"format\" must be a string")));
                 o.format = Some(RowFormat::parse(name).unwrap_or_else(|e| raise(e)));
             }
-            other => raise(Error::param(format!("unknown option \"{other}\"")).with_detail("bulk_insert accepts: format")),
+            "async" => {
+                o.background = val.as_bool().unwrap_or_else(|| raise(Error::param("option \"async\" must be true or false")));
+            }
+            other => raise(Error::param(format!("unknown option \"{other}\"")).with_detail("bulk_insert accepts: format, async")),
         }
     }
     o
@@ -122,7 +128,8 @@ fn bulk_insert(
 ) -> JsonB {
     let coll = catalog::load(required("collection", collection));
     let paths = required("files", files_arg);
-    let opts = options(optional("options", options_json));
+    let options_value = optional("options", options_json);
+    let opts = options(options_value.clone());
     let partition_name = optional("partition_name", partition_name);
     if paths.is_empty() {
         raise(Error::param("files must name at least one file"));
@@ -139,6 +146,19 @@ fn bulk_insert(
         ));
     }
     let maps: Vec<memmap2::Mmap> = paths.iter().map(|p| super::map_file(p)).collect();
+    if opts.background {
+        // checked as far as can be without loading: the job runs the same call
+        let files: Vec<String> = paths.iter().map(|p| quote_literal(p)).collect();
+        let command = format!(
+            "SELECT quiver.bulk_insert({}, ARRAY[{}]::pg_catalog.text[], {}::pg_catalog.jsonb, {})",
+            quote_literal(&coll.name),
+            files.join(", "),
+            quote_literal(&super::without_async(options_value)),
+            partition_name.map_or("NULL".to_string(), quote_literal),
+        );
+        let job = crate::jobs::submit::import(pg_sys::Oid::from(coll.relid), &command);
+        return JsonB(serde_json::json!({"job": job}));
+    }
     unsafe {
         pg_sys::pgstat_progress_start_command(pg_sys::ProgressCommandType::PROGRESS_COMMAND_COPY, pg_sys::Oid::from(coll.relid));
     }

@@ -10,6 +10,7 @@ mod bulk;
 mod deferred;
 mod stream;
 
+use quiver_core::collection::ident::quote_literal;
 use pgrx::prelude::*;
 use quiver_core::import::{in_file, Format, VectorFile};
 use quiver_core::{Error, ErrorKind};
@@ -82,10 +83,12 @@ fn column(relid: &str, name: &str) -> Column {
 struct Options {
     id_start: i64,
     defer: deferred::Defer,
+    /// Run as a background job (quiver.jobs); the call returns the job id.
+    background: bool,
 }
 
 fn options(v: Option<serde_json::Value>) -> Options {
-    let mut o = Options { id_start: 0, defer: deferred::Defer::Auto };
+    let mut o = Options { id_start: 0, defer: deferred::Defer::Auto, background: false };
     let Some(v) = v else { return o };
     let Some(map) = v.as_object() else {
         raise(Error::param("options must be a JSON object"));
@@ -104,13 +107,25 @@ fn options(v: Option<serde_json::Value>) -> Options {
                     _ => raise(Error::param("option \"defer_indexes\" must be true, false or \"auto\"")),
                 };
             }
+            "async" => {
+                o.background = val.as_bool().unwrap_or_else(|| raise(Error::param("option \"async\" must be true or false")));
+            }
             other => raise(
                 Error::param(format!("unknown option \"{other}\""))
-                    .with_detail("import_vectors accepts: id_start, defer_indexes"),
+                    .with_detail("import_vectors accepts: id_start, defer_indexes, async"),
             ),
         }
     }
     o
+}
+
+/// `options` without its "async" key, as JSON text (for the job's own call).
+pub fn without_async(options: Option<Value>) -> String {
+    let mut v = options.unwrap_or_else(|| Value::Object(Default::default()));
+    if let Some(m) = v.as_object_mut() {
+        m.remove("async");
+    }
+    v.to_string()
 }
 
 fn io_error(path: &str, e: &std::io::Error) -> ! {
@@ -171,8 +186,10 @@ fn import_vectors(
     let column_name = required("column", column_name);
     let path = required("file", file);
     let format = optional("format", format);
+    let format_arg = format;
     let id_column = optional("id_column", id_column);
-    let opts = options(optional("options", options_json));
+    let options_value = optional("options", options_json);
+    let opts = options(options_value.clone());
     require_read_server_files();
     let format = match format {
         Some(f) => Format::parse(f).unwrap_or_else(|e| raise(e)),
@@ -237,6 +254,20 @@ fn import_vectors(
             "file \"{path}\" holds vectors of {dim} dimensions, column \"{column_name}\" is {}({})",
             target.typname, target.typmod
         )));
+    }
+    if opts.background {
+        // checked as far as can be without loading: the job runs the same call
+        let lit = |v: Option<&str>| v.map_or("NULL".to_string(), quote_literal);
+        let command = format!(
+            "SELECT quiver.import_vectors({}::pg_catalog.oid::pg_catalog.regclass, {}, {}, {}, {}, {}::pg_catalog.jsonb)",
+            relid.to_u32(),
+            lit(Some(column_name)),
+            lit(Some(path)),
+            lit(format_arg),
+            lit(id_column),
+            lit(Some(&without_async(options_value))),
+        );
+        return crate::jobs::submit::import(relid, &command);
     }
     let mut columns = vec![column_name.to_string()];
     let id_kind = id.map(|(name, kind, _)| {

@@ -4,7 +4,7 @@
 
 use pgrx::pg_sys;
 use pgrx::PgSqlErrorCode;
-use quiver_core::collection::ident::{qualified, quote_ident};
+use quiver_core::collection::ident::qualified;
 use quiver_core::jobs::names;
 use quiver_core::jobs::spec::{Kind, Spec};
 
@@ -96,20 +96,16 @@ pub fn check(stmt: *mut pg_sys::IndexStmt) -> IndexRequest {
     })
 }
 
-/// Records a build job for `definition` and starts its worker; the job id.
-pub fn build(definition: &str) -> i64 {
-    let cx = LongLived::new();
-    let search_path = unsafe { cstr(pg_sys::GetConfigOption(c"search_path".as_ptr(), false, false)) }.unwrap_or_default();
-    let stmt = index_stmt(&cx, definition);
-    let req = check(stmt);
+/// Records a job of `kind` (build or import) as the caller, starts its worker and waits
+/// until the worker holds the job's lock; the job id. The worker runs the job once the
+/// submitting transaction commits.
+pub fn record_and_start(kind: Kind, target: &str, relid: pg_sys::Oid, command: &str, detail: &serde_json::Value, search_path: &str) -> i64 {
     launch::pinned_search_path(|| {
         let settings = launch::session_settings();
-        let detail = serde_json::json!({"schema": req.schema, "index": req.index, "table": req.table}).to_string();
-        let target = spi::text_one("SELECT pg_catalog.format('%I.%I', $1, $2)", &[&req.schema, &req.index]).unwrap_or_default();
         let id: i64 = spi::text_one(
             "INSERT INTO quiver.job_log (kind, target, relid, command, search_path, settings, detail) \
-             VALUES ('build', $1, $2::pg_catalog.oid, $3, $4, $5::pg_catalog.jsonb, $6::pg_catalog.jsonb) RETURNING id::pg_catalog.text",
-            &[&target, &u32::from(req.relid).to_string(), definition, &search_path, &settings, &detail],
+             VALUES ($1, $2, $3::pg_catalog.oid, $4, $5, $6::pg_catalog.jsonb, $7::pg_catalog.jsonb) RETURNING id::pg_catalog.text",
+            &[kind.as_str(), target, &u32::from(relid).to_string(), command, search_path, &settings, &detail.to_string()],
         )
         .and_then(|v| v.parse().ok())
         .unwrap_or_else(|| pgrx::error!("quiver: the job was not recorded"));
@@ -118,17 +114,39 @@ pub fn build(definition: &str) -> i64 {
         }
         let xid = unsafe { pg_sys::GetTopTransactionId() };
         let spec = Spec {
-            kind: Kind::Build,
+            kind,
             job: id,
             database: u32::from(unsafe { pg_sys::MyDatabaseId }),
             session_role: u32::from(unsafe { pg_sys::GetSessionUserId() }),
             role: u32::from(unsafe { pg_sys::GetUserId() }),
             arg: u64::from(u32::from(xid)),
         };
-        let worker = launch::start(&spec, &format!("quiver job {id}: build {}", quote_ident(&req.index)));
+        let worker = launch::start(&spec, &format!("quiver job {id}: {} {target}", kind.as_str()));
         let pid = launch::started(&worker);
         spi::run("UPDATE quiver.job_log SET pid = $2::pg_catalog.int4 WHERE id OPERATOR(pg_catalog.=) $1::pg_catalog.int8", &[&id.to_string(), &pid.to_string()]);
         launch::until_alive(&worker, id);
         id
     })
+}
+
+/// Records a build job for `definition` and starts its worker; the job id.
+pub fn build(definition: &str) -> i64 {
+    let cx = LongLived::new();
+    let search_path = unsafe { cstr(pg_sys::GetConfigOption(c"search_path".as_ptr(), false, false)) }.unwrap_or_default();
+    let stmt = index_stmt(&cx, definition);
+    let req = check(stmt);
+    let target = launch::pinned_search_path(|| spi::text_one("SELECT pg_catalog.format('%I.%I', $1, $2)", &[&req.schema, &req.index]))
+        .unwrap_or_default();
+    let detail = serde_json::json!({"schema": req.schema, "index": req.index, "table": req.table});
+    record_and_start(Kind::Build, &target, req.relid, definition, &detail, &search_path)
+}
+
+/// Records an import job: `command` (a call of quiver.import_vectors or quiver.bulk_insert,
+/// checked by the caller) loading into table `relid`; the job id.
+pub fn import(relid: pg_sys::Oid, command: &str) -> i64 {
+    let target = launch::pinned_search_path(|| {
+        spi::text_one("SELECT $1::pg_catalog.oid::pg_catalog.regclass::pg_catalog.text", &[&u32::from(relid).to_string()])
+    })
+    .unwrap_or_default();
+    record_and_start(Kind::Import, &target, relid, command, &serde_json::json!({}), "pg_catalog, pg_temp")
 }

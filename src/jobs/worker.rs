@@ -62,7 +62,7 @@ pub extern "C-unwind" fn quiver_job_main(_arg: pg_sys::Datum) {
     let session = (spec.session_role != 0).then(|| pg_sys::Oid::from(spec.session_role));
     BackgroundWorker::connect_worker_to_spi_by_oid(Some(pg_sys::Oid::from(spec.database)), session);
     match spec.kind {
-        Kind::Build | Kind::Maintain => job(&spec),
+        Kind::Build | Kind::Maintain | Kind::Import => job(&spec),
         Kind::Sweep => sweep::run(&spec),
     }
 }
@@ -92,7 +92,7 @@ fn job(spec: &Spec) {
     let cx = LongLived::new();
     transaction(|| {
         hold_job_lock(spec.job);
-        if spec.kind == Kind::Build && spec.arg != 0 {
+        if matches!(spec.kind, Kind::Build | Kind::Import) && spec.arg != 0 {
             // the submission commits (or rolls back) before the job reads its row
             unsafe {
                 pg_sys::XactLockTableWait(pg_sys::TransactionId::from(spec.arg as u32), std::ptr::null_mut(), std::ptr::null_mut(), pg_sys::XLTW_Oper::XLTW_None)
@@ -133,6 +133,10 @@ fn job(spec: &Spec) {
         transaction(|| apply_settings(&row));
         match spec.kind {
             Kind::Build => build::run(&cx, spec.job, &text("command"), &d("schema"), &d("index")),
+            // one transaction: a failed import leaves the table as it was
+            Kind::Import => transaction(|| {
+                spi::run(&text("command"), &[]);
+            }),
             _ => maintain::run(&cx, spec.job, pg_sys::Oid::from(spec.arg as u32)),
         }
     });

@@ -272,3 +272,22 @@ def test_binary_float16_vectors_and_dynamic_fields(conn, files):
         assert len(q) == 1 and q[0][0]["n"] == 3 and q[0][0]["id"] in (1003, "1003")
     finally:
         conn.execute("SELECT quiver.drop_collection('bulk2')")
+
+
+def test_async_bulk_insert_runs_as_a_job(conn, coll, files):
+    rows, vecs = sample(40, seed=5)
+    p = write(files, "job.jsonl", "\n".join(json.dumps(r) for r in rows))
+    out = bulk(conn, p, options={"async": True})
+    assert set(out) == {"job"}
+    kind, target = conn.execute("SELECT kind, target FROM quiver.jobs WHERE id = %s", (out["job"],)).fetchone()
+    assert (kind, target) == ("import", "public.bulk")
+    assert conn.execute("CALL quiver.wait(%s)", (out["job"],)).fetchone()[0] == "succeeded"
+    assert loaded(conn) == expected(rows, vecs)
+    # an invalid row fails the job and nothing of the file stays
+    bad = rows[:5] + [{"id": 5000, "vector": [1.0] * (DIM + 1)}]
+    p = write(files, "bad.jsonl", "\n".join(json.dumps(r | {"id": 6000 + i}) for i, r in enumerate(bad)))
+    out = bulk(conn, p, options={"async": True})
+    with pytest.raises(psycopg.Error) as e:
+        conn.execute("CALL quiver.wait(%s)", (out["job"],))
+    assert e.value.sqlstate is not None and "bad.jsonl" in e.value.diag.message_primary
+    assert len(loaded(conn)) == 40

@@ -410,3 +410,39 @@ def test_kill_9_during_a_deferred_index_import(clusters, files):
         conn.execute("SET enable_seqscan = off")
         assert nearest_ids(conn, "t", "[77,1,1,1,1,1,1,1]", 1) == [77]
         assert index_problems(conn, "t_v") == []
+
+
+def test_async_import_runs_as_a_job_and_a_failed_one_changes_nothing(conn, files):
+    rng = np.random.default_rng(9)
+    a = rng.standard_normal((5000, 8)).astype(np.float32)
+    path = npy(os.path.join(files, "job.npy"), a)
+    conn.execute("DROP TABLE IF EXISTS imp_job")
+    conn.execute("CREATE TABLE imp_job (id bigint, v vector(8))")
+    conn.execute("INSERT INTO imp_job VALUES (-1, '[1,1,1,1,1,1,1,1]')")
+    job = conn.execute("SELECT quiver.import_vectors('imp_job', 'v', %s, id_column => 'id', options => '{\"async\": true}')",
+                       (path,)).fetchone()[0]
+    kind, target, command = conn.execute("SELECT kind, target, command FROM quiver.jobs WHERE id = %s", (job,)).fetchone()
+    assert (kind, target) == ("import", "public.imp_job") and "\"async\"" not in command
+    assert conn.execute("CALL quiver.wait(%s)", (job,)).fetchone()[0] == "succeeded"
+    got = np.stack(fetch(conn, "imp_job", order="id")[1:])
+    assert np.array_equal(got.view(np.uint32), a.view(np.uint32))
+    # checked before it is submitted: the file's header, the column's dimension, the option
+    p5 = npy(os.path.join(files, "d5.npy"), np.ones((3, 5), np.float32))
+    assert sqlstate(conn, "SELECT quiver.import_vectors('imp_job', 'v', %s, options => '{\"async\": true}')", (p5,))[0] == "22000"
+    assert sqlstate(conn, "SELECT quiver.import_vectors('imp_job', 'v', %s, options => '{\"async\": 1}')", (path,)) == (
+        "22023", 'option "async" must be true or false')
+    # a header that disagrees half way through is found before the job is submitted
+    rows = [[1] * 8] * 600 + [[1] * 7] + [[1] * 8] * 10
+    hdr = vecs(os.path.join(files, "hdr.fvecs"), rows, "<f4")
+    assert sqlstate(conn, "SELECT quiver.import_vectors('imp_job', 'v', %s, options => '{\"async\": true}')", (hdr,))[0] == "22P04"
+    # a value that fails half way through: the job fails with the file's error, nothing stays
+    nan = a.copy()
+    nan[3000, 2] = np.nan
+    bad = npy(os.path.join(files, "nan.npy"), nan)
+    job = conn.execute("SELECT quiver.import_vectors('imp_job', 'v', %s, options => '{\"async\": true}')", (bad,)).fetchone()[0]
+    with pytest.raises(psycopg.Error) as e:
+        conn.execute("CALL quiver.wait(%s)", (job,))
+    assert e.value.sqlstate == "22000" and "row 3001, element 3: NaN" in e.value.diag.message_primary
+    assert conn.execute("SELECT state, sqlstate FROM quiver.jobs WHERE id = %s", (job,)).fetchone() == ("failed", "22000")
+    assert conn.execute("SELECT count(*) FROM imp_job").fetchone()[0] == 5001
+    conn.execute("DROP TABLE imp_job")

@@ -15,6 +15,8 @@ pub enum Kind {
     Build,
     /// Maintain index `arg` (an oid) now, recording it as job `job`.
     Maintain,
+    /// Run the import recorded in job `job` once the submitting transaction `arg` ends.
+    Import,
     /// Visit this database: record crashed jobs, maintain the indexes that are due, purge
     /// expired rows of collections with a TTL.
     Sweep,
@@ -25,6 +27,7 @@ impl Kind {
         match self {
             Kind::Build => "build",
             Kind::Maintain => "maintain",
+            Kind::Import => "import",
             Kind::Sweep => "sweep",
         }
     }
@@ -40,7 +43,7 @@ pub struct Spec {
     pub session_role: u32,
     /// The role the job runs as (the submitter's current role; 0: the session role).
     pub role: u32,
-    /// Build: the submitting transaction's id. Maintain: the index. Sweep: unused.
+    /// Build, Import: the submitting transaction's id. Maintain: the index. Sweep: unused.
     pub arg: u64,
 }
 
@@ -55,6 +58,7 @@ impl Spec {
         let kind = match it.next() {
             Some("build") => Kind::Build,
             Some("maintain") => Kind::Maintain,
+            Some("import") => Kind::Import,
             Some("sweep") => Kind::Sweep,
             _ => return Err(bad()),
         };
@@ -86,8 +90,10 @@ mod tests {
         let e = s.encode();
         assert!(e.len() <= EXTRA_MAX, "{} bytes", e.len());
         assert_eq!(Spec::decode(&e).unwrap(), s);
-        let b = Spec { kind: Kind::Build, job: 7, database: 5, session_role: 10, role: 16384, arg: 748 };
-        assert_eq!(Spec::decode(&b.encode()).unwrap(), b);
+        for kind in [Kind::Build, Kind::Import, Kind::Sweep] {
+            let b = Spec { kind, job: 7, database: 5, session_role: 10, role: 16384, arg: 748 };
+            assert_eq!(Spec::decode(&b.encode()).unwrap(), b);
+        }
     }
 
     #[test]
