@@ -141,9 +141,9 @@ CREATE FUNCTION quiver.build_index(definition text) RETURNS bigint
 COMMENT ON FUNCTION quiver.build_index(text) IS
     'submit a CREATE INDEX statement to run in a background worker as CREATE INDEX CONCURRENTLY (partitioned tables: one index per partition, attached); returns the job id; the build starts when the submitting transaction commits';
 
--- One look at a job for quiver.wait: its state (queued, running, succeeded, cancelled), or
--- the job's error if it failed.
-CREATE FUNCTION quiver.job_state(job bigint) RETURNS text
+-- One look at a job: its state (queued, running, succeeded, cancelled), or the job's error if
+-- it failed. for_wait: called by quiver.wait, which must run outside a transaction block.
+CREATE FUNCTION quiver.job_state(job bigint, for_wait boolean DEFAULT false) RETURNS text
     AS 'MODULE_PATHNAME', 'job_state_wrapper' LANGUAGE C STRICT
     SET search_path = pg_catalog, pg_temp;
 
@@ -163,7 +163,7 @@ BEGIN
         deadline := pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) timeout;
     END IF;
     LOOP
-        state := quiver.job_state(job);
+        state := quiver.job_state(job, true);
         EXIT WHEN state OPERATOR(pg_catalog.=) 'succeeded' OR state OPERATOR(pg_catalog.=) 'cancelled';
         EXIT WHEN deadline IS NOT NULL AND pg_catalog.clock_timestamp() OPERATOR(pg_catalog.>=) deadline;
         COMMIT;

@@ -75,7 +75,13 @@ fn build_index(definition: Text) -> i64 {
 }
 
 #[pg_extern(sql = false)]
-fn job_state(job: i64) -> String {
+fn job_state(job: i64, for_wait: bool) -> String {
+    if for_wait && unsafe { pgrx::pg_sys::IsTransactionBlock() } {
+        raise_code(
+            PgSqlErrorCode::ERRCODE_ACTIVE_SQL_TRANSACTION,
+            "quiver: quiver.wait must be CALLed on its own, outside a transaction block and outside functions (it commits while it waits, so that a concurrent index build does not wait for its snapshot)",
+        );
+    }
     let row = job_row(job);
     let state = row.get("state").and_then(Value::as_str).unwrap_or_default().to_string();
     match state.as_str() {
@@ -95,12 +101,6 @@ fn job_state(job: i64) -> String {
                 raise_code(
                     PgSqlErrorCode::ERRCODE_INVALID_TRANSACTION_STATE,
                     format!("quiver: job {job} was submitted in this transaction and starts when it commits; wait for it after COMMIT"),
-                );
-            }
-            if unsafe { pgrx::pg_sys::IsTransactionBlock() } {
-                raise_code(
-                    PgSqlErrorCode::ERRCODE_ACTIVE_SQL_TRANSACTION,
-                    "quiver: quiver.wait must be CALLed on its own, outside a transaction block and outside functions (it commits while it waits, so that a concurrent index build does not wait for its snapshot)",
                 );
             }
             state

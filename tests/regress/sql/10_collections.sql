@@ -439,7 +439,7 @@ INSERT INTO null_samples (param, type, val) VALUES
   ('index', 'regclass', $$'"lim$vector"'$$), ('reachability', 'boolean', 'false'),
   ('query', 'text', $$'SELECT 1'$$), ('consistency_level', 'text', $$'Strong'$$),
   ('properties', 'jsonb', $$'{"team": "x"}'$$), ('property_keys', 'text[]', $$'{team}'$$),
-  ('async', 'boolean', 'false'), ('job', 'bigint', '999999'), ('id', 'bigint', '999999'),
+  ('async', 'boolean', 'false'), ('job', 'bigint', '999999'), ('id', 'bigint', '999999'), ('for_wait', 'boolean', 'false'),
   ('definition', 'text', $$'CREATE INDEX ON lim USING hnsw (vector vector_l2_ops)'$$);
 CREATE TEMP TABLE null_calls (fn text, param text, outcome text);
 DO $$
