@@ -51,15 +51,23 @@ CREATE FUNCTION quiver.job_lock_space() RETURNS integer LANGUAGE sql IMMUTABLE P
     AS 'SELECT 1364609602';  -- ''QVJB''
 COMMENT ON FUNCTION quiver.job_lock_space() IS 'first key of the advisory lock a job''s worker holds (the second is the job id)';
 
--- Whether job `id`'s worker is alive: it holds the job's advisory lock in this database.
+-- The process running job `id`: the one holding the job's advisory lock in this database
+-- (NULL: none, the job's worker is gone or never started).
+CREATE FUNCTION quiver.job_holder(id bigint) RETURNS integer LANGUAGE sql STABLE
+    SET search_path = pg_catalog, pg_temp AS $$
+    SELECT l.pid FROM pg_catalog.pg_locks AS l
+     WHERE l.locktype OPERATOR(pg_catalog.=) 'advisory'
+       AND l.database OPERATOR(pg_catalog.=) (SELECT d.oid FROM pg_catalog.pg_database AS d WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database())
+       AND l.classid OPERATOR(pg_catalog.=) quiver.job_lock_space()::pg_catalog.oid
+       AND l.objid OPERATOR(pg_catalog.=) $1::pg_catalog.oid
+       AND l.objsubid OPERATOR(pg_catalog.=) 2 AND l.granted
+     LIMIT 1
+$$;
+
+-- Whether job `id`'s worker is alive.
 CREATE FUNCTION quiver.job_alive(id bigint) RETURNS boolean LANGUAGE sql STABLE
     SET search_path = pg_catalog, pg_temp AS $$
-    SELECT EXISTS (SELECT FROM pg_catalog.pg_locks AS l
-                    WHERE l.locktype OPERATOR(pg_catalog.=) 'advisory'
-                      AND l.database OPERATOR(pg_catalog.=) (SELECT d.oid FROM pg_catalog.pg_database AS d WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database())
-                      AND l.classid OPERATOR(pg_catalog.=) quiver.job_lock_space()::pg_catalog.oid
-                      AND l.objid OPERATOR(pg_catalog.=) $1::pg_catalog.oid
-                      AND l.objsubid OPERATOR(pg_catalog.=) 2 AND l.granted)
+    SELECT quiver.job_holder($1) IS NOT NULL
 $$;
 
 -- Every job with its live state and, while it runs, its progress (from

@@ -78,3 +78,20 @@ impl<T> OrRaise<T> for quiver_core::Result<T> {
         }
     }
 }
+
+/// The five characters of a PostgreSQL error code (as in `SQLSTATE`).
+pub fn sqlstate_text(code: PgSqlErrorCode) -> String {
+    let v = code as i32;
+    (0..5).map(|i| (((v >> (6 * i)) & 0x3f) as u8 + b'0') as char).collect()
+}
+
+/// The error code of five SQLSTATE characters (XX000 if malformed); the inverse of
+/// [`sqlstate_text`].
+pub fn code_from_sqlstate(s: &str) -> PgSqlErrorCode {
+    let b = s.as_bytes();
+    if b.len() != 5 {
+        return PgSqlErrorCode::ERRCODE_INTERNAL_ERROR;
+    }
+    let v = (0..5).fold(0i32, |acc, i| acc | ((((b[i].wrapping_sub(b'0')) & 0x3f) as i32) << (6 * i)));
+    PgSqlErrorCode::from(v)
+}

@@ -39,30 +39,17 @@ pub fn init() {
     }
 }
 
-/// A PostgreSQL error code from its five characters (XX000 if malformed).
-fn code_of(s: &str) -> PgSqlErrorCode {
-    let b = s.as_bytes();
-    if b.len() != 5 {
-        return PgSqlErrorCode::ERRCODE_INTERNAL_ERROR;
-    }
-    let v = (0..5).fold(0i32, |acc, i| acc | ((((b[i].wrapping_sub(b'0')) & 0x3f) as i32) << (6 * i)));
-    PgSqlErrorCode::from(v)
-}
-
 /// Raises the error job `id` ended with.
 fn raise_job_error(id: i64, row: &Value) -> ! {
     let message = row.get("error").and_then(Value::as_str).unwrap_or("unknown error");
     let code = row.get("sqlstate").and_then(Value::as_str).unwrap_or("XX000");
-    raise_code(code_of(code), format!("quiver: job {id} failed: {message}"))
+    raise_code(crate::error::code_from_sqlstate(code), format!("quiver: job {id} failed: {message}"))
 }
 
 const JOB_ROW: &str = "SELECT pg_catalog.jsonb_build_object('state', CASE WHEN j.state IN ('queued', 'running') AND NOT quiver.job_alive(j.id) THEN 'lost' ELSE j.state END, \
         'error', j.error, 'sqlstate', j.sqlstate, 'xmin', j.xmin::pg_catalog.text, 'roleid', j.roleid::pg_catalog.int8, 'detail', j.detail, 'kind', j.kind, 'target', j.target, \
         'member', pg_catalog.pg_has_role(j.roleid, 'MEMBER'), \
-        'holder', (SELECT l.pid FROM pg_catalog.pg_locks AS l WHERE l.locktype OPERATOR(pg_catalog.=) 'advisory' AND l.granted \
-                     AND l.database OPERATOR(pg_catalog.=) (SELECT d.oid FROM pg_catalog.pg_database AS d WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database()) \
-                     AND l.classid OPERATOR(pg_catalog.=) quiver.job_lock_space()::pg_catalog.oid AND l.objid OPERATOR(pg_catalog.=) j.id::pg_catalog.oid \
-                     AND l.objsubid OPERATOR(pg_catalog.=) 2 LIMIT 1)) \
+        'holder', quiver.job_holder(j.id)) \
    FROM quiver.job_log AS j WHERE j.id OPERATOR(pg_catalog.=) $1::pg_catalog.int8";
 
 fn job_row(id: i64) -> Value {

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::gucs;
 use super::toplevel::{transaction, LongLived};
-use super::worker::{catching, finish, hold_job_lock};
+use super::worker::{catching, hold_job_lock, record_outcome};
 use crate::collections::spi;
 
 fn step(what: &str, f: impl FnOnce()) {
@@ -89,12 +89,7 @@ pub fn run(_spec: &Spec) {
                 );
             });
             let began = std::time::Instant::now();
-            let outcome = catching(|| super::maintain::run(&cx, id, index));
-            let report = serde_json::json!({"seconds": began.elapsed().as_secs_f64()}).to_string();
-            match outcome {
-                Ok(()) => finish(&key, "succeeded", None, &report),
-                Err((m, c)) => finish(&key, if c == "57014" { "cancelled" } else { "failed" }, Some((&m, &c)), &report),
-            }
+            record_outcome(&key, began, catching(|| super::maintain::run(&cx, id, index)));
             transaction(|| spi::run("SELECT pg_catalog.pg_advisory_unlock(quiver.job_lock_space(), $1::pg_catalog.int4)", &[&key]));
         });
     }

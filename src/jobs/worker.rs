@@ -15,17 +15,11 @@ use super::toplevel::{transaction, LongLived};
 use super::{build, maintain, sweep};
 use crate::collections::spi;
 
-/// The five-character SQLSTATE of a PostgreSQL error code.
-pub fn sqlstate(code: PgSqlErrorCode) -> String {
-    let v = code as i32;
-    (0..5).map(|i| (((v >> (6 * i)) & 0x3f) as u8 + b'0') as char).collect()
-}
-
 /// Message and SQLSTATE of a caught error.
 pub fn describe(e: &CaughtError) -> (String, String) {
     match e {
         CaughtError::PostgresError(r) | CaughtError::ErrorReport(r) | CaughtError::RustPanic { ereport: r, .. } => {
-            (r.message().to_string(), sqlstate(r.sql_error_code()))
+            (r.message().to_string(), crate::error::sqlstate_text(r.sql_error_code()))
         }
     }
 }
@@ -140,24 +134,31 @@ fn job(spec: &Spec) {
             _ => maintain::run(&cx, spec.job, pg_sys::Oid::from(spec.arg as u32)),
         }
     });
+    if outcome.is_err() {
+        let created = transaction(|| {
+            spi::text_rows("SELECT pg_catalog.unnest(created) FROM quiver.job_log WHERE id OPERATOR(pg_catalog.=) $1::pg_catalog.int8", &[&id])
+        });
+        if let Err((m, _)) = catching(|| build::drop_created(&cx, &created)) {
+            pgrx::warning!("quiver: job {id}: could not drop what it created: {m}");
+        }
+    }
+    record_outcome(&id, began, outcome);
+}
+
+/// Records how job `id` (begun at `began`) ended: succeeded, cancelled (57014) or failed.
+pub fn record_outcome(id: &str, began: std::time::Instant, outcome: Result<(), (String, String)>) {
     let report = serde_json::json!({"seconds": began.elapsed().as_secs_f64()}).to_string();
     match outcome {
-        Ok(()) => finish(&id, "succeeded", None, &report),
+        Ok(()) => finish(id, "succeeded", None, &report),
         Err((message, code)) => {
-            let created = transaction(|| {
-                spi::text_rows("SELECT pg_catalog.unnest(created) FROM quiver.job_log WHERE id OPERATOR(pg_catalog.=) $1::pg_catalog.int8", &[&id])
-            });
-            if let Err((m, _)) = catching(|| build::drop_created(&cx, &created)) {
-                pgrx::warning!("quiver: job {id}: could not drop what it created: {m}");
-            }
             let state = if code == "57014" { "cancelled" } else { "failed" };
-            finish(&id, state, Some((&message, &code)), &report);
+            finish(id, state, Some((&message, &code)), &report);
         }
     }
 }
 
 /// Records how job `id` ended.
-pub fn finish(id: &str, state: &str, error: Option<(&str, &str)>, report: &str) {
+fn finish(id: &str, state: &str, error: Option<(&str, &str)>, report: &str) {
     let (message, code) = error.unwrap_or(("", ""));
     transaction(|| {
         spi::run(

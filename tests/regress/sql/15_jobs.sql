@@ -129,6 +129,27 @@ SELECT quiver.describe_index('jc', 'vector') ->> 'state' AS state;
 SELECT id FROM quiver.search('jc', '[[1, 0.1]]', "limit" => 1);
 SELECT err($$SELECT quiver.create_index('jc', 'id', 'STL_SORT', async => true)$$);
 
+-- hostile input: a table and index named like SQL, a search_path whose = and || shadow
+-- pg_catalog's (the job still resolves the statement's own names with it), a read-only
+-- transaction
+CREATE SCHEMA evil;
+CREATE FUNCTION evil.eq(text, text) RETURNS boolean LANGUAGE sql AS 'SELECT false';
+CREATE OPERATOR evil.= (FUNCTION = evil.eq, LEFTARG = text, RIGHTARG = text);
+CREATE FUNCTION evil.cat(text[], text) RETURNS text[] LANGUAGE sql AS 'SELECT ARRAY[''x'']';
+CREATE OPERATOR evil.|| (FUNCTION = evil.cat, LEFTARG = text[], RIGHTARG = text);
+CREATE TABLE "odd ""t"", j" ("state" vector(2), "id" int);
+INSERT INTO "odd ""t"", j" VALUES ('[1,2]', 1), ('[2,1]', 2);
+SET search_path = evil, public, pg_catalog;
+SELECT quiver.build_index('CREATE INDEX "j$state ""x""" ON "odd ""t"", j" USING hnsw ("state" vector_l2_ops)') AS oddjob \gset
+CALL quiver.wait(:oddjob);
+SELECT j.target, j.state, l.created FROM quiver.jobs AS j JOIN quiver.job_log AS l USING (id) WHERE id = :oddjob;
+RESET search_path;
+SELECT indexrelid::regclass, indisvalid FROM pg_index WHERE indrelid = '"odd ""t"", j"'::regclass;
+BEGIN READ ONLY;
+SELECT err($$SELECT quiver.build_index('CREATE INDEX ON jt USING hnsw (v vector_cosine_ops)')$$);
+ROLLBACK;
+DROP SCHEMA evil CASCADE;
+
 -- metrics need quiver in shared_preload_libraries
 SELECT err('SELECT quiver.metrics()');
 REVOKE ALL ON jt FROM quiver_jobs_other;
